@@ -1,0 +1,155 @@
+/**
+ * `npm run bench [-- --out FILE] [--quick]`: the function against its floor, side by side in one run.
+ * Prints a table and writes JSON whose `targets` hold {name, value, baseline, ratio, limit, pass}.
+ * Every figure is a median over repeated runs, next to its baseline measured in the same run.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { gzipSync } from 'zlib';
+import { buildSync } from 'esbuild';
+import { buildBundle, HANDLER_ENTRY, PROJECT_ROOT } from '../lib/bundle';
+import { startAwsStandIn } from './aws-stand-in';
+import { functionEnvironment } from './function-env';
+import { measureColdStart, measureWarm } from './processes';
+import { measureLocalApi, type LoadResult } from './load';
+
+interface Target {
+  name: string;
+  value: number;
+  baseline: number;
+  ratio: number;
+  limit: string;
+  pass: boolean;
+}
+
+interface Options {
+  out: string;
+  coldRuns: number;
+  warmMs: number;
+  warmRepeats: number;
+  loadSeconds: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { out: 'bench-results.json', coldRuns: 21, warmMs: 2000, warmRepeats: 3, loadSeconds: 10 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--out' && argv[i + 1]) options.out = argv[++i];
+    else if (arg === '--quick') Object.assign(options, { coldRuns: 3, warmMs: 200, warmRepeats: 1, loadSeconds: 1 });
+    else throw new Error(`unknown argument ${arg}; usage: npm run bench -- [--out FILE] [--quick]`);
+  }
+  return options;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** A "lower is better" target: value / baseline must stay at or below maxRatio. */
+function atMost(name: string, value: number, baseline: number, maxRatio: number): Target {
+  const ratio = value / baseline;
+  return { name, value: round(value), baseline: round(baseline), ratio: round(ratio, 3), limit: `<= ${maxRatio}x`, pass: ratio <= maxRatio };
+}
+/** A "higher is better" target. */
+function atLeast(name: string, value: number, baseline: number, minRatio: number): Target {
+  const ratio = value / baseline;
+  return { name, value: round(value), baseline: round(baseline), ratio: round(ratio, 3), limit: `>= ${minRatio}x`, pass: ratio >= minRatio };
+}
+function exactly(name: string, value: number, expected: number): Target {
+  return { name, value, baseline: expected, ratio: value === expected ? 1 : 0, limit: `== ${expected}`, pass: value === expected };
+}
+
+/** Builds ours, minimal and hello with the one esbuild configuration, plus the child runner. */
+function buildAll(dir: string) {
+  const bundles: Record<'ours' | 'minimal' | 'hello', string> = { ours: '', minimal: '', hello: '' };
+  const entries = {
+    ours: HANDLER_ENTRY,
+    minimal: path.join(__dirname, 'baselines', 'minimal.ts'),
+    hello: path.join(__dirname, 'baselines', 'hello.ts'),
+  };
+  const sizes: Record<string, { raw: number; gzip: number }> = {};
+  for (const [name, entry] of Object.entries(entries) as [keyof typeof bundles, string][]) {
+    const { code } = buildBundle(entry);
+    const file = path.join(dir, `${name}.mjs`);
+    fs.writeFileSync(file, code);
+    bundles[name] = file;
+    sizes[name] = { raw: Buffer.byteLength(code), gzip: gzipSync(code).length };
+  }
+  const runner = path.join(dir, 'invoke.mjs');
+  buildSync({ entryPoints: [path.join(__dirname, 'invoke.ts')], bundle: true, platform: 'node', format: 'esm', outfile: runner, logLevel: 'silent' });
+  return { bundles, sizes, runner };
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-bench-'));
+  const { bundles, sizes, runner } = buildAll(dir);
+
+  const { env, parameters, sampleItem } = functionEnvironment();
+  const standIn = await startAwsStandIn(parameters, sampleItem);
+  const childEnv = { ...env, AWS_ENDPOINT_URL: standIn.endpoint };
+
+  const cold = await measureColdStart(runner, bundles, childEnv, options.coldRuns);
+  const warm = await measureWarm(runner, { ours: bundles.ours, minimal: bundles.minimal }, childEnv, options.warmMs, options.warmRepeats);
+  await standIn.close();
+
+  const load: LoadResult = await measureLocalApi(options.loadSeconds);
+
+  const targets: Target[] = [
+    atMost('bundle_bytes', sizes.ours.raw, sizes.minimal.raw, 1.3),
+    atMost('bundle_gzip_bytes', sizes.ours.gzip, sizes.minimal.gzip, 1.3),
+    atMost('cold_start_ms', median(cold.ours), median(cold.minimal), 1.25),
+    atLeast('warm_post_per_s', median(warm.ours.post), median(warm.minimal.post), 0.7),
+    atLeast('warm_get_per_s', median(warm.ours.get), median(warm.minimal.get), 0.7),
+    exactly('local_api_non_2xx', load.post.non2xx + load.get.non2xx, 0),
+    exactly('local_api_lost_updates', load.post.ok200 - load.itemsStored, 0),
+  ];
+
+  const result = {
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version },
+    options,
+    sizes,
+    cold_start_ms: { ours: median(cold.ours), minimal: median(cold.minimal), hello: median(cold.hello), runs: options.coldRuns },
+    warm_per_s: {
+      ours: { post: median(warm.ours.post), get: median(warm.ours.get) },
+      minimal: { post: median(warm.minimal.post), get: median(warm.minimal.get) },
+    },
+    local_api: load,
+    targets,
+    seconds: round((Date.now() - started) / 1000, 1),
+  };
+  fs.writeFileSync(options.out, JSON.stringify(result, null, 2) + '\n');
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  printTable(result.cold_start_ms.hello, load, targets);
+  console.log(`\n${targets.every((t) => t.pass) ? 'all targets met' : 'TARGETS MISSED'}; ${result.seconds} s; JSON in ${options.out}`);
+  if (!targets.every((t) => t.pass)) process.exitCode = 1;
+}
+
+function printTable(helloColdMs: number, load: LoadResult, targets: Target[]) {
+  const rows = targets.map((t) => [t.name, String(t.value), String(t.baseline), String(t.ratio), t.limit, t.pass ? 'pass' : 'FAIL']);
+  const header = ['target', 'ours', 'baseline', 'ratio', 'limit', 'result'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  rows.forEach((r) => console.log(line(r)));
+  console.log(`\ncold start of hello (the runtime's floor): ${round(helloColdMs)} ms`);
+  for (const [route, r] of Object.entries({ 'POST /track': load.post, 'GET /status': load.get })) {
+    console.log(`local API ${route}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
+  }
+  console.log(`local API: ${load.post.ok200} POSTs answered 200, ${load.itemsStored} items stored`);
+}
+
+if (require.main === module) {
+  process.chdir(PROJECT_ROOT);
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  });
+}
