@@ -24,6 +24,8 @@ export const LIMITS = {
   /** `metadata` serialized as JSON (UTF-8 bytes); a schema cannot count bytes, the handler does. */
   metadataMaxBytes: 4096,
   metadataMaxProperties: 50,
+  /** Nesting depth of `metadata` (DynamoDB allows 32 levels per item); counted by the handler, like the bytes. */
+  metadataMaxDepth: 16,
   /** A DynamoDB item holds at most 400 KB; no body larger than this can ever be stored. */
   dynamoItemMaxBytes: 400 * 1024,
   /** API Gateway REST refuses payloads above 10 MB before any validation. */
@@ -160,4 +162,12 @@ export const METRICS = {
   statusRetrieved: 'StatusRetrieved',
   unhandledError: 'UnhandledError',
   configFallback: 'ConfigFallback',
+  /** GET /status answered 503: DynamoDB still refused the query after the SDK's retries. */
+  statusUnavailable: 'StatusUnavailable',
 } as const;
+
+/**
+ * The dimensions on every METRICS entry: `service` (POWERTOOLS_SERVICE_NAME) and `environment`
+ * (ENVIRONMENT). The Powertools cold-start metric carries `service`, `environment` and `function_name`.
+ */
+export const METRIC_DIMENSIONS = ['service', 'environment'] as const;

@@ -113,11 +113,6 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
   };
 }
 
-/** The physical name of a resource in this environment: `<base>-<suffix>`. The only naming rule. */
-export function physicalName(base: string, suffix: string): string {
-  return `${base}-${suffix}`;
-}
-
 /** Tags on every taggable resource: the user's, then the stack's (which cannot be overridden). */
 export function stackTags(args: TapStackArgs): Record<string, string> {
   return { ...args.tags, Project: PROJECT_NAME, Environment: args.environmentSuffix, ManagedBy: 'pulumi' };

@@ -1,0 +1,178 @@
+/**
+ * The REST API: declared from lib/api-spec.ts (model, validator, routes, gateway responses), then the
+ * deployment (redeployed when the spec's hash changes), the stage with access logs and X-Ray, the
+ * stage-wide method settings, and one invoke permission per route.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as apigateway from '@pulumi/aws/apigateway';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as lambda from '@pulumi/aws/lambda';
+import { stackTags, type TapStackArgs } from './config';
+import { resourceNames } from './names';
+import { apiSpec, redeploymentHash, type ApiSpec } from './api-spec';
+
+/** One JSON object per request in the access log group. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  callerArn: '$context.identity.userArn',
+  sourceIp: '$context.identity.sourceIp',
+  errorMessage: '$context.error.message',
+  xrayTraceId: '$context.xrayTraceId',
+});
+
+export interface Api {
+  spec: ApiSpec;
+  restApi: apigateway.RestApi;
+  deployment: apigateway.Deployment;
+  stage: apigateway.Stage;
+  accessLogGroup: cloudwatch.LogGroup;
+}
+
+export function createApi(
+  parent: pulumi.Resource,
+  args: TapStackArgs,
+  deps: { fn: lambda.Function; functionName: string; account?: apigateway.Account },
+): Api {
+  const suffix = args.environmentSuffix;
+  const names = resourceNames(suffix);
+  const tags = stackTags(args);
+  const spec = apiSpec({ functionName: deps.functionName, validatorName: names.requestValidator });
+
+  const restApi = new apigateway.RestApi(
+    'rest-api',
+    {
+      name: names.restApi,
+      description: 'Logistics tracking API (IAM-authorized)',
+      endpointConfiguration: { types: 'REGIONAL' },
+      tags,
+    },
+    { parent },
+  );
+  const restApiId = restApi.id;
+
+  const model = new apigateway.Model('tracking-request-model', { restApi: restApiId, ...spec.model }, { parent });
+  const validator = new apigateway.RequestValidator('request-validator', { restApi: restApiId, ...spec.validator }, { parent });
+
+  const routeResources: pulumi.Resource[] = [];
+  for (const route of spec.routes) {
+    const resource = new apigateway.Resource(
+      `${route.key}-resource`,
+      { restApi: restApiId, parentId: restApi.rootResourceId, pathPart: route.pathPart },
+      { parent },
+    );
+    const method = new apigateway.Method(
+      `${route.key}-method`,
+      {
+        restApi: restApiId,
+        resourceId: resource.id,
+        httpMethod: route.httpMethod,
+        authorization: route.authorization,
+        requestValidatorId: validator.id,
+        requestModels: route.requestModels,
+        requestParameters: route.requestParameters,
+      },
+      // requestModels names the model: it must exist first.
+      { parent, dependsOn: [model] },
+    );
+    const integration = new apigateway.Integration(
+      `${route.key}-integration`,
+      {
+        restApi: restApiId,
+        resourceId: resource.id,
+        httpMethod: method.httpMethod,
+        type: route.integration.type,
+        integrationHttpMethod: route.integration.integrationHttpMethod,
+        uri: deps.fn.invokeArn,
+      },
+      { parent },
+    );
+    // Only this API, only this route, may invoke the function (any stage of it).
+    new lambda.Permission(
+      `${route.key}-invoke-permission`,
+      {
+        action: 'lambda:InvokeFunction',
+        function: deps.fn.name,
+        principal: 'apigateway.amazonaws.com',
+        sourceArn: pulumi.interpolate`${restApi.executionArn}/*/${route.httpMethod}/${route.pathPart}`,
+      },
+      { parent },
+    );
+    routeResources.push(method, integration);
+  }
+
+  const gatewayResponses = spec.gatewayResponses.map(
+    (response) =>
+      new apigateway.Response(
+        `gateway-response-${response.responseType.toLowerCase().replace(/_/g, '-')}`,
+        { restApiId, ...response },
+        { parent },
+      ),
+  );
+
+  const deployment = new apigateway.Deployment(
+    'deployment',
+    {
+      restApi: restApiId,
+      description: 'Tracking API',
+      // A deployment is a snapshot: without a new one, changes to the API never reach the stage.
+      triggers: { redeployment: redeploymentHash(spec) },
+    },
+    { parent, dependsOn: [...routeResources, model, validator, ...gatewayResponses] },
+  );
+
+  const accessLogGroup = new cloudwatch.LogGroup(
+    'api-access-log-group',
+    { name: names.accessLogGroup, retentionInDays: args.logRetentionDays, tags },
+    { parent },
+  );
+  // API Gateway would create its execution log group itself, without retention; create it first.
+  const executionLogGroup = new cloudwatch.LogGroup(
+    'api-execution-log-group',
+    { name: pulumi.interpolate`API-Gateway-Execution-Logs_${restApiId}/${suffix}`, retentionInDays: args.logRetentionDays, tags },
+    { parent },
+  );
+  // Stage logging fails until the account-level CloudWatch role is set.
+  const accountDependency = deps.account ? [deps.account] : [];
+
+  const stage = new apigateway.Stage(
+    'stage',
+    {
+      restApi: restApiId,
+      deployment: deployment.id,
+      stageName: names.stage,
+      xrayTracingEnabled: true,
+      accessLogSettings: { destinationArn: accessLogGroup.arn, format: ACCESS_LOG_FORMAT },
+      tags,
+    },
+    { parent, dependsOn: [executionLogGroup, ...accountDependency] },
+  );
+
+  new apigateway.MethodSettings(
+    'method-settings',
+    {
+      restApi: restApiId,
+      stageName: stage.stageName,
+      methodPath: '*/*',
+      settings: {
+        metricsEnabled: true,
+        loggingLevel: 'ERROR',
+        // Full request/response logging would write bodies (customer data) to CloudWatch.
+        dataTraceEnabled: false,
+        throttlingRateLimit: args.apiRateLimit,
+        throttlingBurstLimit: args.apiBurstLimit,
+      },
+    },
+    { parent, dependsOn: accountDependency },
+  );
+
+  return { spec, restApi, deployment, stage, accessLogGroup };
+}

@@ -1,0 +1,142 @@
+/**
+ * Alarms -> one SNS topic (optionally e-mailed), and the dashboard. Every alarm names its metric's
+ * full dimension set (CloudWatch matches dimensions exactly; a partial set never fires) and treats
+ * missing data as not breaching: no traffic is not an incident.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as cloudwatch from '@pulumi/aws/cloudwatch';
+import * as sns from '@pulumi/aws/sns';
+import { TRACKING_TABLE } from '../lambda/contract';
+import { stackTags, type TapStackArgs } from './config';
+import { resourceNames } from './names';
+import { dashboardBody } from './dashboard';
+
+export interface MonitoredNames {
+  region: pulumi.Input<string>;
+  apiName: pulumi.Input<string>;
+  stageName: pulumi.Input<string>;
+  functionName: pulumi.Input<string>;
+  tableName: pulumi.Input<string>;
+  queueName: pulumi.Input<string>;
+}
+
+interface AlarmSpec {
+  /** Logical name and physical base name: `tracking-<key>-<suffix>`. */
+  key: string;
+  description: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, pulumi.Input<string>>;
+  statistic?: string;
+  extendedStatistic?: string;
+  period: number;
+  evaluationPeriods: number;
+  datapointsToAlarm?: number;
+  comparisonOperator: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold';
+  threshold: number;
+}
+
+export function alarmSpecs(names: MonitoredNames): AlarmSpec[] {
+  const api = { ApiName: names.apiName, Stage: names.stageName };
+  const fn = { FunctionName: names.functionName };
+  const table = { TableName: names.tableName };
+  const index = { TableName: names.tableName, GlobalSecondaryIndexName: TRACKING_TABLE.statusIndex.name };
+  const fiveMinutes = { period: 300, evaluationPeriods: 1 };
+  const anyAtAll = { comparisonOperator: 'GreaterThanOrEqualToThreshold', threshold: 1 } as const;
+  // ThrottledRequests is only published per Operation; Read/WriteThrottleEvents exist per table and
+  // per index, which is what these alarms watch.
+  const throttles = (key: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, what: string): AlarmSpec => ({
+    key, description: `${what}: DynamoDB throttled requests (refused writes are parked on the queue)`,
+    namespace: 'AWS/DynamoDB', metricName, dimensions, statistic: 'Sum', ...fiveMinutes, ...anyAtAll,
+  });
+  return [
+    {
+      key: 'api-4xx', description: 'More than 20 client errors in 5 minutes (bad clients, auth failures or throttling)',
+      namespace: 'AWS/ApiGateway', metricName: '4XXError', dimensions: api, statistic: 'Sum', ...fiveMinutes,
+      comparisonOperator: 'GreaterThanThreshold', threshold: 20,
+    },
+    {
+      // Bad input never yields a 5xx (the contract): any 5xx is a fault or an outage (a 503 when
+      // DynamoDB refuses a query after retries), worth a look even at low traffic.
+      key: 'api-5xx', description: 'Any server error in 5 minutes',
+      namespace: 'AWS/ApiGateway', metricName: '5XXError', dimensions: api, statistic: 'Sum', ...fiveMinutes, ...anyAtAll,
+    },
+    {
+      key: 'api-latency-p99', description: 'p99 latency above 2 s for 3 consecutive minutes',
+      namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: api, extendedStatistic: 'p99',
+      period: 60, evaluationPeriods: 3, datapointsToAlarm: 3, comparisonOperator: 'GreaterThanThreshold', threshold: 2000,
+    },
+    {
+      key: 'function-errors', description: 'The function failed (unhandled error or timeout)',
+      namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: fn, statistic: 'Sum', ...fiveMinutes, ...anyAtAll,
+    },
+    {
+      key: 'function-throttles', description: 'The function was throttled (concurrency exhausted)',
+      namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: fn, statistic: 'Sum', ...fiveMinutes, ...anyAtAll,
+    },
+    {
+      key: 'parked-updates', description: 'Parked tracking updates are waiting for a replay (npm run replay)',
+      namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: names.queueName },
+      statistic: 'Maximum', ...fiveMinutes, comparisonOperator: 'GreaterThanThreshold', threshold: 0,
+    },
+    throttles('table-write-throttles', 'WriteThrottleEvents', table, 'Tracking table writes'),
+    throttles('table-read-throttles', 'ReadThrottleEvents', table, 'Tracking table reads'),
+    throttles('index-write-throttles', 'WriteThrottleEvents', index, 'StatusIndex writes (back-pressure throttles table writes)'),
+    throttles('index-read-throttles', 'ReadThrottleEvents', index, 'StatusIndex reads'),
+  ];
+}
+
+export interface Monitoring {
+  topic: sns.Topic;
+  alarms: cloudwatch.MetricAlarm[];
+  dashboard: cloudwatch.Dashboard;
+}
+
+export function createMonitoring(parent: pulumi.Resource, args: TapStackArgs, names: MonitoredNames): Monitoring {
+  const suffix = args.environmentSuffix;
+  const tags = stackTags(args);
+
+  const topic = new sns.Topic('alarm-topic', { name: resourceNames(suffix).alarmTopic, tags }, { parent });
+  if (args.alarmEmail) {
+    // E-mail subscriptions stay pending until the recipient confirms.
+    new sns.TopicSubscription('alarm-email', { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, { parent });
+  }
+
+  const alarms = alarmSpecs(names).map(
+    ({ key, description, ...metric }) =>
+      new cloudwatch.MetricAlarm(
+        `${key}-alarm`,
+        {
+          name: resourceNames(suffix).alarm(key),
+          alarmDescription: description,
+          ...metric,
+          treatMissingData: 'notBreaching',
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+          tags,
+        },
+        { parent },
+      ),
+  );
+
+  const dashboard = new cloudwatch.Dashboard(
+    'dashboard',
+    {
+      dashboardName: resourceNames(suffix).dashboard,
+      dashboardBody: pulumi
+        .all([names.region, names.apiName, names.stageName, names.functionName, names.tableName, names.queueName])
+        .apply(([region, apiName, stageName, functionName, tableName, queueName]) =>
+          JSON.stringify(
+            dashboardBody({
+              region, apiName, stageName, functionName, tableName, queueName,
+              environment: suffix,
+              indexName: TRACKING_TABLE.statusIndex.name,
+            }),
+          ),
+        ),
+    },
+    { parent },
+  );
+
+  return { topic, alarms, dashboard };
+}

@@ -1,0 +1,379 @@
+/**
+ * Offline synth: runs the real program (index.ts) under Pulumi mocks with a stack's config
+ * (Pulumi.yaml defaults + Pulumi.<stack>.yaml) and reports every resource with its resolved inputs.
+ * Review an infrastructure change without AWS credentials; the infra tests use the same harness.
+ *
+ *   npm run synth -- --stack dev [--out FILE]
+ *
+ * Computed values are realistic: ARNs carry account 123456789012 and the stack's region; autonamed
+ * resources get `<logical name>-<AUTONAME_SUFFIX>`; policies are the JSON strings AWS receives; the
+ * function's code shows as {"index.mjs": {sha256, bytes}}.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as pulumi from '@pulumi/pulumi';
+import program from '../index';
+import { PROJECT_NAME } from '../lib/config';
+import { readStackConfigFile } from '../lib/stack-config-file';
+
+export const MOCK_ACCOUNT_ID = '123456789012';
+export const AUTONAME_SUFFIX = '0a1b2c3';
+/** An Output that never resolves would hang the synth; this bounds the wait. */
+const RESOLVE_TIMEOUT_MS = 20_000;
+
+export interface SynthResource {
+  /** Pulumi type token, e.g. `aws:dynamodb/table:Table`. */
+  type: string;
+  /** Logical name. */
+  name: string;
+  /** Logical name of the parent, null for the root component. */
+  parent: string | null;
+  /** Resolved inputs as the provider receives them (SDK property names). */
+  inputs: Record<string, unknown>;
+  /** Logical names of the resources this one waits for (explicit dependsOn and inputs), sorted. */
+  dependencies: string[];
+}
+
+export interface SynthResult {
+  stack: string;
+  resources: SynthResource[];
+  outputs: Record<string, unknown>;
+}
+
+export interface SynthOptions {
+  stack: string;
+  /** Environment the program sees instead of process.env (ENVIRONMENT_SUFFIX). Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** Config values over the stack file's, fully qualified (`tap:alarmEmail`, `aws:region`). */
+  config?: Record<string, unknown>;
+}
+
+/** Environment variables the program reads. */
+const PROGRAM_ENV = ['ENVIRONMENT_SUFFIX'] as const;
+
+// Pulumi's runtime state is process-global: synths run one after another, never interleaved.
+let previous: Promise<unknown> = Promise.resolve();
+
+export function synthesize(opts: SynthOptions): Promise<SynthResult> {
+  const run = previous.then(() => synthesizeNow(opts));
+  previous = run.catch(() => undefined);
+  return run;
+}
+
+async function synthesizeNow(opts: SynthOptions): Promise<SynthResult> {
+  const config = { ...readStackConfigFile(opts.stack).values, ...opts.config };
+  const env = opts.env ?? process.env;
+  const region = String(config['aws:region'] ?? env.AWS_REGION ?? '');
+  if (!region) throw new Error(`Pulumi.${opts.stack}.yaml sets no aws:region (and AWS_REGION is unset)`);
+
+  const recorded: Recorded[] = [];
+  const failures: Error[] = [];
+  await pulumi.runtime.setMocks(mocks(region), PROJECT_NAME, opts.stack, false);
+  pulumi.runtime.setAllConfig(configStrings(config));
+  recordRegistrations(recorded, failures);
+
+  const outputs = withProgramEnv(env, () => program());
+  const resolved = await settle(pulumi.output(outputs), failures);
+  // Waits for every registration (not only those the outputs depend on), then drops the mock monitor.
+  await pulumi.runtime.disconnect();
+  if (failures.length) throw failures[0];
+
+  const names = new Map(recorded.map((r) => [r.urn, r.name]));
+  const resources = await Promise.all(
+    recorded.map(async (r) => ({
+      type: r.type,
+      name: r.name,
+      parent: r.parentUrn ? (names.get(r.parentUrn) ?? r.parentUrn) : null,
+      inputs: (await render(r.inputs)) as Record<string, unknown>,
+      dependencies: r.dependencyUrns.map((urn) => names.get(urn) ?? urn).sort(),
+    })),
+  );
+  resources.sort((a, b) => rank(a) - rank(b) || compare(a.type, b.type) || compare(a.name, b.name));
+  return { stack: opts.stack, resources, outputs: resolved as Record<string, unknown> };
+}
+
+const rank = (r: SynthResource) => (r.parent === null ? 0 : 1);
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Pulumi config values are strings; lists and maps travel as JSON, as the CLI passes them. */
+function configStrings(values: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+  );
+}
+
+function withProgramEnv<T>(env: Record<string, string | undefined>, run: () => T): T {
+  const saved = PROGRAM_ENV.map((key) => [key, process.env[key]] as const);
+  const apply = (entries: readonly (readonly [string, string | undefined])[]) => {
+    for (const [key, value] of entries) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  apply(PROGRAM_ENV.map((key) => [key, env[key]] as const));
+  try {
+    return run();
+  } finally {
+    apply(saved);
+  }
+}
+
+function settle<T>(output: pulumi.Output<T>, failures: Error[]): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const poll = setInterval(() => failures.length && finish(() => reject(failures[0])), 10);
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`synth: stack outputs did not resolve within ${RESOLVE_TIMEOUT_MS} ms`))),
+      RESOLVE_TIMEOUT_MS,
+    );
+    const finish = (done: () => void) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      done();
+    };
+    output.apply((value) => {
+      finish(() => resolve(value));
+      return value;
+    });
+  });
+}
+
+// ---- what the monitor sees --------------------------------------------------------------------
+
+interface Recorded {
+  urn: string;
+  type: string;
+  name: string;
+  parentUrn: string;
+  dependencyUrns: string[];
+  inputs: Record<string, unknown>;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  // A google.protobuf Struct.
+  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
+type Callback = (err: Error | null, response?: { getUrn(): string }) => void;
+interface MonitorWithRegister {
+  registerResource(req: RegisterRequest, callback: Callback): unknown;
+}
+
+/**
+ * MockResourceArgs carries neither the parent nor the dependencies; the monitor's request does.
+ * Wraps the mock monitor's registerResource to record both (and the inputs, and any failure).
+ */
+function recordRegistrations(recorded: Recorded[], failures: Error[]): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    register(req, (err, response) => {
+      if (err) failures.push(new Error(`synth: registering ${req.getType()} ${req.getName()} failed: ${err.message}`));
+      else if (response) {
+        recorded.push({
+          urn: response.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          parentUrn: req.getParent(),
+          dependencyUrns: [...new Set(req.getDependenciesList())],
+          inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+        });
+      }
+      callback(err, response);
+    });
+}
+
+/** Inputs as JSON: assets become {sha256, bytes}, secrets their value. */
+async function render(value: unknown): Promise<unknown> {
+  if (pulumi.asset.Archive.isInstance(value)) {
+    const assets = await (value as pulumi.asset.AssetArchive).assets;
+    const entries = await Promise.all(Object.entries(assets ?? {}).map(async ([k, v]) => [k, await render(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  if (pulumi.asset.Asset.isInstance(value)) {
+    const text = await (value as pulumi.asset.StringAsset).text;
+    if (typeof text === 'string') {
+      return { sha256: createHash('sha256').update(text).digest('hex'), bytes: Buffer.byteLength(text) };
+    }
+    return { path: await (value as pulumi.asset.FileAsset).path };
+  }
+  if (Array.isArray(value)) return Promise.all((value as unknown[]).map(render));
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return render(record.value);
+    const entries = await Promise.all(Object.entries(record).map(async ([k, v]) => [k, await render(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+// ---- computed values --------------------------------------------------------------------------
+
+/** A stable, realistic-looking id (API Gateway ids are 10 lowercase alphanumerics). */
+export function fakeId(seed: string, length = 10): string {
+  return BigInt(`0x${createHash('sha256').update(seed).digest('hex')}`).toString(36).slice(0, length);
+}
+
+function mocks(region: string): pulumi.runtime.Mocks {
+  const account = MOCK_ACCOUNT_ID;
+  return {
+    call: (args) => {
+      switch (args.token) {
+        case 'aws:index/getRegion:getRegion':
+          return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+        case 'aws:index/getCallerIdentity:getCallerIdentity':
+          return {
+            id: account,
+            accountId: account,
+            arn: `arn:aws:iam::${account}:user/synth`,
+            userId: 'AIDASYNTHUSER',
+          };
+        default:
+          throw new Error(`synth: no mock for call ${args.token}`);
+      }
+    },
+    newResource: (args) => {
+      if (!args.custom) return { id: '', state: args.inputs };
+      const inputs = args.inputs as Record<string, string | undefined>;
+      const name = inputs.name ?? `${args.name}-${AUTONAME_SUFFIX}`;
+      const computed = computedState(args.type, name, inputs, region, account);
+      return { id: computed.id ?? name, state: { ...inputs, name, ...computed } };
+    },
+  };
+}
+
+/** What the provider would compute for each resource type the program declares. */
+function computedState(
+  type: string,
+  name: string,
+  inputs: Record<string, string | undefined>,
+  region: string,
+  account: string,
+): Record<string, string> {
+  const arn = (service: string, resource: string, scope = `${region}:${account}`) => `arn:aws:${service}:${scope}:${resource}`;
+  switch (type) {
+    case 'aws:dynamodb/table:Table': {
+      const tableArn = arn('dynamodb', `table/${name}`);
+      return { id: name, arn: tableArn, streamArn: `${tableArn}/stream/2024-01-01T00:00:00.000`, streamLabel: '2024-01-01T00:00:00.000' };
+    }
+    case 'aws:sqs/queue:Queue': {
+      const url = `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+      return { id: url, url, arn: arn('sqs', name) };
+    }
+    case 'aws:sqs/queuePolicy:QueuePolicy':
+      return { id: inputs.queueUrl ?? name };
+    case 'aws:ssm/parameter:Parameter':
+      return { id: name, arn: arn('ssm', `parameter${name.startsWith('/') ? '' : '/'}${name}`), version: '1' };
+    case 'aws:iam/role:Role':
+      return { id: name, arn: `arn:aws:iam::${account}:role/${name}`, uniqueId: `AROA${fakeId(name, 17).toUpperCase()}` };
+    case 'aws:iam/rolePolicy:RolePolicy':
+      return { id: `${inputs.role}:${name}` };
+    case 'aws:iam/rolePolicyAttachment:RolePolicyAttachment':
+      return { id: `${inputs.role}-${fakeId(String(inputs.policyArn), 8)}` };
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return { id: name, arn: arn('logs', `log-group:${name}`) };
+    case 'aws:lambda/function:Function': {
+      const functionArn = arn('lambda', `function:${name}`);
+      return {
+        id: name,
+        arn: functionArn,
+        qualifiedArn: `${functionArn}:$LATEST`,
+        version: '$LATEST',
+        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
+      };
+    }
+    case 'aws:lambda/permission:Permission':
+      return { id: inputs.statementId ?? `terraform-${fakeId(name, 20)}` };
+    case 'aws:apigateway/restApi:RestApi': {
+      const id = fakeId(`restapi/${name}`);
+      return {
+        id,
+        rootResourceId: fakeId(`root/${id}`),
+        arn: `arn:aws:apigateway:${region}::/restapis/${id}`,
+        executionArn: arn('execute-api', id),
+      };
+    }
+    case 'aws:apigateway/resource:Resource':
+      return { id: fakeId(`resource/${inputs.restApi}/${inputs.pathPart}`), path: `/${inputs.pathPart}` };
+    case 'aws:apigateway/stage:Stage': {
+      const api = inputs.restApi;
+      return {
+        id: `ags-${api}-${inputs.stageName}`,
+        arn: `arn:aws:apigateway:${region}::/restapis/${api}/stages/${inputs.stageName}`,
+        executionArn: arn('execute-api', `${api}/${inputs.stageName}`),
+        invokeUrl: `https://${api}.execute-api.${region}.amazonaws.com/${inputs.stageName}`,
+      };
+    }
+    case 'aws:sns/topic:Topic': {
+      const topicArn = arn('sns', name);
+      return { id: topicArn, arn: topicArn };
+    }
+    case 'aws:sns/topicSubscription:TopicSubscription': {
+      const subscriptionArn = `${inputs.topic}:${fakeId(name, 8)}`;
+      return { id: subscriptionArn, arn: subscriptionArn };
+    }
+    case 'aws:cloudwatch/metricAlarm:MetricAlarm':
+      return { id: name, arn: arn('cloudwatch', `alarm:${name}`) };
+    case 'aws:cloudwatch/dashboard:Dashboard': {
+      const dashboard = String(inputs.dashboardName);
+      return { id: dashboard, dashboardArn: arn('cloudwatch', `dashboard/${dashboard}`, `:${account}`) };
+    }
+    default:
+      // Methods, integrations, models, validators, gateway responses, deployments, settings, account.
+      return { id: fakeId(`${type}/${name}/${inputs.restApi ?? inputs.restApiId ?? ''}`) };
+  }
+}
+
+// ---- command line -----------------------------------------------------------------------------
+
+const USAGE = 'usage: npm run synth -- --stack <name> [--out <file>]';
+
+export function parseArgs(argv: string[]): { stack: string; out?: string } {
+  let stack: string | undefined;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new Error(`${arg} needs a value`);
+      return next;
+    };
+    if (arg === '--stack') stack = value();
+    else if (arg === '--out') out = value();
+    else throw new Error(`unknown argument ${JSON.stringify(arg)}`);
+  }
+  if (!stack) throw new Error('--stack is required');
+  return { stack, out };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: { stack: string; out?: string };
+  try {
+    parsed = parseArgs(argv);
+  } catch (err) {
+    console.error(`synth: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const result = await synthesize({ stack: parsed.stack });
+    const json = `${JSON.stringify(result, null, 2)}\n`;
+    if (parsed.out) {
+      fs.writeFileSync(parsed.out, json);
+      console.error(`synth: ${result.resources.length} resources for stack ${parsed.stack} -> ${parsed.out}`);
+    } else {
+      process.stdout.write(json);
+    }
+    return 0;
+  } catch (err) {
+    console.error(`synth: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,61 @@
+/** Queries over a synth result, shared by the infra tests. */
+import * as fs from 'fs';
+import type { SynthResource, SynthResult } from '../../scripts/synth';
+
+export type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const TYPES = {
+  stack: 'tap:stack:TapStack',
+  table: 'aws:dynamodb/table:Table',
+  queue: 'aws:sqs/queue:Queue',
+  queuePolicy: 'aws:sqs/queuePolicy:QueuePolicy',
+  parameter: 'aws:ssm/parameter:Parameter',
+  role: 'aws:iam/role:Role',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  rolePolicyAttachment: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
+  function: 'aws:lambda/function:Function',
+  permission: 'aws:lambda/permission:Permission',
+  restApi: 'aws:apigateway/restApi:RestApi',
+  model: 'aws:apigateway/model:Model',
+  validator: 'aws:apigateway/requestValidator:RequestValidator',
+  resource: 'aws:apigateway/resource:Resource',
+  method: 'aws:apigateway/method:Method',
+  integration: 'aws:apigateway/integration:Integration',
+  gatewayResponse: 'aws:apigateway/response:Response',
+  deployment: 'aws:apigateway/deployment:Deployment',
+  stage: 'aws:apigateway/stage:Stage',
+  methodSettings: 'aws:apigateway/methodSettings:MethodSettings',
+  account: 'aws:apigateway/account:Account',
+  topic: 'aws:sns/topic:Topic',
+  subscription: 'aws:sns/topicSubscription:TopicSubscription',
+  alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+  dashboard: 'aws:cloudwatch/dashboard:Dashboard',
+} as const;
+
+export function ofType(result: SynthResult, type: string): SynthResource[] {
+  return result.resources.filter((r) => r.type === type);
+}
+
+/** The one resource of a type (optionally with that logical name); fails loudly otherwise. */
+export function only(result: SynthResult, type: string, name?: string): SynthResource {
+  const found = ofType(result, type).filter((r) => name === undefined || r.name === name);
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.map((r) => r.name).join(', ') || 'none'}`);
+  }
+  return found[0];
+}
+
+export const inputs = (result: SynthResult, type: string, name?: string): Inputs => only(result, type, name).inputs as Inputs;
+
+/** The type token's module in @pulumi/aws, e.g. aws:dynamodb/table:Table -> dynamodb/table.js. */
+function providerSource(type: string): string | undefined {
+  const match = /^aws:([A-Za-z0-9]+)\/([A-Za-z0-9]+):/.exec(type);
+  if (!match) return undefined;
+  return fs.readFileSync(require.resolve(`@pulumi/aws/${match[1]}/${match[2]}.js`), 'utf8');
+}
+
+/** Whether the provider's resource accepts an input (read from the generated SDK, not a hand list). */
+export function acceptsInput(type: string, input: string): boolean {
+  return providerSource(type)?.includes(`resourceInputs["${input}"] = args?.${input}`) ?? false;
+}

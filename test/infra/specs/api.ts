@@ -1,0 +1,188 @@
+/** The REST API: model, validator, routes, gateway responses, deployment, stage, permissions. */
+import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../../../lib/gateway-responses';
+import { TRACKING_REQUEST_SCHEMA } from '../../../lambda/contract';
+import { apiSpec, redeploymentHash } from '../../../lib/api-spec';
+import { TYPES, inputs, ofType, only, type Inputs } from '../helpers';
+import type { Synths } from './synths';
+
+const INVOKE_ARN =
+  'arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:123456789012:function:tracking-api-dev/invocations';
+
+export function restApiSpec(s: Synths): void {
+  const apiId = () => s.dev.outputs.api_id as string;
+  const resourceId = (pathPart: string) =>
+    ofType(s.dev, TYPES.resource).find((r) => r.inputs.pathPart === pathPart)!.name;
+
+  it('is a REGIONAL REST API', () => {
+    const api = inputs(s.dev, TYPES.restApi);
+    expect(api.name).toBe('tracking-api-dev');
+    expect(api.endpointConfiguration).toEqual({ types: 'REGIONAL' });
+  });
+
+  it('has exactly /track and /status, under the API root', () => {
+    const resources = ofType(s.dev, TYPES.resource);
+    expect(resources.map((r) => r.inputs.pathPart).sort()).toEqual(['status', 'track']);
+    for (const r of resources) expect(r.dependencies).toContain('rest-api');
+  });
+
+  describe('methods', () => {
+    it('are POST /track and GET /status, and every one requires AWS_IAM (SigV4)', () => {
+      const methods = ofType(s.dev, TYPES.method);
+      expect(methods.map((m) => `${m.inputs.httpMethod} ${m.name}`).sort()).toEqual(['GET status-method', 'POST track-method']);
+      for (const m of methods) expect(m.inputs.authorization).toBe('AWS_IAM');
+    });
+
+    it('POST /track validates its JSON body against the TrackingRequest model', () => {
+      const post = inputs(s.dev, TYPES.method, 'track-method');
+      expect(post.requestModels).toEqual({ 'application/json': 'TrackingRequest' });
+      expect(post.requestValidatorId).toBeTruthy();
+      expect(only(s.dev, TYPES.method, 'track-method').dependencies).toEqual(
+        expect.arrayContaining(['request-validator', 'tracking-request-model', resourceId('track')]),
+      );
+    });
+
+    it('GET /status requires tracking_id; limit and last_key are optional', () => {
+      const get = inputs(s.dev, TYPES.method, 'status-method');
+      expect(get.requestParameters).toEqual({
+        'method.request.querystring.tracking_id': true,
+        'method.request.querystring.limit': false,
+        'method.request.querystring.last_key': false,
+      });
+      expect(get.requestValidatorId).toBe(inputs(s.dev, TYPES.method, 'track-method').requestValidatorId);
+    });
+  });
+
+  it('the model is the contract\'s draft-04 schema, verbatim', () => {
+    const model = inputs(s.dev, TYPES.model);
+    expect(model.name).toBe('TrackingRequest');
+    expect(model.contentType).toBe('application/json');
+    expect(JSON.parse(model.schema)).toEqual(TRACKING_REQUEST_SCHEMA);
+    expect(JSON.parse(model.schema).$schema).toBe('http://json-schema.org/draft-04/schema#');
+  });
+
+  it('the validator checks bodies and parameters', () => {
+    const validator = inputs(s.dev, TYPES.validator);
+    expect(validator.validateRequestBody).toBe(true);
+    expect(validator.validateRequestParameters).toBe(true);
+  });
+
+  it('both integrations proxy to the function (AWS_PROXY, invoked with POST)', () => {
+    const integrations = ofType(s.dev, TYPES.integration);
+    expect(integrations.map((i) => i.inputs.httpMethod).sort()).toEqual(['GET', 'POST']);
+    for (const i of integrations) {
+      expect(i.inputs).toMatchObject({ type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: INVOKE_ARN });
+    }
+  });
+
+  it('the function may be invoked by this API only, route by route', () => {
+    const permissions = ofType(s.dev, TYPES.permission).map((p) => p.inputs);
+    const executionArn = `arn:aws:execute-api:us-west-2:123456789012:${apiId()}`;
+    expect(permissions.map((p) => p.sourceArn).sort()).toEqual([`${executionArn}/*/GET/status`, `${executionArn}/*/POST/track`]);
+    for (const p of permissions) {
+      expect(p).toMatchObject({ action: 'lambda:InvokeFunction', function: 'tracking-api-dev', principal: 'apigateway.amazonaws.com' });
+    }
+  });
+
+  it('answers its own errors (one gateway response per type) in the handler\'s JSON error shape', () => {
+    const responses = ofType(s.dev, TYPES.gatewayResponse).map((r) => r.inputs as Inputs);
+    expect(responses.map((r) => r.responseType).sort()).toEqual(GATEWAY_RESPONSES.map((r) => r.type).sort());
+    for (const expected of GATEWAY_RESPONSES) {
+      const response = responses.find((r) => r.responseType === expected.type)!;
+      expect(response.statusCode).toBe(String(expected.statusCode));
+      expect(response.responseTemplates).toEqual({ 'application/json': gatewayResponseTemplate(expected) });
+      expect(response.restApiId).toBe(apiId());
+    }
+    const badBody = responses.find((r) => r.responseType === 'BAD_REQUEST_BODY')!;
+    expect(badBody.responseTemplates['application/json']).toContain('$context.error.validationErrorString');
+  });
+
+  describe('deployment', () => {
+    it('redeploys on the hash of every method, integration, model, validator and gateway response', () => {
+      const expected = redeploymentHash(apiSpec({ functionName: 'tracking-api-dev', validatorName: 'tracking-api-validator-dev' }));
+      expect(inputs(s.dev, TYPES.deployment).triggers).toEqual({ redeployment: expected });
+    });
+
+    it('waits for all of them, so a deployment never snapshots a half-built API', () => {
+      const dependencies = only(s.dev, TYPES.deployment).dependencies;
+      const apiParts = [TYPES.method, TYPES.integration, TYPES.model, TYPES.validator, TYPES.gatewayResponse].flatMap((type) =>
+        ofType(s.dev, type).map((r) => r.name),
+      );
+      expect(apiParts).toHaveLength(2 + 2 + 1 + 1 + GATEWAY_RESPONSES.length);
+      expect(dependencies).toEqual(expect.arrayContaining(apiParts));
+    });
+  });
+
+  describe('stage', () => {
+    it('is named after the suffix, serves the deployment, and traces with X-Ray', () => {
+      const stage = only(s.dev, TYPES.stage);
+      expect(stage.inputs.stageName).toBe('dev');
+      expect(stage.inputs.xrayTracingEnabled).toBe(true);
+      expect(stage.dependencies).toContain('deployment');
+      expect(inputs(s.pr7, TYPES.stage).stageName).toBe('pr7');
+    });
+
+    it('writes JSON access logs (request id, caller ARN, status, latencies) to its own log group', () => {
+      const { accessLogSettings } = inputs(s.dev, TYPES.stage);
+      const logGroup = inputs(s.dev, TYPES.logGroup, 'api-access-log-group');
+      expect(logGroup.name).toBe('/aws/apigateway/tracking-api-access-dev');
+      expect(accessLogSettings.destinationArn).toBe(`arn:aws:logs:us-west-2:123456789012:log-group:${logGroup.name}`);
+      const format = JSON.parse(accessLogSettings.format);
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        callerArn: '$context.identity.userArn',
+        status: '$context.status',
+        responseLatency: '$context.responseLatency',
+        integrationLatency: '$context.integrationLatency',
+        httpMethod: '$context.httpMethod',
+        resourcePath: '$context.resourcePath',
+      });
+    });
+
+    it('pre-creates the execution log group API Gateway writes to, so it has a retention', () => {
+      const group = inputs(s.dev, TYPES.logGroup, 'api-execution-log-group');
+      expect(group.name).toBe(`API-Gateway-Execution-Logs_${apiId()}/dev`);
+      expect(group.retentionInDays).toBe(7);
+      expect(only(s.dev, TYPES.stage).dependencies).toContain('api-execution-log-group');
+    });
+
+    it('settings: metrics on, errors logged, no body logging, throttling from config', () => {
+      const settings = inputs(s.dev, TYPES.methodSettings);
+      expect(settings.stageName).toBe('dev');
+      expect(settings.methodPath).toBe('*/*');
+      expect(settings.settings).toEqual({
+        metricsEnabled: true,
+        loggingLevel: 'ERROR',
+        dataTraceEnabled: false,
+        throttlingRateLimit: 100,
+        throttlingBurstLimit: 200,
+      });
+      expect(inputs(s.variant, TYPES.methodSettings).settings).toMatchObject({ throttlingRateLimit: 50, throttlingBurstLimit: 75 });
+    });
+  });
+
+  describe('account-level CloudWatch role (manageApiGatewayAccount)', () => {
+    it('when on: a role API Gateway assumes, with the push-to-CloudWatch policy, set on the account', () => {
+      const role = inputs(s.dev, TYPES.role, 'apigateway-cloudwatch-role');
+      expect(role.name).toBe('apigateway-cloudwatch-dev');
+      expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
+      expect(inputs(s.dev, TYPES.rolePolicyAttachment)).toEqual({
+        role: 'apigateway-cloudwatch-dev',
+        policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+      });
+      expect(inputs(s.dev, TYPES.account)).toEqual({ cloudwatchRoleArn: 'arn:aws:iam::123456789012:role/apigateway-cloudwatch-dev' });
+    });
+
+    it('when on: the stage and its logging settings wait for the account setting', () => {
+      expect(only(s.dev, TYPES.stage).dependencies).toContain('apigateway-account');
+      expect(only(s.dev, TYPES.methodSettings).dependencies).toContain('apigateway-account');
+    });
+
+    it('when off: none of it (the setting is one per account and region)', () => {
+      expect(ofType(s.variant, TYPES.account)).toEqual([]);
+      expect(ofType(s.variant, TYPES.role).map((r) => r.name)).toEqual(['function-role']);
+      expect(ofType(s.variant, TYPES.rolePolicyAttachment)).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Rules every resource follows: it is a child of TapStack, carries the stack tags if it can, and
+ * every physical name carries the environment suffix, so environments never collide.
+ */
+import type { SynthResource, SynthResult } from '../../../scripts/synth';
+import { TYPES, acceptsInput } from '../helpers';
+import type { Synths } from './synths';
+
+/** Inputs that name something in the account/region. */
+const NAME_INPUTS = ['name', 'namePrefix', 'dashboardName', 'stageName'];
+/** API Gateway model names are scoped to their (suffixed) API and must be alphanumeric. */
+const SCOPED_NAMES = new Set<string>([TYPES.model]);
+
+const awsResources = (synth: SynthResult) => synth.resources.filter((r) => r.type.startsWith('aws:'));
+
+function physicalNames(synth: SynthResult): { resource: SynthResource; input: string; value: string }[] {
+  return awsResources(synth)
+    .filter((r) => !SCOPED_NAMES.has(r.type))
+    .flatMap((resource) =>
+      NAME_INPUTS.filter((input) => resource.inputs[input] !== undefined).map((input) => ({
+        resource,
+        input,
+        value: String(resource.inputs[input]),
+      })),
+    );
+}
+
+/** `dev` as a whole segment of the name (`tracking-api-dev`, `/logistics/api/dev/config`, `dev`). */
+const carriesSuffix = (value: string, suffix: string) => new RegExp(`(^|[-/_])${suffix}($|[-/])`).test(value);
+
+export function conventionsSpec(s: Synths): void {
+  it('one TapStack component (tap:stack:TapStack) is the root, and the parent of every resource', () => {
+    const roots = s.dev.resources.filter((r) => r.parent === null);
+    expect(roots.map((r) => [r.type, r.name])).toEqual([['tap:stack:TapStack', 'tap']]);
+    for (const r of awsResources(s.dev)) expect([r.name, r.parent]).toEqual([r.name, 'tap']);
+  });
+
+  it('every taggable resource carries Environment, Project and ManagedBy (and the configured tags)', () => {
+    const taggable = awsResources(s.dev).filter((r) => acceptsInput(r.type, 'tags'));
+    expect(taggable.length).toBeGreaterThan(15);
+    for (const r of taggable) {
+      expect([r.name, r.inputs.tags]).toEqual([r.name, { Environment: 'dev', Project: 'tap', ManagedBy: 'pulumi', Team: 'logistics' }]);
+    }
+    for (const r of awsResources(s.variant).filter((x) => acceptsInput(x.type, 'tags'))) {
+      expect([r.name, r.inputs.tags]).toEqual([r.name, { Environment: 'qa1', Project: 'tap', ManagedBy: 'pulumi', CostCenter: '42' }]);
+    }
+  });
+
+  it('every resource that can be named is named explicitly (nothing autonamed)', () => {
+    for (const r of awsResources(s.dev).filter((x) => acceptsInput(x.type, 'name'))) {
+      expect([r.name, typeof r.inputs.name]).toEqual([r.name, 'string']);
+    }
+  });
+
+  it('every physical name carries the environment suffix', () => {
+    for (const [synth, suffix] of [[s.dev, 'dev'], [s.pr7, 'pr7'], [s.variant, 'qa1']] as const) {
+      const names = physicalNames(synth);
+      expect(names.length).toBeGreaterThan(20);
+      for (const { resource, input, value } of names) {
+        expect([resource.name, input, value, carriesSuffix(value, suffix)]).toEqual([resource.name, input, value, true]);
+      }
+    }
+  });
+
+  it('two suffixes give disjoint names (ENVIRONMENT_SUFFIX=pr7 over the dev stack file)', () => {
+    const dev = new Set(physicalNames(s.dev).map((n) => n.value));
+    const pr7 = [...new Set(physicalNames(s.pr7).map((n) => n.value))];
+    expect(pr7.length).toBe(dev.size);
+    expect(pr7.filter((name) => dev.has(name))).toEqual([]);
+    expect(pr7.filter((name) => carriesSuffix(name, 'dev'))).toEqual([]);
+  });
+
+  it('the suffix from the environment wins over tap:environmentSuffix', () => {
+    expect(s.pr7.outputs.stage_name).toBe('pr7');
+    expect(s.dev.outputs.stage_name).toBe('dev');
+  });
+}

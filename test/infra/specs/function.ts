@@ -1,0 +1,159 @@
+/** The Lambda function, its log group, its role and its least-privilege inline policy. */
+import { FUNCTION_ENV, OBSERVABILITY } from '../../../lambda/contract';
+import { buildBundle } from '../../../lib/bundle';
+import { TYPES, inputs, ofType } from '../helpers';
+import type { Synths } from './synths';
+
+const ARN = {
+  table: 'arn:aws:dynamodb:us-west-2:123456789012:table/tracking-updates-dev',
+  queue: 'arn:aws:sqs:us-west-2:123456789012:tracking-parked-updates-dev',
+  logGroup: 'arn:aws:logs:us-west-2:123456789012:log-group:/aws/lambda/tracking-api-dev',
+  parameter: (name: string) => `arn:aws:ssm:us-west-2:123456789012:parameter${name}`,
+};
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+  NotAction?: unknown;
+  NotResource?: unknown;
+}
+const list = (value: string | string[]) => (Array.isArray(value) ? [...value] : [value]).sort();
+
+function policyStatements(s: Synths['dev']): Statement[] {
+  const policies = ofType(s, TYPES.rolePolicy);
+  expect(policies).toHaveLength(1);
+  return JSON.parse(policies[0].inputs.policy as string).Statement;
+}
+
+export function functionSpec(s: Synths): void {
+  describe('lambda', () => {
+    it('runs the bundle on nodejs22.x / arm64 with the index.handler entry', () => {
+      const fn = inputs(s.dev, TYPES.function);
+      expect(fn.name).toBe('tracking-api-dev');
+      expect(fn.runtime).toBe('nodejs22.x');
+      expect(fn.architectures).toEqual(['arm64']);
+      expect(fn.handler).toBe('index.handler');
+    });
+
+    it('ships exactly the esbuild bundle lib/bundle.ts builds, as index.mjs', () => {
+      const bundle = buildBundle();
+      expect(inputs(s.dev, TYPES.function).code).toEqual({ 'index.mjs': { sha256: bundle.sha256, bytes: bundle.bytes } });
+    });
+
+    it('takes memory, timeout and reserved concurrency from config (-1 = no reservation)', () => {
+      const dev = inputs(s.dev, TYPES.function);
+      expect([dev.memorySize, dev.timeout, dev.reservedConcurrentExecutions]).toEqual([512, 10, -1]);
+      const variant = inputs(s.variant, TYPES.function);
+      expect([variant.memorySize, variant.timeout, variant.reservedConcurrentExecutions]).toEqual([1024, 20, 5]);
+    });
+
+    it('times out before API Gateway does (29 s)', () => {
+      for (const synth of [s.dev, s.variant]) expect(inputs(synth, TYPES.function).timeout).toBeLessThan(29);
+    });
+
+    it('traces with X-Ray (Active)', () => {
+      expect(inputs(s.dev, TYPES.function).tracingConfig).toEqual({ mode: 'Active' });
+    });
+
+    it('logs JSON into the log group the stack creates, with its retention', () => {
+      const fn = inputs(s.dev, TYPES.function);
+      const logGroup = inputs(s.dev, TYPES.logGroup, 'function-log-group');
+      expect(fn.loggingConfig).toEqual({
+        logFormat: 'JSON',
+        logGroup: logGroup.name,
+        applicationLogLevel: 'INFO',
+        systemLogLevel: 'WARN',
+      });
+      expect(logGroup.name).toBe('/aws/lambda/tracking-api-dev');
+      expect(logGroup.retentionInDays).toBe(7);
+      expect(inputs(s.variant, TYPES.logGroup, 'function-log-group').retentionInDays).toBe(30);
+    });
+
+    it('sends failed asynchronous events to the parked-updates queue', () => {
+      expect(inputs(s.dev, TYPES.function).deadLetterConfig).toEqual({ targetArn: ARN.queue });
+    });
+
+    it('gets every variable of the contract, plus the Powertools identity', () => {
+      const variables = inputs(s.dev, TYPES.function).environment.variables;
+      expect(variables).toEqual({
+        [FUNCTION_ENV.tableName]: 'tracking-updates-dev',
+        [FUNCTION_ENV.environment]: 'dev',
+        [FUNCTION_ENV.configParameter]: '/logistics/api/dev/config',
+        [FUNCTION_ENV.endpointParameter]: '/logistics/db/dev/endpoint',
+        [FUNCTION_ENV.flagsParameter]: '/logistics/features/dev/flags',
+        [FUNCTION_ENV.queueUrl]: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-parked-updates-dev',
+        [FUNCTION_ENV.statusShardCount]: '8',
+        POWERTOOLS_SERVICE_NAME: OBSERVABILITY.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: OBSERVABILITY.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+      // Whatever the contract adds later must reach the function too.
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining(Object.values(FUNCTION_ENV)));
+      expect(inputs(s.variant, TYPES.function).environment.variables[FUNCTION_ENV.statusShardCount]).toBe('16');
+    });
+
+    it('runs as the function role, created after its policy', () => {
+      const fn = ofType(s.dev, TYPES.function)[0];
+      expect(fn.inputs.role).toBe('arn:aws:iam::123456789012:role/tracking-api-role-dev');
+      expect(fn.dependencies).toContain('function-policy');
+    });
+  });
+
+  describe('role', () => {
+    it('can be assumed by Lambda only', () => {
+      expect(JSON.parse(inputs(s.dev, TYPES.role, 'function-role').assumeRolePolicy)).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      });
+    });
+
+    it('has one inline policy and no managed policies', () => {
+      expect(inputs(s.dev, TYPES.rolePolicy).role).toBe('tracking-api-role-dev');
+      const attachedToFunctionRole = ofType(s.dev, TYPES.rolePolicyAttachment).filter((a) => a.inputs.role === 'tracking-api-role-dev');
+      expect(attachedToFunctionRole).toEqual([]);
+    });
+
+    it('allows exactly the calls the handler makes, on exactly its own resources', () => {
+      const grants = policyStatements(s.dev).map((st) => ({ effect: st.Effect, actions: list(st.Action), resources: list(st.Resource) }));
+      expect(grants).toEqual([
+        { effect: 'Allow', actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [ARN.table, `${ARN.table}/index/StatusIndex`] },
+        {
+          effect: 'Allow',
+          actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+          resources: [
+            ARN.parameter('/logistics/api/dev/config'),
+            ARN.parameter('/logistics/db/dev/endpoint'),
+            ARN.parameter('/logistics/features/dev/flags'),
+          ],
+        },
+        { effect: 'Allow', actions: ['sqs:SendMessage'], resources: [ARN.queue] },
+        { effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${ARN.logGroup}:*`] },
+        // X-Ray has no resource-level permissions.
+        { effect: 'Allow', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
+      ]);
+    });
+
+    it('has no wildcard action, no Scan, no negated or conditional grants', () => {
+      for (const st of policyStatements(s.dev)) {
+        for (const action of list(st.Action)) {
+          expect(action).not.toContain('*');
+          expect(action).not.toMatch(/Scan/);
+        }
+        expect(st.NotAction).toBeUndefined();
+        expect(st.NotResource).toBeUndefined();
+        expect(st.Condition).toBeUndefined();
+      }
+    });
+
+    it('cannot read another environment\'s parameters', () => {
+      const resources = policyStatements(s.pr7).flatMap((st) => list(st.Resource));
+      expect(resources.filter((r) => r.includes(':parameter/'))).toEqual([
+        ARN.parameter('/logistics/api/pr7/config'),
+        ARN.parameter('/logistics/db/pr7/endpoint'),
+        ARN.parameter('/logistics/features/pr7/flags'),
+      ]);
+    });
+  });
+}

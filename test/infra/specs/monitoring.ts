@@ -1,0 +1,129 @@
+/** Alarm topic, alarms and the dashboard. */
+import { METRICS, METRIC_DIMENSIONS, OBSERVABILITY } from '../../../lambda/contract';
+import { TYPES, inputs, ofType } from '../helpers';
+import type { Synths } from './synths';
+
+const TOPIC_ARN = 'arn:aws:sns:us-west-2:123456789012:tracking-api-alarms-dev';
+const API = { ApiName: 'tracking-api-dev', Stage: 'dev' };
+const FUNCTION = { FunctionName: 'tracking-api-dev' };
+const TABLE = { TableName: 'tracking-updates-dev' };
+const INDEX = { TableName: 'tracking-updates-dev', GlobalSecondaryIndexName: 'StatusIndex' };
+const QUEUE = { QueueName: 'tracking-parked-updates-dev' };
+
+/** The dimensions each namespace's metrics must carry on the dashboard (CloudWatch matches exactly). */
+const REQUIRED_DIMENSIONS: Record<string, Record<string, string>[]> = {
+  'AWS/ApiGateway': [API],
+  'AWS/Lambda': [FUNCTION],
+  'AWS/DynamoDB': [TABLE, INDEX],
+  'AWS/SQS': [QUEUE],
+  // What the handler puts on every custom metric (METRIC_DIMENSIONS in the contract).
+  [OBSERVABILITY.metricsNamespace]: [{ service: OBSERVABILITY.serviceName, environment: 'dev' }],
+};
+
+interface MetricWidget {
+  type: string;
+  properties: { region: string; metrics: (string | object)[][] };
+}
+
+/** A dashboard metric row `[namespace, name, dim1, value1, ..., {options}]` as {namespace, name, dimensions}. */
+function parseRow(row: (string | object)[]) {
+  const [namespace, name, ...rest] = row as string[];
+  const pairs = rest.filter((x) => typeof x === 'string');
+  const dimensions: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) dimensions[pairs[i]] = pairs[i + 1];
+  return { namespace, name, dimensions };
+}
+
+export function monitoringSpec(s: Synths): void {
+  describe('alarm topic', () => {
+    it('exists per environment', () => {
+      expect(inputs(s.dev, TYPES.topic).name).toBe('tracking-api-alarms-dev');
+    });
+
+    it('e-mails the configured address, and nobody when none is configured', () => {
+      expect(ofType(s.dev, TYPES.subscription)).toEqual([]);
+      expect(inputs(s.variant, TYPES.subscription)).toEqual({
+        topic: 'arn:aws:sns:eu-central-1:123456789012:tracking-api-alarms-qa1',
+        protocol: 'email',
+        endpoint: 'oncall@example.com',
+      });
+    });
+  });
+
+  describe('alarms', () => {
+    const alarms = () => ofType(s.dev, TYPES.alarm).map((a) => a.inputs as Record<string, unknown>);
+
+    it('watch the API, the function, the queue and the table and its index, with these thresholds', () => {
+      const summary = alarms().map((a) => ({
+        metric: `${a.namespace} ${a.metricName}`,
+        dimensions: a.dimensions,
+        stat: a.statistic ?? a.extendedStatistic,
+        when: `${a.comparisonOperator} ${a.threshold}`,
+        window: `${a.datapointsToAlarm ?? a.evaluationPeriods}/${a.evaluationPeriods} x ${a.period}s`,
+      }));
+      const gte1 = 'GreaterThanOrEqualToThreshold 1';
+      expect(summary).toEqual(
+        expect.arrayContaining([
+          { metric: 'AWS/ApiGateway 4XXError', dimensions: API, stat: 'Sum', when: 'GreaterThanThreshold 20', window: '1/1 x 300s' },
+          { metric: 'AWS/ApiGateway 5XXError', dimensions: API, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          { metric: 'AWS/ApiGateway Latency', dimensions: API, stat: 'p99', when: 'GreaterThanThreshold 2000', window: '3/3 x 60s' },
+          { metric: 'AWS/Lambda Errors', dimensions: FUNCTION, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          { metric: 'AWS/Lambda Throttles', dimensions: FUNCTION, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          {
+            metric: 'AWS/SQS ApproximateNumberOfMessagesVisible', dimensions: QUEUE, stat: 'Maximum',
+            when: 'GreaterThanThreshold 0', window: '1/1 x 300s',
+          },
+          { metric: 'AWS/DynamoDB WriteThrottleEvents', dimensions: TABLE, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          { metric: 'AWS/DynamoDB ReadThrottleEvents', dimensions: TABLE, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          { metric: 'AWS/DynamoDB WriteThrottleEvents', dimensions: INDEX, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          { metric: 'AWS/DynamoDB ReadThrottleEvents', dimensions: INDEX, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+        ]),
+      );
+      expect(summary).toHaveLength(10);
+    });
+
+    it('every alarm notifies the topic on alarm and on recovery', () => {
+      for (const alarm of alarms()) {
+        expect(alarm.alarmActions).toEqual([TOPIC_ARN]);
+        expect(alarm.okActions).toEqual([TOPIC_ARN]);
+      }
+    });
+
+    it('every alarm treats missing data as fine (no traffic is not an incident) and has a description', () => {
+      for (const alarm of alarms()) {
+        expect(alarm.treatMissingData).toBe('notBreaching');
+        expect(alarm.alarmDescription).toEqual(expect.any(String));
+      }
+    });
+  });
+
+  describe('dashboard', () => {
+    const widgets = (synth = s.dev): MetricWidget[] => JSON.parse(inputs(synth, TYPES.dashboard).dashboardBody).widgets;
+    const rows = (synth = s.dev) => widgets(synth).flatMap((w) => w.properties.metrics.map(parseRow));
+
+    it('is named per environment and its body parses', () => {
+      expect(inputs(s.dev, TYPES.dashboard).dashboardName).toBe('tracking-api-dev');
+      expect(widgets().length).toBeGreaterThan(0);
+      for (const w of widgets()) expect(w.properties.region).toBe('us-west-2');
+      for (const w of widgets(s.variant)) expect(w.properties.region).toBe('eu-central-1');
+    });
+
+    it('every metric carries the full dimension set of its namespace, naming this stack\'s resources', () => {
+      for (const row of rows()) {
+        expect(Object.keys(REQUIRED_DIMENSIONS)).toContain(row.namespace);
+        expect(REQUIRED_DIMENSIONS[row.namespace]).toContainEqual(row.dimensions);
+      }
+    });
+
+    it('covers the API, the function, the table, the index and the queue', () => {
+      const seen = rows().map((r) => JSON.stringify(r.dimensions));
+      for (const dimensions of [API, FUNCTION, TABLE, INDEX, QUEUE]) expect(seen).toContain(JSON.stringify(dimensions));
+    });
+
+    it('charts every custom metric the function emits, in its namespace, with its service and environment', () => {
+      const custom = rows().filter((r) => r.namespace === OBSERVABILITY.metricsNamespace);
+      expect(custom.map((r) => r.name).sort()).toEqual(Object.values(METRICS).sort());
+      for (const row of custom) expect(Object.keys(row.dimensions).sort()).toEqual([...METRIC_DIMENSIONS].sort());
+    });
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * The stack, synthesized offline (scripts/synth.ts runs index.ts under Pulumi mocks), checked
+ * concern by concern. The synths run once here (Pulumi makes every synth pay for loading the SDK and
+ * bundling the function); each spec in ./specs reads them.
+ *
+ *   dev     - Pulumi.dev.yaml as it is
+ *   pr7     - the same stack file with ENVIRONMENT_SUFFIX=pr7 (suffix from the environment wins)
+ *   variant - every setting moved off its dev value, another region and suffix
+ */
+import { synthesize } from '../../scripts/synth';
+import { restApiSpec } from './specs/api';
+import { conventionsSpec } from './specs/conventions';
+import { functionSpec } from './specs/function';
+import { monitoringSpec } from './specs/monitoring';
+import { outputsSpec } from './specs/outputs';
+import { parametersSpec } from './specs/parameters';
+import { storageSpec } from './specs/storage';
+import { VARIANT_CONFIG, VARIANT_ENV, type Synths } from './specs/synths';
+
+const synths = {} as Synths;
+
+beforeAll(async () => {
+  // Started together: synthesize() must serialize runs itself (Pulumi's runtime state is global).
+  [synths.dev, synths.pr7, synths.variant] = await Promise.all([
+    synthesize({ stack: 'dev', env: {} }),
+    synthesize({ stack: 'dev', env: { ENVIRONMENT_SUFFIX: 'pr7' } }),
+    synthesize({ stack: 'dev', env: VARIANT_ENV, config: VARIANT_CONFIG }),
+  ]);
+});
+
+describe('storage', () => storageSpec(synths));
+describe('SSM parameters', () => parametersSpec(synths));
+describe('function', () => functionSpec(synths));
+describe('REST API', () => restApiSpec(synths));
+describe('monitoring', () => monitoringSpec(synths));
+describe('conventions (every resource)', () => conventionsSpec(synths));
+describe('stack outputs and the synth harness', () => outputsSpec(synths));
