@@ -1,0 +1,59 @@
+/**
+ * How stack rules find the resources that belong together. Under `pulumi preview/up` a stack rule
+ * sees outputs (names, ARNs, URLs, ids); in the offline synth it sees resolved inputs. Every link
+ * is made on a value both carry: a name, or the last segment of an ARN/URL.
+ */
+import type { PolicyResource } from '@pulumi/policy';
+import { obj, str } from './kit';
+import { T } from './types';
+
+/** `https://sqs.<region>.amazonaws.com/<account>/<name>` or `arn:aws:sqs:<region>:<account>:<name>` -> name. */
+export function queueNameOf(urlOrArn: string): string | undefined {
+  if (urlOrArn.startsWith('arn:')) return urlOrArn.split(':')[5] || undefined;
+  const match = /^https?:\/\/[^/]+\/[^/]+\/([^/?#]+)/.exec(urlOrArn);
+  return match?.[1];
+}
+
+/** Every name a queue is known by (its name input/output, or the last segment of its URL/ARN). */
+export function queueNames(queue: PolicyResource): Set<string> {
+  const names = new Set<string>();
+  const name = str(queue.props.name);
+  if (name) names.add(name);
+  for (const key of ['url', 'arn', 'id']) {
+    const value = str(queue.props[key]);
+    const fromValue = value && queueNameOf(value);
+    if (fromValue) names.add(fromValue);
+  }
+  return names;
+}
+
+/** The resources a property of `resource` depends on (only known under the Pulumi engine). */
+export function dependencyOf(resource: PolicyResource, property: string): PolicyResource[] {
+  return resource.propertyDependencies?.[property] ?? [];
+}
+
+/** A REST API reference (`restApi` is the API id) that two resources share, when both are known. */
+export function sameApi(a: PolicyResource, b: PolicyResource): boolean {
+  const left = str(a.props.restApi);
+  const right = str(b.props.restApi);
+  return left === undefined || right === undefined || left === right;
+}
+
+/** The log group a function writes to: its loggingConfig.logGroup, else Lambda's default name. */
+export function functionLogGroupName(fn: PolicyResource): string | undefined {
+  const configured = str(obj(fn.props.loggingConfig)?.logGroup);
+  if (configured) return configured;
+  const name = str(fn.props.name);
+  return name ? `/aws/lambda/${name}` : undefined;
+}
+
+/** The log group API Gateway creates for a stage's execution logs unless the stack creates it first. */
+export function executionLogGroupName(stage: PolicyResource): string | undefined {
+  const api = str(stage.props.restApi);
+  const stageName = str(stage.props.stageName);
+  return api && stageName ? `API-Gateway-Execution-Logs_${api}/${stageName}` : undefined;
+}
+
+export function logGroupByName(resources: PolicyResource[], name: string): PolicyResource | undefined {
+  return resources.find((r) => r.type === T.logGroup && str(r.props.name) === name);
+}

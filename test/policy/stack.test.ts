@@ -1,0 +1,145 @@
+/**
+ * The real stack (offline synth of Pulumi.dev.yaml) against the whole policy pack: no mandatory
+ * violation, and the advisory findings are exactly the listed waivers. A production profile
+ * (reserved concurrency, deletion protection) passes with those two waivers revoked. Then the same
+ * through the pack as `pulumi preview --policy-pack policy` starts it (its gRPC analyzer).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { synthesize, type SynthResult } from '../../scripts/synth';
+import { buildPolicies, WAIVERS } from '../../policy/policies';
+import { T } from '../../policy/lib/types';
+import { describeViolations, mandatory, type PackConfig, runPolicies, urns } from './harness';
+import { POLICY_DIR, type RunningPack, startPack } from './policy-runner';
+
+const POLICIES = buildPolicies();
+let dev: SynthResult;
+let pack: RunningPack;
+
+beforeAll(async () => {
+  [dev, pack] = await Promise.all([synthesize({ stack: 'dev', env: {} }), startPack()]);
+});
+afterAll(() => pack?.stop());
+
+/** The resource types the rules judge, and how many of each the design has (nothing passes vacuously). */
+const JUDGED: [string, number][] = [
+  [T.method, 2],
+  [T.requestValidator, 1],
+  [T.model, 1],
+  [T.stage, 1],
+  [T.methodSettings, 1],
+  [T.lambdaFunction, 1],
+  [T.lambdaPermission, 2],
+  [T.table, 1],
+  [T.queue, 1],
+  [T.queuePolicy, 1],
+  [T.parameter, 3],
+  [T.logGroup, 3],
+  [T.role, 2],
+  [T.rolePolicy, 1],
+  [T.rolePolicyAttachment, 1],
+];
+
+describe('policy pack on the dev stack', () => {
+  test('the synth holds every resource the rules judge', () => {
+    const counts = new Map<string, number>();
+    for (const r of dev.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    for (const [type, count] of JUDGED) expect([type, counts.get(type) ?? 0]).toEqual([type, count]);
+    expect(counts.get(T.metricAlarm) ?? 0).toBeGreaterThanOrEqual(7);
+  });
+
+  test('no mandatory violation', async () => {
+    expect(describeViolations(mandatory(await runPolicies(POLICIES, dev.resources)))).toEqual([]);
+  });
+
+  test('the advisory findings are the listed waivers, each on the resources it names', async () => {
+    const advisory = (await runPolicies(POLICIES, dev.resources)).filter((v) => v.level === 'advisory');
+    expect(advisory.every((v) => v.policy.startsWith('waiver-'))).toBe(true);
+    const found = [...new Set(advisory.map((v) => `${v.policy.replace(/^waiver-/, '')}: ${v.resource}`))].sort();
+    const logGroups = ['api-access-log-group', 'api-execution-log-group', 'function-log-group'];
+    expect(found).toEqual(
+      [
+        'api-cache: stage',
+        'api-client-certificate: stage',
+        'api-cognito-authorizer: status-method',
+        'api-cognito-authorizer: track-method',
+        'api-waf: stage',
+        'dynamodb-backup-plan: tracking-table',
+        'dynamodb-cmk: tracking-table',
+        'dynamodb-deletion-protection: tracking-table',
+        'iam-apigateway-logs-managed-policy: apigateway-cloudwatch-policy',
+        'iam-xray-resource-star: function-policy',
+        'lambda-code-signing: function',
+        'lambda-environment-cmk: function',
+        'lambda-reserved-concurrency: function',
+        'lambda-vpc: function',
+        ...logGroups.map((g) => `logs-kms: ${g}`),
+        ...logGroups.map((g) => `logs-one-year: ${g}`),
+        'sns-encryption: alarm-topic',
+        'sns-tls-only: alarm-topic',
+        'sqs-cmk: parked-updates-queue',
+        'sqs-dead-letter-queue: parked-updates-queue',
+        'ssm-cmk: endpoint-parameter',
+        'ssm-plain-config: config-parameter',
+        'ssm-plain-config: flags-parameter',
+      ].sort(),
+    );
+    expect(new Set(found.map((f) => f.split(':')[0]))).toEqual(new Set(WAIVERS.map((w) => w.id)));
+  });
+
+  test('policy/config/production.json revokes the concurrency and deletion-protection waivers: dev fails, a production profile passes', async () => {
+    const config = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, 'config/production.json'), 'utf8')) as PackConfig;
+    const devFindings = mandatory(await runPolicies(POLICIES, dev.resources, { config }));
+    expect(devFindings.map((v) => `${v.policy} ${v.resource}`).sort()).toEqual([
+      'waiver-dynamodb-deletion-protection tracking-table',
+      'waiver-lambda-reserved-concurrency function',
+    ]);
+    const prod = await synthesize({
+      stack: 'dev',
+      env: { ENVIRONMENT_SUFFIX: 'prod' },
+      config: { 'tap:lambdaReservedConcurrency': 50, 'tap:tableDeletionProtection': true },
+    });
+    expect(describeViolations(mandatory(await runPolicies(POLICIES, prod.resources, { config })))).toEqual([]);
+  });
+});
+
+describe('the pack under Pulumi\'s policy runner (what `pulumi preview --policy-pack policy` starts)', () => {
+  test('it loads from the root install and declares every policy at its level', async () => {
+    const info = await pack.info();
+    expect([info.name, info.version]).toEqual(['tap-compliance', '1.0.0']);
+    expect(info.policies).toEqual(
+      POLICIES.map((p) => ({ name: p.name, level: p.name.startsWith('waiver-') ? 'advisory' : 'mandatory' })),
+    );
+  });
+
+  test('per-resource analysis of the dev stack: no mandatory diagnostic', async () => {
+    const found = (await Promise.all(dev.resources.map((r) => pack.analyze(r)))).flat();
+    expect(found.filter((d) => d.level === 'mandatory').map((d) => `${d.policy} ${d.urn}`)).toEqual([]);
+  });
+
+  test('stack analysis of the dev stack: the same findings as the offline harness', async () => {
+    const served = await pack.analyzeStack(dev.resources);
+    expect(served.filter((d) => d.level === 'mandatory')).toEqual([]);
+    const urnOf = urns(dev.resources, 'dev', 'tap');
+    const offline = (await runPolicies(POLICIES, dev.resources)).map((v) => {
+      const resource = dev.resources.find((r) => r.name === v.resource);
+      return `${v.policy} ${v.level} ${resource ? urnOf.get(resource) : ''}`;
+    });
+    expect(served.map((d) => `${d.policy} ${d.level} ${d.urn}`).sort()).toEqual(offline.sort());
+  });
+
+  test('a value not known yet (first preview) gives an advisory "can\'t run", never a false mandatory violation', async () => {
+    const permission = dev.resources.find((r) => r.type === T.lambdaPermission)!;
+    const UNKNOWN_STRING = '04da6b54-80e4-46f7-96ec-b56ff0331ba9'; // the engine's sentinel for a computed string
+    const found = await pack.analyze({ ...permission, inputs: { ...permission.inputs, sourceArn: UNKNOWN_STRING } });
+    expect(found.map((d) => [d.policy, d.level])).toEqual([['lambda-permission-scoped', 'advisory']]);
+    expect(found[0].message).toMatch(/can't run policy 'lambda-permission-scoped'.*during preview/);
+  });
+
+  test('a bad function is refused with mandatory diagnostics', async () => {
+    const fn = dev.resources.find((r) => r.type === T.lambdaFunction)!;
+    const bad = { ...fn, inputs: { ...fn.inputs, runtime: 'nodejs16.x', tracingConfig: { mode: 'PassThrough' } } };
+    const found = await pack.analyze(bad);
+    expect(found.filter((d) => d.level === 'mandatory').map((d) => d.policy).sort()).toEqual(['lambda-runtime-supported', 'lambda-tracing-active']);
+  });
+});
