@@ -30,7 +30,7 @@ export interface ApiSpec {
   model: { name: string; contentType: string; schema: string };
   validator: { name: string; validateRequestBody: boolean; validateRequestParameters: boolean };
   routes: RouteSpec[];
-  gatewayResponses: { responseType: string; statusCode: string; responseTemplates: Record<string, string> }[];
+  gatewayResponses: { responseType: string; statusCode?: string; responseTemplates: Record<string, string> }[];
 }
 
 export interface ApiSpecInputs {
@@ -75,7 +75,7 @@ export function apiSpec(inputs: ApiSpecInputs): ApiSpec {
     ],
     gatewayResponses: (inputs.gatewayResponses ?? GATEWAY_RESPONSES).map((r) => ({
       responseType: r.type,
-      statusCode: String(r.statusCode),
+      statusCode: r.statusCode === undefined ? undefined : String(r.statusCode),
       responseTemplates: { [JSON_CONTENT_TYPE]: gatewayResponseTemplate(r) },
     })),
   };

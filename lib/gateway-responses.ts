@@ -9,7 +9,11 @@
 export interface GatewayErrorResponse {
   /** API Gateway response type. */
   type: string;
-  statusCode: number;
+  /**
+   * Unset on DEFAULT_4XX/DEFAULT_5XX: a status there would overwrite the real status (502, 504, ...)
+   * of every response type not configured on its own.
+   */
+  statusCode?: number;
   /** Adds `details: [validationErrorString]`, for the request validator's answers. */
   withValidationDetails: boolean;
 }
@@ -26,8 +30,8 @@ export const GATEWAY_RESPONSES: readonly GatewayErrorResponse[] = [
   { type: 'REQUEST_TOO_LARGE', statusCode: 413, withValidationDetails: false },
   { type: 'UNSUPPORTED_MEDIA_TYPE', statusCode: 415, withValidationDetails: false },
   { type: 'THROTTLED', statusCode: 429, withValidationDetails: false },
-  { type: 'DEFAULT_4XX', statusCode: 400, withValidationDetails: false },
-  { type: 'DEFAULT_5XX', statusCode: 500, withValidationDetails: false },
+  { type: 'DEFAULT_4XX', withValidationDetails: false },
+  { type: 'DEFAULT_5XX', withValidationDetails: false },
 ];
 
 /** The application/json template of one gateway response. */

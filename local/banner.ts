@@ -1,0 +1,35 @@
+/** What `npm start` prints once ready: URLs, credentials, a curl example that works as pasted, replay env. */
+import { FUNCTION_ENV } from '../lambda/contract';
+import type { LocalApi } from './local-api';
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function banner(api: LocalApi): string {
+  const { accessKeyId, secretAccessKey } = api.credentials;
+  const sigv4 = `curl --aws-sigv4 "aws:amz:${api.region}:execute-api" --user "${accessKeyId}:${secretAccessKey}"`;
+  const update = JSON.stringify({ tracking_id: 'PKG-1001', status: 'in_transit', location: { lat: 47.61, lng: -122.33 } });
+  const replayEnv = {
+    ...api.aws.env,
+    [FUNCTION_ENV.tableName]: api.tableName,
+    [FUNCTION_ENV.queueUrl]: api.queueUrl,
+    [FUNCTION_ENV.environment]: api.stage,
+  };
+  return [
+    `Tracking API (local) ready: stage ${api.stage}, region ${api.region}`,
+    `  base URL     ${api.url}`,
+    `  routes       POST ${api.url}/track    GET ${api.url}/status?tracking_id=...`,
+    `  credentials  access key ${accessKeyId}  secret ${secretAccessKey}  (SigV4, service execute-api)`,
+    `  caller       ${api.identity.userArn}`,
+    `  table        ${api.tableName}    queue ${api.queueUrl}`,
+    '',
+    'Store an update, then read it back:',
+    `  ${sigv4} -H "Content-Type: application/json" -d '${update}' ${api.url}/track`,
+    `  ${sigv4} "${api.url}/status?tracking_id=PKG-1001"`,
+    '',
+    'Replay parked updates into the local table (in another terminal):',
+    `  env ${Object.entries(replayEnv).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} npm run replay`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run replay` against the local queue and table: the command the banner prints, pasted as is,
+ * drains a parked update into the local table, where GET /status then finds it.
+ */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { execFile } from 'child_process';
+import { promisify } from 'util';
+import { PROJECT_ROOT } from '../../lib/bundle';
+import { encodeParked } from '../../lambda/park';
+import { statusShard } from '../../lambda/shard';
+import { banner } from '../../local/banner';
+import { startLocalApi, type LocalApi } from '../../local/local-api';
+import { apiClient } from '../e2e/client';
+
+const run = promisify(execFile);
+
+describe('npm run replay against the local API', () => {
+  let api: LocalApi;
+
+  beforeAll(async () => {
+    api = await startLocalApi({ port: 0, log: () => undefined, functionLog: () => undefined });
+  });
+  afterAll(() => api?.close());
+
+  it('replays a parked update into the local table with the env the banner prints', async () => {
+    const trackingId = `REPLAY-${Date.now()}`;
+    const timestamp = Date.now() - 60_000;
+    const item = {
+      tracking_id: trackingId,
+      timestamp,
+      status: 'delivered' as const,
+      status_shard: statusShard('delivered', trackingId, api.args.statusShardCount),
+      location: { lat: 10, lng: 20 },
+      environment: api.stage,
+      created_at: new Date(timestamp).toISOString(),
+      update_id: `replay-test-${timestamp}`,
+    };
+    const sqs = new SQSClient({ region: api.region, endpoint: api.aws.sqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await sqs.send(new SendMessageCommand({ QueueUrl: api.queueUrl, MessageBody: encodeParked(item, 'test') }));
+    sqs.destroy();
+    expect(api.sqs.messages()).toHaveLength(1);
+
+    const replayLine = banner(api).split('\n').find((l) => l.trim().startsWith('env ') && l.trim().endsWith('npm run replay'));
+    expect(replayLine).toBeTruthy();
+    await run('bash', ['-c', replayLine!.trim()], { cwd: PROJECT_ROOT });
+    expect(api.sqs.messages()).toEqual([]);
+
+    const client = apiClient(api.url, api.region, async () => api.credentials);
+    const read = await client.request({ method: 'GET', path: '/status', query: { tracking_id: trackingId } });
+    expect(read.status).toBe(200);
+    expect(read.json.updates).toEqual([expect.objectContaining({ timestamp, status: 'delivered', location: { lat: 10, lng: 20 } })]);
+  });
+});

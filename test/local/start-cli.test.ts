@@ -1,0 +1,102 @@
+/**
+ * `npm start` as a user runs it: the process prints a banner whose curl commands work as pasted,
+ * stops cleanly on SIGTERM, and keeps the data across restarts with --data-dir.
+ */
+import { execFile, spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import { PROJECT_ROOT } from '../../lib/bundle';
+import { curlWithSigV4Available } from '../e2e/client';
+
+const run = promisify(execFile);
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  banner: string;
+}
+
+async function start(args: string[], env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c));
+  child.stderr!.on('data', (c: Buffer) => (output += c));
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`npm start did not come up:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, output: () => output, banner: output };
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.once('exit', (code) => resolve(code));
+    started.child.kill('SIGTERM');
+  });
+}
+
+const curlLines = (banner: string) => banner.split('\n').filter((l) => l.trim().startsWith('curl ')).map((l) => l.trim());
+
+describe('npm start (local/start.ts)', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-data-'));
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints a curl example that stores an update and reads it back, then stops on SIGTERM; --data-dir keeps the data', async () => {
+    const curl = await curlWithSigV4Available();
+    const first = await start(['--data-dir', dataDir, '--quiet']);
+    let code: number | null;
+    try {
+      expect(first.banner).toMatch(/base URL\s+http:\/\/127\.0\.0\.1:\d+\/dev/);
+      expect(first.banner).toContain('access key TAPLOCALACCESSKEY001  secret tap-local-secret-key');
+      const [postLine, getLine] = curlLines(first.banner);
+      expect(postLine).toContain('--aws-sigv4 "aws:amz:us-west-2:execute-api"');
+      if (!curl) {
+        console.log('skipped the pasted curl commands: curl >= 7.75 with --aws-sigv4 is not installed');
+        return;
+      }
+
+      const posted = await run('bash', ['-c', postLine]);
+      expect(JSON.parse(posted.stdout)).toEqual(expect.objectContaining({ tracking_id: 'PKG-1001', timestamp: expect.any(Number) }));
+      const read = await run('bash', ['-c', getLine]);
+      expect(JSON.parse(read.stdout)).toEqual(expect.objectContaining({ tracking_id: 'PKG-1001', count: 1 }));
+      // One log line per request: method, path, status, ms.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(first.output()).toMatch(/POST \/dev\/track 200 \d+\.\dms/);
+      expect(first.output()).toMatch(/GET \/dev\/status 200 \d+\.\dms/);
+    } finally {
+      code = await stop(first);
+    }
+    expect(code).toBe(0);
+    expect(first.output()).toContain('SIGTERM: shutting down');
+
+    if (!curl) return;
+    const second = await start(['--data-dir', dataDir, '--quiet']);
+    try {
+      const [, getLine] = curlLines(second.banner);
+      const read = await run('bash', ['-c', getLine]);
+      expect(JSON.parse(read.stdout)).toEqual(expect.objectContaining({ tracking_id: 'PKG-1001', count: 1 }));
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  });
+
+  it('prints its usage with --help', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), '--help'], { cwd: PROJECT_ROOT });
+    expect(stdout).toContain('Usage: npm start -- [options]');
+    expect(stdout).toContain('--data-dir DIR');
+  });
+});
