@@ -1,2 +1,7 @@
-/** Placeholder entry until the handler lands (issue 3). */
-export const handler = async () => ({ statusCode: 501, body: JSON.stringify({ error: 'not implemented' }) });
+/**
+ * The Lambda entry (`index.handler` in the bundle). The instance is built at init (module load), so
+ * clients, validators and Powertools are ready before the first request; see app.ts.
+ */
+import { createHandler } from './app';
+
+export const handler = createHandler();

@@ -1,0 +1,146 @@
+/**
+ * The handler factory: Powertools wiring and routing only (handler.ts is the Lambda entry).
+ *
+ * Everything expensive happens once, at init: the DynamoDB and SSM clients (standard retries, short
+ * timeouts, captured by the tracer), the Ajv validators (compiled when validation.ts loads), Logger,
+ * Tracer and Metrics. The SQS client is created on the first parked update only. Endpoints come from
+ * the SDK's own environment variables, so this exact bundle runs on AWS and behind the local API.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { awsClientConfig } from './aws-clients';
+import { METRICS, ROUTES } from './contract';
+import { readRuntimeEnv } from './env';
+import { ParkingQueue } from './park';
+import { toApiRequest } from './request';
+import { RequestError, errorResponse } from './responses';
+import { getStatus } from './routes/status';
+import { postTrack } from './routes/track';
+import { PARAMETER_MAX_AGE_SECONDS, RuntimeSettings } from './settings';
+import { TrackingStore } from './store';
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const ROUTE_TABLE = [ROUTES.track, ROUTES.status];
+
+function normalisePath(path: string | undefined): string | undefined {
+  return path && path.length > 1 ? path.replace(/\/+$/, '') : path;
+}
+
+/** Builds one handler instance (clients, caches, Powertools) from an environment. */
+export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
+  const runtime = readRuntimeEnv(env);
+  const logger = new Logger({ serviceName: runtime.serviceName, persistentKeys: { environment: runtime.environment } });
+  const metrics = new Metrics({
+    namespace: runtime.metricsNamespace,
+    serviceName: runtime.serviceName,
+    defaultDimensions: { environment: runtime.environment },
+  });
+  // SDK calls are traced through the captured clients; no global http patching (cheaper cold start).
+  const tracer = new Tracer({ serviceName: runtime.serviceName, captureHTTPsRequests: false });
+  for (const problem of runtime.problems) logger.error('function configuration problem', { problem });
+
+  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(awsClientConfig()));
+  const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const store = runtime.tableName ? new TrackingStore(documents, runtime.tableName) : undefined;
+  const ssm = new SSMProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SSMClient(awsClientConfig())) });
+  const count = (metric: string, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value);
+  const settings = new RuntimeSettings({
+    configParameter: runtime.configParameter,
+    flagsParameter: runtime.flagsParameter,
+    read: (name) => ssm.get(name, { maxAge: PARAMETER_MAX_AGE_SECONDS, transform: 'json' }),
+    onFallback: ({ parameter, using, error }) => {
+      logger.warn(`SSM parameter unavailable; serving ${using === 'last-known' ? 'its last known value' : 'the documented defaults'}`, {
+        parameter,
+        using,
+        error: error instanceof Error ? error : String(error),
+      });
+      count(METRICS.configFallback);
+    },
+  });
+  const parking = new ParkingQueue(runtime.queueUrl, {
+    clientConfig: awsClientConfig(),
+    instrument: (client) => tracer.captureAWSv3Client(client),
+  });
+  // Annotations only when this invocation has a subsegment (not outside Lambda, nor without a trace).
+  let tracing = false;
+  const annotate = (trackingId: string) => {
+    if (tracing) tracer.putAnnotation('tracking_id', trackingId);
+  };
+
+  async function route(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+    const request = toApiRequest(event, context);
+    const paths = [normalisePath(event.resource), normalisePath(event.path)];
+    const matched = ROUTE_TABLE.find((candidate) => paths.includes(candidate.path));
+    if (!matched) throw new RequestError(404, `no route for ${event.path ?? event.resource ?? '(no path)'}`);
+    if (request.method !== matched.method) {
+      throw new RequestError(405, `method ${request.method || '(none)'} is not allowed on ${matched.path}; use ${matched.method}`, undefined, {
+        Allow: matched.method,
+      });
+    }
+    if (!store) throw new Error('the function has no table configured (TABLE_NAME)');
+    if (matched === ROUTES.track) {
+      return postTrack(request, {
+        store,
+        parking,
+        settings: () => settings.current(),
+        environment: runtime.environment,
+        statusShardCount: runtime.statusShardCount,
+        count,
+        logger,
+        annotate,
+      });
+    }
+    return getStatus(request, { store, count, logger, annotate });
+  }
+
+  return async function handler(event, context) {
+    const started = Date.now();
+    const requestId = event?.requestContext?.requestId || context?.awsRequestId || 'unknown';
+    logger.resetKeys();
+    if (context) logger.addContext(context);
+    logger.setCorrelationId(requestId);
+    metrics.captureColdStartMetric(context?.functionName);
+
+    const segment = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+    const subsegment = segment?.addNewSubsegment('## index.handler');
+    tracing = subsegment !== undefined;
+    if (subsegment) {
+      tracer.setSegment(subsegment);
+      tracer.annotateColdStart();
+      tracer.addServiceNameAnnotation();
+    }
+
+    let response: APIGatewayProxyResult;
+    try {
+      response = await route(event, context);
+    } catch (error) {
+      if (error instanceof RequestError) {
+        count(METRICS.validationFailure);
+        response = errorResponse(error.statusCode, error.message, requestId, { details: error.details, headers: error.headers });
+      } else {
+        logger.error('unhandled error', error instanceof Error ? error : new Error(String(error)));
+        if (tracing) tracer.addErrorAsMetadata(error as Error);
+        count(METRICS.unhandledError);
+        response = errorResponse(500, 'internal error', requestId);
+      }
+    } finally {
+      subsegment?.close();
+      if (segment) tracer.setSegment(segment);
+    }
+    logger.info('request completed', {
+      method: event?.httpMethod,
+      path: event?.path,
+      status_code: response.statusCode,
+      duration_ms: Date.now() - started,
+    });
+    metrics.publishStoredMetrics();
+    return response;
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * What the function reads from its environment (names from FUNCTION_ENV in the contract), read once
+ * at init. Endpoints are NOT here: the AWS SDK reads AWS_ENDPOINT_URL[_<SERVICE>] itself, so the same
+ * bundle talks to AWS or to local engines without knowing which.
+ */
+import { FUNCTION_ENV, OBSERVABILITY, TRACKING_TABLE, parameterNames } from './contract';
+
+export interface RuntimeEnv {
+  /** The tracking table; undefined = misconfigured (requests that need it answer 500). */
+  tableName?: string;
+  environment: string;
+  configParameter?: string;
+  flagsParameter?: string;
+  queueUrl?: string;
+  statusShardCount: number;
+  serviceName: string;
+  metricsNamespace: string;
+  /** Values that were present but unusable (the documented default was taken instead). */
+  problems: string[];
+}
+
+const MAX_SHARDS = 1000;
+
+export function readRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
+  const problems: string[] = [];
+  const text = (key: string) => {
+    const value = env[key]?.trim();
+    return value ? value : undefined;
+  };
+  const environment = text(FUNCTION_ENV.environment) ?? 'dev';
+  const fallbackNames = text(FUNCTION_ENV.environment) ? parameterNames(environment) : undefined;
+
+  let statusShardCount: number = TRACKING_TABLE.defaultStatusShardCount;
+  const rawShards = text(FUNCTION_ENV.statusShardCount);
+  if (rawShards !== undefined) {
+    const parsed = Number(rawShards);
+    if (Number.isInteger(parsed) && parsed >= 1 && parsed <= MAX_SHARDS) statusShardCount = parsed;
+    else problems.push(`${FUNCTION_ENV.statusShardCount}=${JSON.stringify(rawShards)} is not an integer 1..${MAX_SHARDS}`);
+  }
+  const tableName = text(FUNCTION_ENV.tableName);
+  if (!tableName) problems.push(`${FUNCTION_ENV.tableName} is not set`);
+
+  return {
+    tableName,
+    environment,
+    configParameter: text(FUNCTION_ENV.configParameter) ?? fallbackNames?.config,
+    flagsParameter: text(FUNCTION_ENV.flagsParameter) ?? fallbackNames?.flags,
+    queueUrl: text(FUNCTION_ENV.queueUrl),
+    statusShardCount,
+    serviceName: text('POWERTOOLS_SERVICE_NAME') ?? OBSERVABILITY.serviceName,
+    metricsNamespace: text('POWERTOOLS_METRICS_NAMESPACE') ?? OBSERVABILITY.metricsNamespace,
+    problems,
+  };
+}

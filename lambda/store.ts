@@ -1,0 +1,132 @@
+/**
+ * The tracking table: conditional writes that never overwrite another update, and newest-first pages.
+ *
+ * Every item carries `update_id`, a unique id minted when the update is accepted. A put succeeds when
+ * its (tracking_id, timestamp) is free OR already holds this very update; when another update holds
+ * it, the next millisecond is tried (bounded). That one condition makes three things safe:
+ * two updates in the same millisecond both survive; an SDK retry of a put whose first attempt was
+ * applied but whose answer was lost does not store a copy; and replaying a parked update twice
+ * stores it once.
+ */
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { isServiceUnavailable } from './aws-clients';
+import type { TrackingStatus } from './contract';
+import type { Location } from './validation';
+
+export interface TrackingItem {
+  tracking_id: string;
+  /** Milliseconds since the epoch; unique per tracking_id (the table's range key). */
+  timestamp: number;
+  status: TrackingStatus;
+  status_shard: string;
+  location: Location;
+  metadata?: Record<string, unknown>;
+  environment: string;
+  /** When the API accepted the update (ISO 8601); `timestamp` may be a few ms later after collisions. */
+  created_at: string;
+  /** Idempotency key of the update (see above). */
+  update_id: string;
+  /** With enhanced_tracking on: the caller's IAM ARN and the API Gateway request id. */
+  caller_arn?: string;
+  request_id?: string;
+}
+
+/** How many timestamps one put tries before giving up (the update is then parked, not lost). */
+export const MAX_TIMESTAMP_ATTEMPTS = 100;
+
+export interface PutResult {
+  item: TrackingItem;
+  /** Conditional puts sent (1 = the first timestamp was free). */
+  attempts: number;
+  /** The item was already in the table (a replay, or a retried put that had been applied). */
+  alreadyStored: boolean;
+}
+
+/** DynamoDB would not take the write (after the SDK's retries), or every timestamp tried was taken. */
+export class WriteRefusedError extends Error {
+  constructor(
+    /** The update with the timestamp it should be stored at next (what gets parked). */
+    readonly item: TrackingItem,
+    readonly reason: 'unavailable' | 'contention',
+    options?: { cause?: unknown },
+  ) {
+    super(reason === 'unavailable' ? 'DynamoDB refused the write' : `no free timestamp in ${MAX_TIMESTAMP_ATTEMPTS} attempts`, options);
+    this.name = 'WriteRefusedError';
+  }
+}
+
+/** The query failed on DynamoDB's side (after the SDK's retries). */
+export class ReadUnavailableError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('DynamoDB refused the query', options);
+    this.name = 'ReadUnavailableError';
+  }
+}
+
+export interface Page {
+  items: TrackingItem[];
+  /** Timestamp of the last item DynamoDB evaluated, when it says there may be more. */
+  lastTimestamp?: number;
+}
+
+export class TrackingStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  /** Stores the update at its timestamp or the next free millisecond after it. */
+  async put(item: TrackingItem, options: { abortSignal?: AbortSignal; maxAttempts?: number } = {}): Promise<PutResult> {
+    const maxAttempts = options.maxAttempts ?? MAX_TIMESTAMP_ATTEMPTS;
+    let candidate = item;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        const answer = await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: candidate,
+            ConditionExpression: 'attribute_not_exists(#ts) OR #uid = :uid',
+            ExpressionAttributeNames: { '#ts': 'timestamp', '#uid': 'update_id' },
+            ExpressionAttributeValues: { ':uid': candidate.update_id },
+            ReturnValues: 'ALL_OLD',
+          }),
+          { abortSignal: options.abortSignal },
+        );
+        return { item: candidate, attempts: attempt, alreadyStored: answer.Attributes !== undefined };
+      } catch (error) {
+        if ((error as Error)?.name === 'ConditionalCheckFailedException') {
+          candidate = { ...candidate, timestamp: candidate.timestamp + 1 };
+          continue;
+        }
+        if (isServiceUnavailable(error)) throw new WriteRefusedError(candidate, 'unavailable', { cause: error });
+        throw error;
+      }
+    }
+    throw new WriteRefusedError(candidate, 'contention');
+  }
+
+  /** One page of a shipment's updates, newest first, starting after `afterTimestamp` when given. */
+  async newestFirst(trackingId: string, limit: number, afterTimestamp?: number, abortSignal?: AbortSignal): Promise<Page> {
+    try {
+      const answer = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#id = :id',
+          ExpressionAttributeNames: { '#id': 'tracking_id' },
+          ExpressionAttributeValues: { ':id': trackingId },
+          ScanIndexForward: false,
+          Limit: limit,
+          // Read-your-writes: a client that just posted sees its update.
+          ConsistentRead: true,
+          ExclusiveStartKey: afterTimestamp === undefined ? undefined : { tracking_id: trackingId, timestamp: afterTimestamp },
+        }),
+        { abortSignal },
+      );
+      const last = answer.LastEvaluatedKey?.timestamp;
+      return { items: (answer.Items ?? []) as TrackingItem[], lastTimestamp: typeof last === 'number' ? last : undefined };
+    } catch (error) {
+      if (isServiceUnavailable(error)) throw new ReadUnavailableError({ cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * `npm run replay`: drains updates parked on the queue (when DynamoDB refused them) back into the
+ * tracking table, idempotently: each parked update carries its update_id, and the store's conditional
+ * put treats "this timestamp already holds this update" as done. Replaying the same message twice,
+ * or a message whose first replay was stored but not deleted, stores one item.
+ *
+ *   npm run replay -- [--queue-url URL] [--table-name NAME] [--max N] [--wait SECONDS]
+ *
+ * QUEUE_URL and TABLE_NAME (the function's own variable names) are read from the environment when
+ * the flags are absent; endpoints and credentials come from the standard AWS SDK environment.
+ * A message that cannot be replayed stays on the queue (reported, exit code 1).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsClientConfig } from '../lambda/aws-clients';
+import { FUNCTION_ENV } from '../lambda/contract';
+import { decodeParked } from '../lambda/park';
+import { TrackingStore } from '../lambda/store';
+
+/** A replayed update may walk further than a live write: its timestamp is older. */
+const REPLAY_MAX_TIMESTAMP_ATTEMPTS = 1000;
+
+export type ReplayOutcome = 'stored' | 'already-stored';
+
+export interface ReplaySummary {
+  /** ApproximateNumberOfMessages before the run (undefined when the queue would not say). */
+  queuedBefore?: number;
+  received: number;
+  stored: number;
+  alreadyStored: number;
+  failed: number;
+  /** Stored, but the message could not be deleted (a later replay finds it already stored). */
+  notDeleted: number;
+  failures: { messageId: string; error: string }[];
+}
+
+export interface ReplayOptions {
+  sqs: SQSClient;
+  store: TrackingStore;
+  queueUrl: string;
+  /** Stop after this many messages (default 10 000). */
+  maxMessages?: number;
+  /** Long-poll wait per receive (default 1 s). */
+  waitTimeSeconds?: number;
+  /** How long a received message stays hidden (default 60 s). */
+  visibilityTimeoutSeconds?: number;
+  log?: (line: string) => void;
+}
+
+/** Replays one parked message body into the table. */
+export async function replayMessage(store: TrackingStore, body: string): Promise<ReplayOutcome> {
+  const item = decodeParked(body);
+  const result = await store.put(item, { maxAttempts: REPLAY_MAX_TIMESTAMP_ATTEMPTS });
+  return result.alreadyStored ? 'already-stored' : 'stored';
+}
+
+/** Receives, replays and deletes parked messages until the queue is empty (or maxMessages). */
+export async function replayParkedUpdates(options: ReplayOptions): Promise<ReplaySummary> {
+  const { sqs, store, queueUrl } = options;
+  const max = options.maxMessages ?? 10_000;
+  const log = options.log ?? (() => undefined);
+  const summary: ReplaySummary = { received: 0, stored: 0, alreadyStored: 0, failed: 0, notDeleted: 0, failures: [] };
+
+  try {
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const approximate = Number(attributes.Attributes?.ApproximateNumberOfMessages);
+    if (Number.isFinite(approximate)) summary.queuedBefore = approximate;
+  } catch (error) {
+    log(`could not read the queue depth: ${(error as Error).message}`);
+  }
+
+  const failedIds = new Set<string>();
+  while (summary.received < max) {
+    const answer = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(10, max - summary.received),
+        WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+        VisibilityTimeout: options.visibilityTimeoutSeconds ?? 60,
+      }),
+    );
+    // A message that failed in this run and came back is not retried in this run.
+    const messages = (answer.Messages ?? []).filter((m) => !failedIds.has(m.MessageId ?? ''));
+    if (messages.length === 0) break;
+    for (const message of messages) {
+      const messageId = message.MessageId ?? '(no id)';
+      summary.received += 1;
+      try {
+        const outcome = await replayMessage(store, message.Body ?? '');
+        if (outcome === 'stored') summary.stored += 1;
+        else summary.alreadyStored += 1;
+        log(`${messageId}: ${outcome}`);
+      } catch (error) {
+        failedIds.add(messageId);
+        summary.failed += 1;
+        summary.failures.push({ messageId, error: (error as Error).message });
+        log(`${messageId}: FAILED (${(error as Error).message}); left on the queue`);
+        continue;
+      }
+      try {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      } catch (error) {
+        summary.notDeleted += 1;
+        log(`${messageId}: stored, but not deleted (${(error as Error).message}); a later replay will skip it`);
+      }
+    }
+  }
+  return summary;
+}
+
+export class ReplayConfigError extends Error {}
+
+export interface ReplayArgs {
+  queueUrl: string;
+  tableName: string;
+  maxMessages?: number;
+  waitTimeSeconds?: number;
+}
+
+const USAGE = 'usage: npm run replay -- [--queue-url URL] [--table-name NAME] [--max N] [--wait SECONDS]';
+
+export function parseReplayArgs(argv: string[], env: NodeJS.ProcessEnv): ReplayArgs {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const match = /^--(queue-url|table-name|max|wait)(?:=(.*))?$/.exec(argv[i]);
+    if (!match) throw new ReplayConfigError(`unknown argument ${JSON.stringify(argv[i])}\n${USAGE}`);
+    const value = match[2] ?? argv[++i];
+    if (value === undefined || value === '') throw new ReplayConfigError(`--${match[1]} needs a value\n${USAGE}`);
+    flags[match[1]] = value;
+  }
+  const queueUrl = flags['queue-url'] ?? env[FUNCTION_ENV.queueUrl];
+  const tableName = flags['table-name'] ?? env[FUNCTION_ENV.tableName];
+  if (!queueUrl) throw new ReplayConfigError(`no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url\n${USAGE}`);
+  if (!tableName) throw new ReplayConfigError(`no table: set ${FUNCTION_ENV.tableName} or pass --table-name\n${USAGE}`);
+  const count = (name: string, min: number, max: number): number | undefined => {
+    if (flags[name] === undefined) return undefined;
+    const value = Number(flags[name]);
+    if (!Number.isInteger(value) || value < min || value > max) throw new ReplayConfigError(`--${name} must be an integer from ${min} to ${max}`);
+    return value;
+  };
+  return { queueUrl, tableName, maxMessages: count('max', 1, 1_000_000), waitTimeSeconds: count('wait', 0, 20) };
+}
+
+export function formatSummary(summary: ReplaySummary): string {
+  const before = summary.queuedBefore === undefined ? '' : ` (queue held ~${summary.queuedBefore})`;
+  return (
+    `replay: received ${summary.received}${before}: stored ${summary.stored}, already stored ${summary.alreadyStored}, ` +
+    `failed ${summary.failed}` +
+    (summary.notDeleted > 0 ? `, not deleted ${summary.notDeleted}` : '')
+  );
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console.log, err = console.error): Promise<number> {
+  let args: ReplayArgs;
+  try {
+    args = parseReplayArgs(argv, env);
+  } catch (error) {
+    if (!(error instanceof ReplayConfigError)) throw error;
+    err(`replay: ${error.message}`);
+    return 2;
+  }
+  const sqs = new SQSClient(awsClientConfig());
+  const dynamo = new DynamoDBClient(awsClientConfig());
+  try {
+    const store = new TrackingStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), args.tableName);
+    const summary = await replayParkedUpdates({ ...args, sqs, store, log: out });
+    out(formatSummary(summary));
+    return summary.failed > 0 ? 1 : 0;
+  } catch (error) {
+    err(`replay: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    sqs.destroy();
+    dynamo.destroy();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), process.env).then((code) => {
+    process.exitCode = code;
+  });
+}

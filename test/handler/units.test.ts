@@ -1,0 +1,201 @@
+/** The small pieces on their own: cursor, shard, settings parsing, parking, replay configuration. */
+import Ajv from 'ajv-draft-04';
+import { DEFAULT_API_CONFIG, DEFAULT_FEATURE_FLAGS, TRACKING_BATCH_SCHEMA, TRACKING_REQUEST_SCHEMA, TRACKING_UPDATE_SCHEMA } from '../../lambda/contract';
+import { CursorError, decodeCursor, encodeCursor } from '../../lambda/cursor';
+import { readRuntimeEnv } from '../../lambda/env';
+import { ParkingError, ParkingQueue, decodeParked, encodeParked } from '../../lambda/park';
+import { RuntimeSettings, parseApiConfig, parseFeatureFlags, type FallbackEvent } from '../../lambda/settings';
+import { shardIndex, statusShard } from '../../lambda/shard';
+import type { TrackingItem } from '../../lambda/store';
+import { fieldPath, validateBatch, validateUpdate } from '../../lambda/validation';
+import { formatSummary, main, parseReplayArgs } from '../../scripts/replay';
+import { FakeQueue } from '../helpers/handler-fake-queue';
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+describe('cursor', () => {
+  it('round-trips a timestamp for the shipment it was issued for, URL-safe', () => {
+    const cursor = encodeCursor('SHIP-1', 1717000000123);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor, 'SHIP-1')).toBe(1717000000123);
+  });
+
+  it('is opaque: the tracking_id is not readable from it', () => {
+    expect(Buffer.from(encodeCursor('SECRET-SHIPMENT', 1), 'base64url').toString()).not.toContain('SECRET-SHIPMENT');
+  });
+
+  it.each([
+    ['another shipment', () => decodeCursor(encodeCursor('SHIP-1', 5), 'SHIP-2')],
+    ['a cut cursor', () => decodeCursor(encodeCursor('SHIP-1', 5).slice(0, -3), 'SHIP-1')],
+    ['a non-canonical encoding', () => decodeCursor(`${encodeCursor('SHIP-1', 5)}=`, 'SHIP-1')],
+    ['an unsafe timestamp', () => decodeCursor(Buffer.from('v1.99999999999999999.AAAA').toString('base64url'), 'SHIP-1')],
+    ['three dots', () => decodeCursor(Buffer.from('v1.1.2.3').toString('base64url'), 'SHIP-1')],
+  ])('refuses %s with a CursorError', (_name, decode) => {
+    expect(decode).toThrow(CursorError);
+  });
+});
+
+describe('status shard', () => {
+  it('is `<status>#<n>`, stable for a tracking_id (FNV-1a of its UTF-8 bytes)', () => {
+    // Known values: readers of the StatusIndex rely on the function never changing.
+    expect(shardIndex('', 8)).toBe(0x811c9dc5 % 8);
+    expect(shardIndex('a', 1 << 30)).toBe(0xe40c292c % (1 << 30));
+    expect(statusShard('delivered', 'SHIP-1', 8)).toBe(`delivered#${shardIndex('SHIP-1', 8)}`);
+    expect(statusShard('pending', 'SHIP-1', 8).split('#')[1]).toBe(statusShard('failed', 'SHIP-1', 8).split('#')[1]);
+  });
+
+  it('spreads shipments over every shard', () => {
+    const used = new Set(Array.from({ length: 400 }, (_, i) => shardIndex(`PKG-${i}`, 8)));
+    expect([...used].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe('the contract schemas', () => {
+  // The handler compiles them without the meta-schema pass (cheaper cold start): this is that pass.
+  it.each([
+    ['TRACKING_UPDATE_SCHEMA', TRACKING_UPDATE_SCHEMA],
+    ['TRACKING_BATCH_SCHEMA', TRACKING_BATCH_SCHEMA],
+    ['TRACKING_REQUEST_SCHEMA', TRACKING_REQUEST_SCHEMA],
+  ])('%s is a valid draft-04 schema', (_name, schema) => {
+    const ajv = new Ajv({ strict: true });
+    expect(ajv.validateSchema(schema)).toBe(true);
+    expect(ajv.errors ?? null).toBeNull();
+  });
+
+  it('accepts what the API Gateway model (TRACKING_REQUEST_SCHEMA) accepts, and refuses what it refuses', () => {
+    const model = new Ajv({ allErrors: true }).compile(TRACKING_REQUEST_SCHEMA);
+    const single = { tracking_id: 'A', status: 'pending', location: { lat: 1, lng: 2 }, metadata: { a: 1 } };
+    const samples = [single, { updates: [single] }, { ...single, extra: 1 }, { updates: [] }, { tracking_id: 'A' }, { updates: [single], x: 1 }];
+    for (const sample of samples) {
+      const handlerAccepts = 'updates' in sample ? validateBatch(sample).ok : validateUpdate(sample).ok;
+      expect([JSON.stringify(sample), handlerAccepts]).toEqual([JSON.stringify(sample), model(sample)]);
+    }
+  });
+});
+
+describe('field paths in details', () => {
+  it('turns JSON pointers into readable paths', () => {
+    expect(fieldPath('')).toBe('(body)');
+    expect(fieldPath('', 'tracking_id')).toBe('tracking_id');
+    expect(fieldPath('/updates/2/location', 'lat')).toBe('updates[2].location.lat');
+    expect(fieldPath('/metadata/a~1b')).toBe('metadata.a/b');
+  });
+});
+
+describe('function environment', () => {
+  it('reads the contract variables, deriving parameter names from ENVIRONMENT when unset', () => {
+    const env = readRuntimeEnv({ TABLE_NAME: 'tracking-prod', ENVIRONMENT: 'prod', STATUS_SHARD_COUNT: '16', QUEUE_URL: 'https://q' });
+    expect(env).toMatchObject({
+      tableName: 'tracking-prod',
+      environment: 'prod',
+      configParameter: '/logistics/api/prod/config',
+      flagsParameter: '/logistics/features/prod/flags',
+      queueUrl: 'https://q',
+      statusShardCount: 16,
+      problems: [],
+    });
+  });
+
+  it('reports unusable values and takes the defaults', () => {
+    const env = readRuntimeEnv({ STATUS_SHARD_COUNT: 'many' });
+    expect(env.statusShardCount).toBe(8);
+    expect(env.problems).toEqual(['STATUS_SHARD_COUNT="many" is not an integer 1..1000', 'TABLE_NAME is not set']);
+  });
+});
+
+describe('settings', () => {
+  it('fills missing fields with the documented defaults and refuses wrong types', () => {
+    expect(parseApiConfig({ max_request_size: 2048 })).toEqual({ ...DEFAULT_API_CONFIG, max_request_size: 2048 });
+    expect(parseFeatureFlags({})).toEqual(DEFAULT_FEATURE_FLAGS);
+    expect(() => parseApiConfig({ max_request_size: '2048' })).toThrow(/max_request_size/);
+    expect(() => parseApiConfig({ timeout: -1 })).toThrow(/timeout/);
+    expect(() => parseFeatureFlags({ batch_processing: 1 })).toThrow(/batch_processing/);
+    expect(() => parseFeatureFlags(['enhanced_tracking'])).toThrow();
+  });
+
+  it('checks a cached parameter value once, not on every request', async () => {
+    const cached = { enhanced_tracking: false };
+    const read = jest.fn(async (name: string) => (name === 'flags' ? cached : {}));
+    const settings = new RuntimeSettings({ configParameter: 'config', flagsParameter: 'flags', read, onFallback: () => undefined });
+    const first = await settings.current();
+    const second = await settings.current();
+    expect(second.flags).toBe(first.flags);
+    expect(first.flags.enhanced_tracking).toBe(false);
+  });
+
+  it('uses the defaults without asking SSM when no parameter name is configured', async () => {
+    const read = jest.fn();
+    const fallbacks: FallbackEvent[] = [];
+    const settings = new RuntimeSettings({ read, onFallback: (e) => fallbacks.push(e) });
+    expect(await settings.current()).toEqual({ config: DEFAULT_API_CONFIG, flags: DEFAULT_FEATURE_FLAGS });
+    expect(read).not.toHaveBeenCalled();
+    expect(fallbacks).toEqual([]);
+  });
+});
+
+const ITEM: TrackingItem = {
+  tracking_id: 'SHIP-9',
+  timestamp: 1717000000000,
+  status: 'in_transit',
+  status_shard: statusShard('in_transit', 'SHIP-9', 8),
+  location: { lat: 1, lng: 2 },
+  environment: 'test',
+  created_at: '2024-05-29T16:26:40.000Z',
+  update_id: '8c0f8a3e-3b1c-4c8e-9d7e-2f5a6b7c8d9e',
+};
+
+describe('parking', () => {
+  it('creates the SQS client only when the first update is parked', async () => {
+    const queue = new FakeQueue().install();
+    const parking = new ParkingQueue('http://127.0.0.1:9/000000000000/parked', { clientConfig: { region: 'us-east-1' } });
+    expect(parking.clientCreated).toBe(false);
+    await parking.park(ITEM, 'unavailable');
+    expect(parking.clientCreated).toBe(true);
+    expect(queue.bodies().map(decodeParked)).toEqual([ITEM]);
+  });
+
+  it('refuses to park without a queue URL', async () => {
+    await expect(new ParkingQueue(undefined, { clientConfig: {} }).park(ITEM, 'unavailable')).rejects.toThrow(ParkingError);
+  });
+
+  it.each([
+    ['not JSON', 'nope'],
+    ['another version', JSON.stringify({ version: 2, item: ITEM })],
+    ['an invalid update', encodeParked({ ...ITEM, location: { lat: 100, lng: 0 } }, 'x')],
+    ['no update_id', encodeParked({ ...ITEM, update_id: '' }, 'x')],
+    ['a bad timestamp', encodeParked({ ...ITEM, timestamp: 1.5 }, 'x')],
+    ['a status_shard of another status', encodeParked({ ...ITEM, status_shard: 'pending#1' }, 'x')],
+  ])('does not replay a message with %s', (_name, body) => {
+    expect(() => decodeParked(body)).toThrow();
+  });
+});
+
+describe('npm run replay configuration', () => {
+  it('takes QUEUE_URL and TABLE_NAME from the environment, flags winning', () => {
+    expect(parseReplayArgs([], { QUEUE_URL: 'q-env', TABLE_NAME: 't-env' })).toEqual({ queueUrl: 'q-env', tableName: 't-env' });
+    expect(parseReplayArgs(['--queue-url', 'q-flag', '--table-name=t-flag', '--max', '5', '--wait', '0'], { QUEUE_URL: 'q-env' })).toEqual({
+      queueUrl: 'q-flag',
+      tableName: 't-flag',
+      maxMessages: 5,
+      waitTimeSeconds: 0,
+    });
+  });
+
+  it('exits 2 with a clear message when the queue or the table is not configured', async () => {
+    const errors: string[] = [];
+    expect(await main([], {}, () => undefined, (line) => errors.push(line))).toBe(2);
+    expect(await main(['--queue-url', 'q'], {}, () => undefined, (line) => errors.push(line))).toBe(2);
+    expect(await main(['--bogus'], {}, () => undefined, (line) => errors.push(line))).toBe(2);
+    expect(errors[0]).toMatch(/^replay: no queue: set QUEUE_URL or pass --queue-url/);
+    expect(errors[1]).toMatch(/^replay: no table: set TABLE_NAME or pass --table-name/);
+    expect(errors[2]).toMatch(/^replay: unknown argument "--bogus"/);
+  });
+
+  it('prints a one-line summary', () => {
+    expect(formatSummary({ queuedBefore: 3, received: 3, stored: 2, alreadyStored: 1, failed: 0, notDeleted: 0, failures: [] })).toBe(
+      'replay: received 3 (queue held ~3): stored 2, already stored 1, failed 0',
+    );
+  });
+});
