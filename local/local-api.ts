@@ -13,7 +13,8 @@ import * as path from 'path';
 import { parameterNames } from '../lambda/contract';
 import { apiSpec } from '../lib/api-spec';
 import { BUNDLE_DIR } from '../lib/bundle';
-import { apiConfigValue, resolveStackArgs, type TapStackArgs } from '../lib/config';
+import { resolveStackArgs, type TapStackArgs } from '../lib/config';
+import { parameterDefinitions } from '../lib/parameter-definitions';
 import { readStackConfigFile } from '../lib/stack-config-file';
 import { ensureTrackingTable, startDynamo } from './aws/dynamo';
 import { startSqs, type LocalSqs } from './aws/sqs';
@@ -106,11 +107,9 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     dynamoClient.destroy();
 
     const ssm = await startSsm(
-      {
-        [parameters.config]: { value: JSON.stringify(apiConfigValue(args)), type: 'String' },
-        [parameters.endpoint]: { value: names.table, type: 'SecureString' },
-        [parameters.flags]: { value: JSON.stringify(args.featureFlags), type: 'String' },
-      },
+      Object.fromEntries(
+        Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
+      ),
       { region, accountId: LOCAL_ACCOUNT_ID },
     );
     cleanup.push(() => ssm.close());
