@@ -30,7 +30,7 @@ function functionGrants(result: SynthResult): Grants {
   const roleArn = String(fn.role);
   const [, account, roleName] = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn) ?? [];
   const role = inputs(result, T.role).find((r) => r.name === roleName);
-  expect(role).toBeDefined();
+  expect(role?.name).toBe(roleName);
   const attached = (type: string) => inputs(result, type).filter((p) => [roleName, roleArn].includes(String(p.role)));
   // Managed policies cannot be evaluated offline; the design gives the function inline policies only.
   expect(attached(T.rolePolicyAttachment)).toEqual([]);
