@@ -2,9 +2,10 @@
  * The handler factory: Powertools wiring and routing only (handler.ts is the Lambda entry).
  *
  * Everything expensive happens once, at init: the DynamoDB and SSM clients (standard retries, short
- * timeouts, captured by the tracer), the Ajv validators (compiled when validation.ts loads), Logger,
- * Tracer and Metrics. The SQS client is created on the first parked update only. Endpoints come from
- * the SDK's own environment variables, so this exact bundle runs on AWS and behind the local API.
+ * timeouts, captured by the tracer), Logger, Tracer and Metrics; the validators are Ajv code compiled
+ * at build time (lambda/generated/). The SQS client is created on the first parked update only.
+ * Endpoints come from the SDK's own environment variables, so this exact bundle runs on AWS and
+ * behind the local API.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';

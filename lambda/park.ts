@@ -60,7 +60,7 @@ export interface ParkingOptions {
 }
 
 export class ParkingQueue {
-  private client?: Promise<{ client: SQSClient; SendMessageCommand: typeof import('@aws-sdk/client-sqs').SendMessageCommand }>;
+  private client?: Promise<{ client: SQSClient; SendMessageCommand: typeof import('./sqs-client').SendMessageCommand }>;
 
   constructor(
     private readonly queueUrl: string | undefined,
@@ -73,7 +73,7 @@ export class ParkingQueue {
   }
 
   private loadClient() {
-    this.client ??= import('@aws-sdk/client-sqs').then((sqs) => {
+    this.client ??= import('./sqs-client').then((sqs) => {
       const created = new sqs.SQSClient(this.options.clientConfig);
       return { client: this.options.instrument ? this.options.instrument(created) : created, SendMessageCommand: sqs.SendMessageCommand };
     });

@@ -1,11 +1,14 @@
 /**
  * Validation of POST /track bodies and of the tracking_id query parameter, with the contract's
- * draft-04 schemas compiled ONCE (at init) by Ajv, plus what a schema cannot say but DynamoDB needs:
- * the metadata byte and depth bounds, numbers DynamoDB can store exactly, well-formed UTF-16 strings,
- * no `__proto__` keys at any depth. Every problem is reported, each with its field path and message.
+ * draft-04 schemas compiled by Ajv AT BUILD TIME (lambda/generated/validators.ts, written by
+ * scripts/generate-validators.ts: no Ajv in the bundle, nothing compiled at init), plus what a
+ * schema cannot say but DynamoDB needs: the metadata byte and depth bounds, numbers DynamoDB can
+ * store exactly, well-formed UTF-16 strings, no `__proto__` keys at any depth. Every problem is
+ * reported, each with its field path and message.
  */
-import Ajv, { type ErrorObject } from 'ajv-draft-04';
-import { LIMITS, STATUSES, TRACKING_BATCH_SCHEMA, TRACKING_UPDATE_SCHEMA, type TrackingStatus } from './contract';
+import type { ErrorObject } from 'ajv';
+import { LIMITS, STATUSES, type TrackingStatus } from './contract';
+import * as generated from './generated/validators';
 import type { ErrorDetail } from './responses';
 
 export interface Location {
@@ -22,12 +25,15 @@ export interface TrackingUpdate {
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: ErrorDetail[] };
 
-// validateSchema: false halves the init cost (no meta-schema pass at cold start); the contract's
-// schemas are checked against the draft-04 meta-schema by the tests instead (test/handler/units).
-const ajv = new Ajv({ allErrors: true, strictNumbers: true, validateSchema: false });
-const updateValidator = ajv.compile<TrackingUpdate>(TRACKING_UPDATE_SCHEMA);
-const batchValidator = ajv.compile<{ updates: TrackingUpdate[] }>(TRACKING_BATCH_SCHEMA);
-const trackingIdValidator = ajv.compile<string>(TRACKING_UPDATE_SCHEMA.properties.tracking_id);
+/** A generated Ajv validator: true when valid; else `errors` lists every problem (allErrors). */
+interface CompiledValidator<T> {
+  (data: unknown): data is T;
+  errors?: ErrorObject[] | null;
+}
+
+const updateValidator = generated.validateUpdate as CompiledValidator<TrackingUpdate>;
+const batchValidator = generated.validateBatch as CompiledValidator<{ updates: TrackingUpdate[] }>;
+const trackingIdValidator = generated.validateTrackingId as CompiledValidator<string>;
 
 /** The body's own name in `details` (a problem with the body as a whole). */
 export const BODY_FIELD = '(body)';

@@ -53,7 +53,8 @@ describe('status shard', () => {
 });
 
 describe('the contract schemas', () => {
-  // The handler compiles them without the meta-schema pass (cheaper cold start): this is that pass.
+  // The function ships them compiled at build time (scripts/generate-validators.ts); this checks the
+  // contract's schemas themselves against the draft-04 meta-schema.
   it.each([
     ['TRACKING_UPDATE_SCHEMA', TRACKING_UPDATE_SCHEMA],
     ['TRACKING_BATCH_SCHEMA', TRACKING_BATCH_SCHEMA],
