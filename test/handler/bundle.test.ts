@@ -1,26 +1,22 @@
 /**
  * The shipped bytes: the esbuild bundle (lib/bundle.ts, exactly what the stack deploys) imported by a
  * plain `node` process as the Lambda runtime would, with endpoints given only through the standard
- * AWS SDK environment variables, against dynalite, an unreachable SSM and a small SQS stand-in.
+ * AWS SDK environment variables, against dynalite, an unreachable SSM and the local SQS.
  */
 import { spawn } from 'child_process';
-import { createHash, randomUUID } from 'crypto';
 import * as fs from 'fs';
-import { createServer, type Server } from 'http';
-import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { BUNDLE_FILE, buildBundle } from '../../lib/bundle';
 import { decodeParked } from '../../lambda/park';
+import { startSqs, type LocalSqs } from '../../local/aws/sqs';
 import { apiEvent, getStatusEvent, lambdaContext, postTrackEvent, startTestDynamo, validUpdate, type TestDynamo } from '../helpers/handler-harness';
 
 let dynamo: TestDynamo;
 let bundleFile: string;
 let bundleCode: string;
-let sqs: Server;
-let sqsEndpoint: string;
-const sqsCalls: { target: string; body: Record<string, unknown> }[] = [];
+let sqs: LocalSqs;
 
 beforeAll(async () => {
   dynamo = await startTestDynamo();
@@ -30,25 +26,12 @@ beforeAll(async () => {
   bundleFile = path.join(dir, BUNDLE_FILE);
   fs.writeFileSync(bundleFile, bundle.code);
 
-  // Just enough of SQS (awsJson1_0 SendMessage) to accept a parked update.
-  sqs = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk) => (text += chunk));
-    request.on('end', () => {
-      const body = JSON.parse(text) as Record<string, unknown>;
-      sqsCalls.push({ target: String(request.headers['x-amz-target']), body });
-      const md5 = createHash('md5').update(String(body.MessageBody)).digest('hex');
-      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() });
-      response.end(JSON.stringify({ MessageId: randomUUID(), MD5OfMessageBody: md5 }));
-    });
-  });
-  await new Promise<void>((resolve) => sqs.listen(0, '127.0.0.1', resolve));
-  sqsEndpoint = `http://127.0.0.1:${(sqs.address() as AddressInfo).port}`;
+  sqs = await startSqs('tracking-parked');
 });
 
 afterAll(async () => {
   await dynamo.close();
-  await new Promise<void>((resolve) => sqs.close(() => resolve()));
+  await sqs.close();
   fs.rmSync(path.dirname(bundleFile), { recursive: true, force: true });
 });
 
@@ -76,8 +59,8 @@ function runBundle(events: unknown[], env: Record<string, string>): Promise<{ re
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.local.endpoint,
         // Nothing listens there: SSM is unreachable, the function must fall back to the defaults.
         AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:1',
-        AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-        QUEUE_URL: `${sqsEndpoint}/000000000000/tracking-parked`,
+        AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+        QUEUE_URL: sqs.queueUrl,
         TABLE_NAME: dynamo.tableName,
         ENVIRONMENT: 'bundle',
         ...env,
@@ -115,9 +98,10 @@ it('serves POST /track and GET /status from the bundle, falling back to the defa
 });
 
 it('parks on the queue through the lazily loaded SQS client when DynamoDB refuses the write', async () => {
-  sqsCalls.length = 0;
+  sqs.purge();
   const { results } = await runBundle([postTrackEvent(validUpdate('BUNDLE-2'))], { TABLE_NAME: 'no-such-table' });
   expect(results[0].statusCode).toBe(202);
-  expect(sqsCalls.map((c) => c.target)).toEqual(['AmazonSQS.SendMessage']);
-  expect(decodeParked(String(sqsCalls[0].body.MessageBody))).toMatchObject({ tracking_id: 'BUNDLE-2', status: 'in_transit' });
+  const parked = sqs.messages();
+  expect(parked).toHaveLength(1);
+  expect(decodeParked(parked[0].body)).toMatchObject({ tracking_id: 'BUNDLE-2', status: 'in_transit' });
 });
