@@ -4,15 +4,14 @@
  * invocation sends its `## index.handler` subsegment with the ColdStart, Service and tracking_id
  * annotations and the captured DynamoDB call; an unsampled one sends nothing.
  */
-import { spawn } from 'child_process';
 import { createSocket, type Socket } from 'dgram';
 import * as fs from 'fs';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { pathToFileURL } from 'url';
 import { BUNDLE_FILE, buildBundle } from '../../lib/bundle';
-import { getStatusEvent, lambdaContext, postTrackEvent, startTestDynamo, validUpdate, type TestDynamo } from '../helpers/handler-harness';
+import { runBundle } from '../helpers/handler-bundle-runner';
+import { getStatusEvent, postTrackEvent, startTestDynamo, validUpdate, type TestDynamo } from '../helpers/handler-harness';
 
 let dynamo: TestDynamo;
 let bundleFile: string;
@@ -41,50 +40,24 @@ afterAll(async () => {
   fs.rmSync(path.dirname(bundleFile), { recursive: true, force: true });
 });
 
-const RUNNER = `
-const [file, invocations] = [process.argv[1], JSON.parse(process.argv[2])];
-const { handler } = await import(file);
-const statuses = [];
-for (const { event, traceHeader } of invocations) {
-  process.env._X_AMZN_TRACE_ID = traceHeader;
-  const context = { ...${JSON.stringify(lambdaContext())}, getRemainingTimeInMillis: () => 10000 };
-  statuses.push((await handler(event, context)).statusCode);
-}
-await new Promise((resolve) => setTimeout(resolve, 200));
-process.stdout.write('STATUSES ' + JSON.stringify(statuses) + '\\n');
-`;
 
 function traceHeader(n: number, sampled: boolean) {
   const root = `1-${Math.floor(Date.now() / 1000).toString(16)}-${String(n).padStart(24, '0')}`;
   return { root, header: `Root=${root};Parent=${String(n).padStart(16, '0')};Sampled=${sampled ? 1 : 0}` };
 }
 
-function runLambda(invocations: { event: unknown; traceHeader: string }[]): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', RUNNER, pathToFileURL(bundleFile).href, JSON.stringify(invocations)], {
-      env: {
-        ...dynamo.env,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:1',
-        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-        AWS_LAMBDA_FUNCTION_NAME: 'tracking-api-test',
-        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-        LAMBDA_TASK_ROOT: path.dirname(bundleFile),
-        AWS_XRAY_DAEMON_ADDRESS: daemonAddress,
-        AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('STATUSES '));
-      if (code !== 0 || !line) reject(new Error(`bundle run failed (${code}): ${stderr}`));
-      else resolve(JSON.parse(line.slice('STATUSES '.length)));
-    });
+async function runLambda(invocations: { event: unknown; traceHeader: string }[]): Promise<number[]> {
+  const { results } = await runBundle(bundleFile, invocations, {
+    ...dynamo.env,
+    AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:1',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    AWS_LAMBDA_FUNCTION_NAME: 'tracking-api-test',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    LAMBDA_TASK_ROOT: path.dirname(bundleFile),
+    AWS_XRAY_DAEMON_ADDRESS: daemonAddress,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
   });
+  return results.map((r) => r.statusCode);
 }
 
 type Doc = { name?: string; trace_id?: string; annotations?: Record<string, unknown>; subsegments?: Doc[] };
