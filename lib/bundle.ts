@@ -13,6 +13,7 @@ export const BUNDLE_DIR = path.join(PROJECT_ROOT, 'dist', 'lambda');
 /** The file name inside the deployment package; the Lambda handler is `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
 export const LAMBDA_HANDLER = 'index.handler';
+const XRAY_CONTEXT_MODULE = path.join(PROJECT_ROOT, 'lambda', 'xray-async-context.ts');
 
 /** ESM output calls require() through this shim (the X-Ray SDK under Powertools Tracer needs it). */
 const REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
@@ -32,6 +33,8 @@ export function bundleOptions(entry: string = HANDLER_ENTRY): BuildOptions {
     banner: { js: REQUIRE_SHIM },
     // Everything is bundled (including the SDK): pinned versions, no reliance on the runtime's copy.
     external: [],
+    // The X-Ray SDK's context store on AsyncLocalStorage instead of cls-hooked (see that file for why).
+    alias: { 'cls-hooked/context': XRAY_CONTEXT_MODULE },
     logLevel: 'silent',
   };
 }

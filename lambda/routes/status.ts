@@ -2,6 +2,7 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { LIMITS, METRICS } from '../contract';
 import { CursorError, decodeCursor, encodeCursor } from '../cursor';
+import { withDeadline } from '../deadline';
 import type { ApiRequest } from '../request';
 import { RequestError, errorResponse, jsonResponse, type ErrorDetail } from '../responses';
 import { ReadUnavailableError, type TrackingItem, type TrackingStore } from '../store';
@@ -71,7 +72,7 @@ export async function getStatus(request: ApiRequest, deps: StatusDeps): Promise<
   const budgetMs = request.remainingMs ? Math.max(250, request.remainingMs() - 300) : QUERY_BUDGET_MS;
   let page;
   try {
-    page = await deps.store.newestFirst(trackingId, limit, after, AbortSignal.timeout(budgetMs));
+    page = await withDeadline(budgetMs, (signal) => deps.store.newestFirst(trackingId, limit, after, signal));
   } catch (error) {
     if (!(error instanceof ReadUnavailableError)) throw error;
     deps.logger.error('DynamoDB refused the status query', { tracking_id: trackingId, error: error.cause ?? error });

@@ -7,6 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { randomUUID } from 'crypto';
 import { LIMITS, METRICS } from '../contract';
+import { withDeadline } from '../deadline';
 import { ParkingError, type ParkingQueue } from '../park';
 import type { ApiRequest } from '../request';
 import { RequestError, errorResponse, jsonResponse, type ErrorDetail } from '../responses';
@@ -106,9 +107,10 @@ export async function postTrack(request: ApiRequest, deps: TrackDeps): Promise<A
   if (distinct.size === 1) deps.annotate(items[0].tracking_id);
 
   const budgetMs = request.remainingMs ? request.remainingMs() : config.timeout * 1000;
-  const writeSignal = AbortSignal.timeout(Math.max(MIN_PHASE_MS, budgetMs - PARK_RESERVE_MS));
-  const parkSignal = AbortSignal.timeout(Math.max(MIN_PHASE_MS, budgetMs - ANSWER_RESERVE_MS));
-  const results = await storeAll(items, deps, writeSignal, parkSignal);
+  // Both budgets start now: writes must end in time to park, parking in time to answer.
+  const results = await withDeadline(Math.max(MIN_PHASE_MS, budgetMs - ANSWER_RESERVE_MS), (parkSignal) =>
+    withDeadline(Math.max(MIN_PHASE_MS, budgetMs - PARK_RESERVE_MS), (writeSignal) => storeAll(items, deps, writeSignal, parkSignal)),
+  );
 
   return batch ? batchResponse(results, request.requestId) : singleResponse(results[0], request.requestId);
 }

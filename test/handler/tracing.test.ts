@@ -60,7 +60,7 @@ async function runLambda(invocations: { event: unknown; traceHeader: string }[])
   return results.map((r) => r.statusCode);
 }
 
-type Doc = { name?: string; trace_id?: string; annotations?: Record<string, unknown>; subsegments?: Doc[] };
+type Doc = { id?: string; parent_id?: string; namespace?: string; name?: string; trace_id?: string; annotations?: Record<string, unknown>; subsegments?: Doc[] };
 
 /** Every (sub)segment document received for a trace, nested ones included. */
 function documentsOf(traceId: string): Doc[] {
@@ -97,6 +97,10 @@ it('sends the handler subsegment of a sampled invocation with its annotations an
   const handlerDoc = firstDocs.find((d) => d.name === '## index.handler');
   expect(handlerDoc?.annotations).toEqual({ ColdStart: true, Service: 'tracking-api', tracking_id: 'TRACE-1' });
   expect(firstDocs.map((d) => d.name)).toContain('DynamoDB');
+  // Every AWS call of the invocation is a child of its handler subsegment (the context followed it).
+  const awsCalls = firstDocs.filter((d) => d.namespace === 'aws');
+  expect(awsCalls.map((d) => d.name).sort()).toEqual(['DynamoDB', 'SSM', 'SSM']);
+  for (const call of awsCalls) expect(call.parent_id).toBe(handlerDoc?.id);
 
   const thirdDocs = await waitForDocuments(third.root, '## index.handler');
   expect(thirdDocs.find((d) => d.name === '## index.handler')?.annotations).toEqual({ ColdStart: false, Service: 'tracking-api', tracking_id: 'TRACE-1' });

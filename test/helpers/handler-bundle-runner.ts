@@ -15,13 +15,20 @@ export interface BundleInvocation {
 
 const RUNNER = `
 const [file, invocations] = [process.argv[1], JSON.parse(process.argv[2])];
-const { handler } = await import(file);
-const results = [];
-for (const { event, traceHeader } of invocations) {
-  if (traceHeader) process.env._X_AMZN_TRACE_ID = traceHeader;
-  const context = { ...${JSON.stringify(lambdaContext())}, getRemainingTimeInMillis: () => 10000 };
-  results.push(await handler(event, context));
-}
+// Like Lambda's runtime, invoke from callbacks set up before the function's module was loaded
+// (so nothing the module does to the async context at load time leaks into the invocations).
+let start;
+const invoked = new Promise((resolve) => (start = resolve)).then(async (handler) => {
+  const results = [];
+  for (const { event, traceHeader } of invocations) {
+    if (traceHeader) process.env._X_AMZN_TRACE_ID = traceHeader;
+    const context = { ...${JSON.stringify(lambdaContext())}, getRemainingTimeInMillis: () => 10000 };
+    results.push(await handler(event, context));
+  }
+  return results;
+});
+start((await import(file)).handler);
+const results = await invoked;
 // Let fire-and-forget work (X-Ray's UDP sends) leave before the process ends.
 await new Promise((resolve) => setTimeout(resolve, 200));
 process.stdout.write('RESULTS ' + JSON.stringify(results) + '\\n');
