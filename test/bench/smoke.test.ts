@@ -23,6 +23,7 @@ describe('npm run bench (smoke, --quick)', () => {
   let report: {
     targets: { name: string; value: number; baseline: number; ratio: number; limit: string; pass: boolean }[];
     cold_start_ms: Record<string, number>;
+    against_floor: { name: string; ours: number; floor: number; minimal: number; oursToFloor: number; floorToMinimal: number }[];
     local_api: { post: { serverOk200: number }; itemsStored: number };
   };
   let stdout = '';
@@ -49,9 +50,22 @@ describe('npm run bench (smoke, --quick)', () => {
     }
   });
 
-  it('measures ours, minimal and hello side by side', () => {
-    expect(Object.keys(report.cold_start_ms)).toEqual(expect.arrayContaining(['ours', 'minimal', 'hello']));
-    for (const name of ['ours', 'minimal', 'hello']) expect(report.cold_start_ms[name]).toBeGreaterThan(0);
+  it('measures ours, minimal, hello and the floor side by side', () => {
+    expect(Object.keys(report.cold_start_ms)).toEqual(expect.arrayContaining(['ours', 'minimal', 'hello', 'floor']));
+    for (const name of ['ours', 'minimal', 'hello', 'floor']) expect(report.cold_start_ms[name]).toBeGreaterThan(0);
+  });
+
+  it('splits every gap into what the required libraries cost (floor/minimal) and what our code costs (ours/floor)', () => {
+    expect(report.against_floor.map((f) => f.name)).toEqual(TARGETS.slice(0, 5));
+    for (const f of report.against_floor) {
+      expect(f.oursToFloor).toBeCloseTo(f.ours / f.floor, 2);
+      expect(f.floorToMinimal).toBeCloseTo(f.floor / f.minimal, 2);
+    }
+    const bundle = report.against_floor[0];
+    // The floor carries Powertools and the SSM client, so it is larger than minimal and smaller than ours.
+    expect(bundle.floor).toBeGreaterThan(bundle.minimal);
+    expect(bundle.ours).toBeGreaterThan(bundle.floor);
+    expect(stdout).toMatch(/figure\s+ours\s+floor\s+ours\/floor\s+minimal\s+floor\/minimal/);
   });
 
   it('loses no update under load: the table holds exactly the POSTs the server answered 200', () => {
