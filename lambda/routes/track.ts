@@ -107,10 +107,9 @@ export async function postTrack(request: ApiRequest, deps: TrackDeps): Promise<A
   if (distinct.size === 1) deps.annotate(items[0].tracking_id);
 
   const budgetMs = request.remainingMs ? request.remainingMs() : config.timeout * 1000;
-  // Both budgets start now: writes must end in time to park, parking in time to answer.
-  const results = await withDeadline(Math.max(MIN_PHASE_MS, budgetMs - ANSWER_RESERVE_MS), (parkSignal) =>
-    withDeadline(Math.max(MIN_PHASE_MS, budgetMs - PARK_RESERVE_MS), (writeSignal) => storeAll(items, deps, writeSignal, parkSignal)),
-  );
+  // Writes must end in time to park; parking (only on a refused write) in time to answer.
+  const parkBy = Date.now() + budgetMs - ANSWER_RESERVE_MS;
+  const results = await withDeadline(Math.max(MIN_PHASE_MS, budgetMs - PARK_RESERVE_MS), (writeSignal) => storeAll(items, deps, writeSignal, parkBy));
 
   return batch ? batchResponse(results, request.requestId) : singleResponse(results[0], request.requestId);
 }
@@ -138,7 +137,7 @@ function toItem(update: TrackingUpdate, acceptedAt: number, request: ApiRequest,
  * Updates of one shipment are stored one after the other, in request order, each after the previous
  * one's timestamp (so a batch keeps its order newest-first); different shipments in parallel.
  */
-async function storeAll(items: TrackingItem[], deps: TrackDeps, writeSignal: AbortSignal, parkSignal: AbortSignal): Promise<UpdateResult[]> {
+async function storeAll(items: TrackingItem[], deps: TrackDeps, writeSignal: AbortSignal, parkBy: number): Promise<UpdateResult[]> {
   const results: UpdateResult[] = new Array(items.length);
   const groups = new Map<string, number[]>();
   items.forEach((item, index) => groups.set(item.tracking_id, [...(groups.get(item.tracking_id) ?? []), index]));
@@ -147,7 +146,7 @@ async function storeAll(items: TrackingItem[], deps: TrackDeps, writeSignal: Abo
       let previous: number | undefined;
       for (const index of indexes) {
         const item = previous === undefined ? items[index] : { ...items[index], timestamp: Math.max(items[index].timestamp, previous + 1) };
-        results[index] = await storeOrPark(item, deps, writeSignal, parkSignal);
+        results[index] = await storeOrPark(item, deps, writeSignal, parkBy);
         previous = results[index].item.timestamp;
       }
     }),
@@ -155,7 +154,8 @@ async function storeAll(items: TrackingItem[], deps: TrackDeps, writeSignal: Abo
   return results;
 }
 
-async function storeOrPark(item: TrackingItem, deps: TrackDeps, writeSignal: AbortSignal, parkSignal: AbortSignal): Promise<UpdateResult> {
+/** `parkBy`: the time (ms since the epoch) by which parking must be done. */
+async function storeOrPark(item: TrackingItem, deps: TrackDeps, writeSignal: AbortSignal, parkBy: number): Promise<UpdateResult> {
   try {
     const stored = await deps.store.put(item, { abortSignal: writeSignal });
     deps.count(METRICS.updateStored);
@@ -166,7 +166,7 @@ async function storeOrPark(item: TrackingItem, deps: TrackDeps, writeSignal: Abo
     const context = { tracking_id: error.item.tracking_id, update_timestamp: error.item.timestamp, reason: error.reason };
     deps.logger.warn('DynamoDB refused the update; parking it on the queue', { ...context, error: error.cause ?? error });
     try {
-      await deps.parking.park(error.item, error.reason, parkSignal);
+      await withDeadline(Math.max(MIN_PHASE_MS, parkBy - Date.now()), (parkSignal) => deps.parking.park(error.item, error.reason, parkSignal));
       deps.count(METRICS.updateParked);
       return { outcome: 'queued', item: error.item };
     } catch (parkError) {
