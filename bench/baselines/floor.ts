@@ -12,8 +12,9 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FUNCTION_ENV, METRICS, OBSERVABILITY } from '../../lambda/contract';
+import { type BaselineEvent, dynamoWork } from './dynamo-work';
 
 const env = process.env;
 const table = env[FUNCTION_ENV.tableName];
@@ -25,38 +26,12 @@ const documents = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new Dyna
 const ssm = new SSMProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SSMClient({})) });
 const parameter = (name: string | undefined) => (name ? ssm.get(name, { maxAge: 300, transform: 'json' }) : undefined);
 
-interface Event {
-  httpMethod: string;
-  body: string | null;
-  queryStringParameters: Record<string, string> | null;
-  requestContext: { requestId: string };
-}
-
-export const handler = async (event: Event, context: { functionName: string }) => {
+export const handler = async (event: BaselineEvent, context: { functionName: string }) => {
   logger.setCorrelationId(event.requestContext.requestId);
   metrics.captureColdStartMetric(context.functionName);
   await Promise.all([parameter(env[FUNCTION_ENV.configParameter]), parameter(env[FUNCTION_ENV.flagsParameter])]);
-  let response: { statusCode: number; body: string };
-  if (event.httpMethod === 'POST') {
-    const update = JSON.parse(event.body ?? '{}');
-    const timestamp = Date.now();
-    await documents.send(new PutCommand({ TableName: table, Item: { ...update, timestamp } }));
-    metrics.addMetric(METRICS.updateStored, MetricUnit.Count, 1);
-    response = { statusCode: 200, body: JSON.stringify({ tracking_id: update.tracking_id, timestamp }) };
-  } else {
-    const trackingId = event.queryStringParameters?.tracking_id;
-    const result = await documents.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'tracking_id = :id',
-        ExpressionAttributeValues: { ':id': trackingId },
-        ScanIndexForward: false,
-        Limit: 10,
-      }),
-    );
-    metrics.addMetric(METRICS.statusRetrieved, MetricUnit.Count, 1);
-    response = { statusCode: 200, body: JSON.stringify({ tracking_id: trackingId, updates: result.Items, count: result.Count }) };
-  }
+  const response = await dynamoWork(documents, table, event);
+  metrics.addMetric(event.httpMethod === 'POST' ? METRICS.updateStored : METRICS.statusRetrieved, MetricUnit.Count, 1);
   logger.info('request completed', { status_code: response.statusCode });
   metrics.publishStoredMetrics();
   return response;
