@@ -35,7 +35,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { out: 'bench-results.json', coldRuns: 21, warmMs: 2000, warmRepeats: 3, loadSeconds: 10 };
+  const options: Options = { out: 'bench-results.json', coldRuns: 21, warmMs: 2000, warmRepeats: 5, loadSeconds: 10 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--out' && argv[i + 1]) options.out = argv[++i];
