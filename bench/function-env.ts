@@ -7,7 +7,7 @@ import { resolveStackArgs } from '../lib/config';
 import { resourceNames } from '../lib/names';
 import { parameterDefinitions } from '../lib/parameter-definitions';
 import { readStackConfigFile } from '../lib/stack-config-file';
-import { functionEnvironment } from '../local/function-env';
+import { functionEnvironment } from '../local/runtime/function-env';
 
 const STACK = 'dev';
 const SUFFIX = 'bench';

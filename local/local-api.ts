@@ -19,15 +19,15 @@ import { readStackConfigFile } from '../lib/stack-config-file';
 import { ensureTrackingTable, startDynamo } from './aws/dynamo';
 import { startSqs, type LocalSqs } from './aws/sqs';
 import { startSsm, type LocalSsm } from './aws/ssm';
-import { LOCAL_ACCOUNT_ID, identityOf, localCredentialFromEnv, type CallerIdentity, type LocalCredential } from './credentials';
-import { buildFunctionBundle, watchSources, type BuiltBundle } from './function-bundle';
-import { functionEnvironment, localSdkEnv } from './function-env';
+import { LOCAL_ACCOUNT_ID, identityOf, localCredentialFromEnv, type CallerIdentity, type LocalCredential } from './gateway/credentials';
+import { buildFunctionBundle, watchSources, type BuiltBundle } from './runtime/function-bundle';
+import { functionEnvironment, localSdkEnv } from './runtime/function-env';
 import { resourceNames } from '../lib/names';
-import { createGatewayHandler } from './gateway';
-import { LambdaRuntime } from './lambda-runtime';
-import { shortId } from './proxy-event';
-import { SigV4Verifier } from './sigv4';
-import { TokenBucket } from './throttle';
+import { createGatewayHandler } from './gateway/gateway';
+import { LambdaRuntime } from './runtime/lambda-runtime';
+import { shortId } from './runtime/proxy-event';
+import { SigV4Verifier } from './gateway/sigv4';
+import { TokenBucket } from './gateway/throttle';
 
 export interface LocalApiOptions {
   /** Default 127.0.0.1 (loopback only). */

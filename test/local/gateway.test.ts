@@ -7,11 +7,11 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { apiSpec } from '../../lib/api-spec';
 import { gatewayResponse, renderGatewayResponse } from '../../lib/gateway-responses';
-import { identityOf } from '../../local/credentials';
-import { createGatewayHandler } from '../../local/gateway';
-import type { InvokeOutcome } from '../../local/lambda-runtime';
-import { SigV4Verifier } from '../../local/sigv4';
-import { TokenBucket } from '../../local/throttle';
+import { identityOf } from '../../local/gateway/credentials';
+import { createGatewayHandler } from '../../local/gateway/gateway';
+import type { InvokeOutcome } from '../../local/runtime/lambda-runtime';
+import { SigV4Verifier } from '../../local/gateway/sigv4';
+import { TokenBucket } from '../../local/gateway/throttle';
 import { apiClient, type ApiClient } from '../e2e/client';
 
 const KEY = { accessKeyId: 'GATEWAYTESTKEY000001', secretAccessKey: 'gateway-secret', userName: 'gw' };

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LambdaRuntime, type LambdaRuntimeOptions } from '../../local/lambda-runtime';
+import { LambdaRuntime, type LambdaRuntimeOptions } from '../../local/runtime/lambda-runtime';
 
 describe('LambdaRuntime', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TRACKING_TABLE } from '../../lambda/contract';
-import { watchSources } from '../../local/function-bundle';
+import { watchSources } from '../../local/runtime/function-bundle';
 import { startLocalApi, type LocalApi } from '../../local/local-api';
 
 describe('startLocalApi', () => {

@@ -1,8 +1,8 @@
 /** The local API's AWS_IAM check against requests signed as AWS SDKs sign them. */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { identityOf } from '../../local/credentials';
-import { SigV4Verifier, formatAmzDate, type ReceivedRequest } from '../../local/sigv4';
+import { identityOf } from '../../local/gateway/credentials';
+import { SigV4Verifier, formatAmzDate, type ReceivedRequest } from '../../local/gateway/sigv4';
 
 const KEY = { accessKeyId: 'TESTLOCALKEY00000001', secretAccessKey: 'test-secret', userName: 'alice' };
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { BUNDLE_DIR, BUNDLE_FILE, HANDLER_ENTRY, PROJECT_ROOT, buildBundle } from '../lib/bundle';
+import { BUNDLE_DIR, BUNDLE_FILE, HANDLER_ENTRY, PROJECT_ROOT, buildBundle } from '../../lib/bundle';
 
 export interface BuiltBundle {
   file: string;

@@ -4,10 +4,10 @@
  * and the ONLY local difference: the standard AWS SDK endpoint variables pointing at the local
  * engines (and throwaway credentials they ignore). The handler has no "local mode".
  */
-import { FUNCTION_ENV, OBSERVABILITY, parameterNames } from '../lambda/contract';
-import { LAMBDA_HANDLER } from '../lib/bundle';
-import type { TapStackArgs } from '../lib/config';
-import { resourceNames } from '../lib/names';
+import { FUNCTION_ENV, OBSERVABILITY, parameterNames } from '../../lambda/contract';
+import { LAMBDA_HANDLER } from '../../lib/bundle';
+import type { TapStackArgs } from '../../lib/config';
+import { resourceNames } from '../../lib/names';
 
 export interface LocalEndpoints {
   dynamodb: string;

@@ -12,7 +12,7 @@
  */
 import Ajv, { type ValidateFunction } from 'ajv-draft-04';
 import type { ErrorObject } from 'ajv';
-import type { ApiSpec, RouteSpec } from '../lib/api-spec';
+import type { ApiSpec, RouteSpec } from '../../lib/api-spec';
 
 export interface ValidationFailure {
   responseType: 'BAD_REQUEST_BODY' | 'BAD_REQUEST_PARAMETERS';

@@ -11,12 +11,12 @@
 import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { LIMITS } from '../lambda/contract';
-import type { ApiSpec, RouteSpec } from '../lib/api-spec';
-import { API_GATEWAY_TIMEOUT_SECONDS } from '../lib/config';
-import { gatewayResponse, renderGatewayResponse } from '../lib/gateway-responses';
-import type { InvokeOutcome } from './lambda-runtime';
-import { buildProxyEvent, newTraceId } from './proxy-event';
+import { LIMITS } from '../../lambda/contract';
+import type { ApiSpec, RouteSpec } from '../../lib/api-spec';
+import { API_GATEWAY_TIMEOUT_SECONDS } from '../../lib/config';
+import { gatewayResponse, renderGatewayResponse } from '../../lib/gateway-responses';
+import type { InvokeOutcome } from '../runtime/lambda-runtime';
+import { buildProxyEvent, newTraceId } from '../runtime/proxy-event';
 import { createRequestValidator } from './request-validator';
 import type { SigV4Verifier } from './sigv4';
 import type { TokenBucket } from './throttle';

@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { randomBytes } from 'crypto';
-import type { CallerIdentity } from './credentials';
+import type { CallerIdentity } from '../gateway/credentials';
 
 export interface EventInput {
   requestId: string;
