@@ -16,8 +16,9 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { awsClientConfig } from './aws-clients';
-import { METRICS, ROUTES } from './contract';
+import { FUNCTION_ENV, METRICS, ROUTES } from './contract';
 import { readRuntimeEnv } from './env';
+import { UpdateIntake } from './intake';
 import { ParkingQueue } from './park';
 import { toApiRequest } from './request';
 import { RequestError, errorResponse } from './responses';
@@ -69,6 +70,9 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
     clientConfig: awsClientConfig(),
     instrument: (client) => tracer.captureAWSv3Client(client),
   });
+  const intake = store
+    ? new UpdateIntake({ store, parking, environment: runtime.environment, statusShardCount: runtime.statusShardCount, count, logger })
+    : undefined;
   // Annotations only when this invocation has a subsegment (not outside Lambda, nor without a trace).
   let tracing = false;
   const annotate = (trackingId: string) => {
@@ -85,19 +89,8 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
         Allow: matched.method,
       });
     }
-    if (!store) throw new Error('the function has no table configured (TABLE_NAME)');
-    if (matched === ROUTES.track) {
-      return postTrack(request, {
-        store,
-        parking,
-        settings: () => settings.current(),
-        environment: runtime.environment,
-        statusShardCount: runtime.statusShardCount,
-        count,
-        logger,
-        annotate,
-      });
-    }
+    if (!store || !intake) throw new Error(`the function has no table configured (${FUNCTION_ENV.tableName})`);
+    if (matched === ROUTES.track) return postTrack(request, { intake, settings: () => settings.current(), annotate });
     return getStatus(request, { store, count, logger, annotate });
   }
 

@@ -4,7 +4,7 @@
  * is loaded only the first time something is parked: the success path never pays for it.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { STATUSES } from './contract';
+import { FUNCTION_ENV, STATUSES } from './contract';
 import type { TrackingItem } from './store';
 import { validateUpdate } from './validation';
 
@@ -67,11 +67,6 @@ export class ParkingQueue {
     private readonly options: ParkingOptions,
   ) {}
 
-  /** Whether the SQS client exists yet (it is created on the first park). */
-  get clientCreated(): boolean {
-    return this.client !== undefined;
-  }
-
   private loadClient() {
     this.client ??= import('./sqs-client').then((sqs) => {
       const created = new sqs.SQSClient(this.options.clientConfig);
@@ -81,7 +76,7 @@ export class ParkingQueue {
   }
 
   async park(item: TrackingItem, reason: string, abortSignal?: AbortSignal): Promise<void> {
-    if (!this.queueUrl) throw new ParkingError('no queue configured (QUEUE_URL is not set)');
+    if (!this.queueUrl) throw new ParkingError(`no queue configured (${FUNCTION_ENV.queueUrl} is not set)`);
     try {
       const { client, SendMessageCommand } = await this.loadClient();
       await client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: encodeParked(item, reason) }), { abortSignal });

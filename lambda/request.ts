@@ -1,5 +1,9 @@
-/** The parts of an API Gateway REST (v1) proxy event the routes use, normalised once. */
+/**
+ * The parts of an API Gateway REST (v1) proxy event the routes use, normalised once, and the HTTP
+ * decoding of a JSON request body.
+ */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { BODY_FIELD, RequestError } from './responses';
 
 export interface ApiRequest {
   /** API Gateway's request id (the correlation id), else the Lambda request id. */
@@ -35,4 +39,42 @@ export function toApiRequest(event: APIGatewayProxyEvent, context: Context | und
     callerArn: typeof userArn === 'string' && userArn !== '' ? userArn : undefined,
     remainingMs: typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
   };
+}
+
+function mediaType(header: string | undefined): { type?: string; charset?: string } {
+  if (header === undefined) return {};
+  const [type, ...params] = header.split(';');
+  let charset: string | undefined;
+  for (const param of params) {
+    const [key, value] = param.split('=');
+    if (key?.trim().toLowerCase() === 'charset') charset = value?.trim().replace(/^"|"$/g, '').toLowerCase();
+  }
+  return { type: type.trim().toLowerCase(), charset };
+}
+
+/**
+ * The request body as parsed JSON (any JSON value: validation judges it). Throws RequestError 415 /
+ * 400 / 413 / 400: the checks before validation, in the order a client can act on them.
+ */
+export function readJsonBody(request: ApiRequest, maxBytes: number): unknown {
+  const { type, charset } = mediaType(request.headers['content-type']);
+  // No Content-Type: API Gateway treats the body as application/json, and so does the handler.
+  if (type !== undefined && type !== 'application/json') {
+    throw new RequestError(415, `Content-Type must be application/json, got ${JSON.stringify(type)}`);
+  }
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new RequestError(415, `the body must be UTF-8 encoded JSON, got charset ${JSON.stringify(charset)}`);
+  }
+  if (request.body === null || request.body === '') throw new RequestError(400, 'request body is required');
+  // A plain body is measured without copying it; a base64 one has to be decoded anyway.
+  const decoded = request.isBase64Encoded ? Buffer.from(request.body, 'base64') : undefined;
+  const size = decoded ? decoded.length : Buffer.byteLength(request.body, 'utf8');
+  if (size > maxBytes) {
+    throw new RequestError(413, `request body is ${size} bytes; the limit is ${maxBytes}`);
+  }
+  try {
+    return JSON.parse(decoded ? decoded.toString('utf8') : request.body);
+  } catch (error) {
+    throw new RequestError(400, 'request body is not valid JSON', [{ field: BODY_FIELD, message: (error as Error).message }]);
+  }
 }

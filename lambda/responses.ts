@@ -7,6 +7,9 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** The body's own name in `details` (a problem with the body as a whole). */
+export const BODY_FIELD = '(body)';
+
 const BASE_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } as const;
 
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
@@ -24,6 +27,18 @@ export function errorResponse(
   Object.assign(body, options.extra);
   body.request_id = requestId;
   return jsonResponse(statusCode, body, options.headers);
+}
+
+/** How long a client should wait before retrying after a 503, in seconds (the `Retry-After` of every 503). */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** 503: the request could not be served now (DynamoDB, and for writes the queue too, refused it); always with Retry-After. */
+export function unavailableResponse(
+  error: string,
+  requestId: string,
+  options: { details?: ErrorDetail[]; extra?: Record<string, unknown> } = {},
+): APIGatewayProxyResult {
+  return errorResponse(503, error, requestId, { ...options, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
 }
 
 /** A request the API refuses (4xx); the handler turns it into the error shape and counts it. */

@@ -10,6 +10,7 @@
  * cached object until it expires, and the checked result is kept for that object.
  */
 import { DEFAULT_API_CONFIG, DEFAULT_FEATURE_FLAGS, LIMITS, type ApiConfig, type FeatureFlags } from './contract';
+import { isPlainObject } from './plain-object';
 
 export const PARAMETER_MAX_AGE_SECONDS = 300;
 export const FAILURE_BACKOFF_MS = 30_000;
@@ -30,13 +31,9 @@ export interface FallbackEvent {
 
 class InvalidParameterError extends Error {}
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Missing fields take the documented default; a field of the wrong type or range invalidates the value. */
 export function parseApiConfig(raw: unknown): ApiConfig {
-  if (!isRecord(raw)) throw new InvalidParameterError('config is not a JSON object');
+  if (!isPlainObject(raw)) throw new InvalidParameterError('config is not a JSON object');
   const field = (key: keyof ApiConfig, ok: (n: number) => boolean): number => {
     const value = raw[key];
     if (value === undefined) return DEFAULT_API_CONFIG[key];
@@ -51,7 +48,7 @@ export function parseApiConfig(raw: unknown): ApiConfig {
 }
 
 export function parseFeatureFlags(raw: unknown): FeatureFlags {
-  if (!isRecord(raw)) throw new InvalidParameterError('flags is not a JSON object');
+  if (!isPlainObject(raw)) throw new InvalidParameterError('flags is not a JSON object');
   const flag = (key: keyof FeatureFlags): boolean => {
     const value = raw[key];
     if (value === undefined) return DEFAULT_FEATURE_FLAGS[key];

@@ -10,14 +10,13 @@
  */
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isServiceUnavailable } from './aws-clients';
-import type { TrackingStatus } from './contract';
-import type { Location } from './validation';
+import type { Location, UpdateStatus } from './validation';
 
 export interface TrackingItem {
   tracking_id: string;
   /** Milliseconds since the epoch; unique per tracking_id (the table's range key). */
   timestamp: number;
-  status: TrackingStatus;
+  status: UpdateStatus;
   status_shard: string;
   location: Location;
   metadata?: Record<string, unknown>;

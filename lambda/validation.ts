@@ -7,21 +7,21 @@
  * reported, each with its field path and message.
  */
 import type { ErrorObject } from 'ajv';
-import { LIMITS, STATUSES, type TrackingStatus } from './contract';
+import type { FromSchema } from 'json-schema-to-ts';
+import { LIMITS, STATUSES, type TRACKING_BATCH_SCHEMA, type TRACKING_UPDATE_SCHEMA } from './contract';
 import * as generated from './generated/validators';
-import type { ErrorDetail } from './responses';
+import { BODY_FIELD, type ErrorDetail } from './responses';
 
-export interface Location {
-  lat: number;
-  lng: number;
-}
+// The request types are derived from the contract's schemas (type-only: nothing of json-schema-to-ts
+// reaches the bundle), so they cannot drift from what the validators accept.
 
-export interface TrackingUpdate {
-  tracking_id: string;
-  status: TrackingStatus;
-  location: Location;
-  metadata?: Record<string, unknown>;
-}
+/** One tracking update, as TRACKING_UPDATE_SCHEMA admits it. */
+export type TrackingUpdate = FromSchema<typeof TRACKING_UPDATE_SCHEMA>;
+export type Location = TrackingUpdate['location'];
+/** The status of an update (the schema's enum, i.e. contract.ts STATUSES). */
+export type UpdateStatus = TrackingUpdate['status'];
+/** A batch body, as TRACKING_BATCH_SCHEMA admits it. */
+export type TrackingBatch = FromSchema<typeof TRACKING_BATCH_SCHEMA>;
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: ErrorDetail[] };
 
@@ -32,11 +32,8 @@ interface CompiledValidator<T> {
 }
 
 const updateValidator = generated.validateUpdate as CompiledValidator<TrackingUpdate>;
-const batchValidator = generated.validateBatch as CompiledValidator<{ updates: TrackingUpdate[] }>;
+const batchValidator = generated.validateBatch as CompiledValidator<TrackingBatch>;
 const trackingIdValidator = generated.validateTrackingId as CompiledValidator<string>;
-
-/** The body's own name in `details` (a problem with the body as a whole). */
-export const BODY_FIELD = '(body)';
 
 /** JSON pointer (`/updates/2/location/lat`) -> field path (`updates[2].location.lat`). */
 export function fieldPath(pointer: string, child?: string): string {
@@ -137,10 +134,6 @@ function storageProblems(update: TrackingUpdate, prefix: string): ErrorDetail[] 
 }
 
 // --- Entry points --------------------------------------------------------------------------------
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** A body carrying `updates` is a batch (whatever else it carries: the batch schema judges that). */
 export function isBatchBody(body: Record<string, unknown>): boolean {

@@ -1,23 +1,22 @@
 /** GET /status?tracking_id=..&limit=..&last_key=..: a shipment's updates, newest first, page by page. */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { LIMITS, METRICS } from '../contract';
 import { CursorError, decodeCursor, encodeCursor } from '../cursor';
-import { withDeadline } from '../deadline';
+import { queryBudget, withDeadline } from '../deadline';
 import type { ApiRequest } from '../request';
-import { RequestError, errorResponse, jsonResponse, type ErrorDetail } from '../responses';
+import { RequestError, errorResponse, jsonResponse, unavailableResponse, type ErrorDetail } from '../responses';
 import { ReadUnavailableError, type TrackingItem, type TrackingStore } from '../store';
 import { trackingIdProblems } from '../validation';
-import type { RouteLogger } from './track';
 
 export interface StatusDeps {
   store: TrackingStore;
   count: (metric: string, value?: number) => void;
-  logger: RouteLogger;
+  logger: Pick<Logger, 'error'>;
   annotate: (trackingId: string) => void;
 }
 
 const LIMIT_PATTERN = /^[0-9]{1,3}$/;
-const QUERY_BUDGET_MS = 8000;
 
 /** What a reader sees of an item: everything but the table's internal keys. */
 function publicView(item: TrackingItem) {
@@ -69,17 +68,14 @@ export async function getStatus(request: ApiRequest, deps: StatusDeps): Promise<
   const { trackingId, limit, after } = parseQuery(request);
   deps.annotate(trackingId);
 
-  const budgetMs = request.remainingMs ? Math.max(250, request.remainingMs() - 300) : QUERY_BUDGET_MS;
   let page;
   try {
-    page = await withDeadline(budgetMs, (signal) => deps.store.newestFirst(trackingId, limit, after, signal));
+    page = await withDeadline(queryBudget(request.remainingMs?.()), (signal) => deps.store.newestFirst(trackingId, limit, after, signal));
   } catch (error) {
     if (!(error instanceof ReadUnavailableError)) throw error;
     deps.logger.error('DynamoDB refused the status query', { tracking_id: trackingId, error: error.cause ?? error });
     deps.count(METRICS.statusUnavailable);
-    return errorResponse(503, 'tracking history is temporarily unavailable; retry later', request.requestId, {
-      headers: { 'Retry-After': '1' },
-    });
+    return unavailableResponse('tracking history is temporarily unavailable; retry later', request.requestId);
   }
 
   if (page.items.length === 0 && after === undefined) {

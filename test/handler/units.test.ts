@@ -1,6 +1,7 @@
 /** The small pieces on their own: cursor, shard, settings parsing, parking, replay configuration. */
+import { SQSClient } from '@aws-sdk/client-sqs';
 import Ajv from 'ajv-draft-04';
-import { DEFAULT_API_CONFIG, DEFAULT_FEATURE_FLAGS, TRACKING_BATCH_SCHEMA, TRACKING_REQUEST_SCHEMA, TRACKING_UPDATE_SCHEMA } from '../../lambda/contract';
+import { FUNCTION_ENV, DEFAULT_API_CONFIG, DEFAULT_FEATURE_FLAGS, TRACKING_BATCH_SCHEMA, TRACKING_REQUEST_SCHEMA, TRACKING_UPDATE_SCHEMA } from '../../lambda/contract';
 import { CursorError, decodeCursor, encodeCursor } from '../../lambda/cursor';
 import { readRuntimeEnv } from '../../lambda/env';
 import { ParkingError, ParkingQueue, decodeParked, encodeParked } from '../../lambda/park';
@@ -8,8 +9,9 @@ import { RuntimeSettings, parseApiConfig, parseFeatureFlags, type FallbackEvent 
 import { shardIndex, statusShard } from '../../lambda/shard';
 import type { TrackingItem } from '../../lambda/store';
 import { fieldPath, validateBatch, validateUpdate } from '../../lambda/validation';
+import { CallLog, FaultInjector } from '../../local/aws/faults';
+import { startSqs } from '../../local/aws/sqs';
 import { formatSummary, main, parseReplayArgs } from '../../scripts/replay';
-import { FakeQueue } from '../helpers/handler-fake-queue';
 
 afterEach(() => {
   jest.restoreAllMocks();
@@ -87,7 +89,7 @@ describe('field paths in details', () => {
 
 describe('function environment', () => {
   it('reads the contract variables, deriving parameter names from ENVIRONMENT when unset', () => {
-    const env = readRuntimeEnv({ TABLE_NAME: 'tracking-prod', ENVIRONMENT: 'prod', STATUS_SHARD_COUNT: '16', QUEUE_URL: 'https://q' });
+    const env = readRuntimeEnv({ [FUNCTION_ENV.tableName]: 'tracking-prod', [FUNCTION_ENV.environment]: 'prod', [FUNCTION_ENV.statusShardCount]: '16', [FUNCTION_ENV.queueUrl]: 'https://q' });
     expect(env).toMatchObject({
       tableName: 'tracking-prod',
       environment: 'prod',
@@ -100,9 +102,9 @@ describe('function environment', () => {
   });
 
   it('reports unusable values and takes the defaults', () => {
-    const env = readRuntimeEnv({ STATUS_SHARD_COUNT: 'many' });
+    const env = readRuntimeEnv({ [FUNCTION_ENV.statusShardCount]: 'many' });
     expect(env.statusShardCount).toBe(8);
-    expect(env.problems).toEqual(['STATUS_SHARD_COUNT="many" is not an integer 1..1000', 'TABLE_NAME is not set']);
+    expect(env.problems).toEqual([`${FUNCTION_ENV.statusShardCount}="many" is not an integer 1..1000`, `${FUNCTION_ENV.tableName} is not set`]);
   });
 });
 
@@ -149,12 +151,26 @@ const ITEM: TrackingItem = {
 
 describe('parking', () => {
   it('creates the SQS client only when the first update is parked', async () => {
-    const queue = new FakeQueue().install();
-    const parking = new ParkingQueue('http://127.0.0.1:9/000000000000/parked', { clientConfig: { region: 'us-east-1' } });
-    expect(parking.clientCreated).toBe(false);
-    await parking.park(ITEM, 'unavailable');
-    expect(parking.clientCreated).toBe(true);
-    expect(queue.bodies().map(decodeParked)).toEqual([ITEM]);
+    const sqs = await startSqs(['parked'], { faults: new FaultInjector(), calls: new CallLog(), region: 'us-east-1', accountId: '000000000000' });
+    const queue = sqs.queue('parked');
+    let created: SQSClient | undefined;
+    try {
+      // The handler passes the tracer's capture as `instrument`: it sees every client created.
+      const instrument = jest.fn((client: SQSClient) => (created = client));
+      const clientConfig = { region: 'us-east-1', endpoint: sqs.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+      const parking = new ParkingQueue(queue.url, { clientConfig, instrument });
+      expect(instrument).not.toHaveBeenCalled();
+      await parking.park(ITEM, 'unavailable');
+      expect(instrument).toHaveBeenCalledTimes(1);
+      expect(instrument.mock.calls[0][0]).toBeInstanceOf(SQSClient);
+      const second = { ...ITEM, timestamp: ITEM.timestamp + 1 };
+      await parking.park(second, 'unavailable');
+      expect(instrument).toHaveBeenCalledTimes(1);
+      expect(queue.messages().map((message) => decodeParked(message.body))).toEqual([ITEM, second]);
+    } finally {
+      created?.destroy();
+      await sqs.close();
+    }
   });
 
   it('refuses to park without a queue URL', async () => {
@@ -174,9 +190,9 @@ describe('parking', () => {
 });
 
 describe('npm run replay configuration', () => {
-  it('takes QUEUE_URL and TABLE_NAME from the environment, flags winning', () => {
-    expect(parseReplayArgs([], { QUEUE_URL: 'q-env', TABLE_NAME: 't-env' })).toEqual({ queueUrl: 'q-env', tableName: 't-env' });
-    expect(parseReplayArgs(['--queue-url', 'q-flag', '--table-name=t-flag', '--max', '5', '--wait', '0'], { QUEUE_URL: 'q-env' })).toEqual({
+  it(`takes ${FUNCTION_ENV.queueUrl} and ${FUNCTION_ENV.tableName} from the environment, flags winning`, () => {
+    expect(parseReplayArgs([], { [FUNCTION_ENV.queueUrl]: 'q-env', [FUNCTION_ENV.tableName]: 't-env' })).toEqual({ queueUrl: 'q-env', tableName: 't-env' });
+    expect(parseReplayArgs(['--queue-url', 'q-flag', '--table-name=t-flag', '--max', '5', '--wait', '0'], { [FUNCTION_ENV.queueUrl]: 'q-env' })).toEqual({
       queueUrl: 'q-flag',
       tableName: 't-flag',
       maxMessages: 5,
@@ -189,8 +205,8 @@ describe('npm run replay configuration', () => {
     expect(await main([], {}, () => undefined, (line) => errors.push(line))).toBe(2);
     expect(await main(['--queue-url', 'q'], {}, () => undefined, (line) => errors.push(line))).toBe(2);
     expect(await main(['--bogus'], {}, () => undefined, (line) => errors.push(line))).toBe(2);
-    expect(errors[0]).toMatch(/^replay: no queue: set QUEUE_URL or pass --queue-url/);
-    expect(errors[1]).toMatch(/^replay: no table: set TABLE_NAME or pass --table-name/);
+    expect(errors[0]).toMatch(new RegExp(`^replay: no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url`));
+    expect(errors[1]).toMatch(new RegExp(`^replay: no table: set ${FUNCTION_ENV.tableName} or pass --table-name`));
     expect(errors[2]).toMatch(/^replay: unknown argument "--bogus"/);
   });
 
