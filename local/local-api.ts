@@ -6,7 +6,6 @@
  * API Gateway front on `http://HOST:PORT/<stage>/...`. Used by `npm start`, the e2e suite and the
  * benchmarks.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
@@ -14,20 +13,19 @@ import { parameterNames } from '../lambda/contract';
 import { apiSpec } from '../lib/api-spec';
 import { BUNDLE_DIR } from '../lib/bundle';
 import { resolveStackArgs, type TapStackArgs } from '../lib/config';
+import { functionDefinitions, type FunctionDefinition } from '../lib/functions';
+import { resourceNames } from '../lib/names';
 import { parameterDefinitions } from '../lib/parameter-definitions';
 import { readStackConfigFile } from '../lib/stack-config-file';
-import { ensureTrackingTable, startDynamo } from './aws/dynamo';
-import { startSqs, type LocalSqs } from './aws/sqs';
-import { startSsm, type LocalSsm } from './aws/ssm';
-import { LOCAL_ACCOUNT_ID, identityOf, localCredentialFromEnv, type CallerIdentity, type LocalCredential } from './gateway/credentials';
-import { buildFunctionBundle, watchSources, type BuiltBundle } from './runtime/function-bundle';
-import { functionEnvironment, localSdkEnv } from './runtime/function-env';
-import { resourceNames } from '../lib/names';
+import { startLocalAws, type LocalAws } from './aws';
+import { identityOf, localCredentialFromEnv, type CallerIdentity, type LocalCredential } from './gateway/credentials';
 import { createGatewayHandler } from './gateway/gateway';
-import { LambdaRuntime } from './runtime/lambda-runtime';
-import { shortId } from './runtime/proxy-event';
 import { SigV4Verifier } from './gateway/sigv4';
 import { TokenBucket } from './gateway/throttle';
+import { buildFunctionBundle, watchSources, type BuiltBundle } from './runtime/function-bundle';
+import { functionEnvironment } from './runtime/function-env';
+import { LambdaRuntime } from './runtime/lambda-runtime';
+import { shortId } from './runtime/proxy-event';
 
 export interface LocalApiOptions {
   /** Default 127.0.0.1 (loopback only). */
@@ -56,6 +54,8 @@ export interface LocalApiOptions {
   log?: (line: string) => void;
   /** The function's own output (its CloudWatch log); default console.log. */
   functionLog?: (line: string) => void;
+  /** Faults to inject into the local AWS services, each `service:Operation=Error[@rate][#count][+ms]` (see local/aws/faults.ts). */
+  faults?: string[];
 }
 
 export interface LocalApi {
@@ -70,10 +70,10 @@ export interface LocalApi {
   tableName: string;
   queueUrl: string;
   parameterNames: ReturnType<typeof parameterNames>;
-  /** Endpoints of the local engines, and the env any SDK client needs to reach them (e.g. `npm run replay`). */
-  aws: { dynamodb: string; ssm: string; sqs: string; env: Record<string, string> };
-  ssm: LocalSsm;
-  sqs: LocalSqs;
+  /** The local AWS services: endpoints, SDK env (e.g. for `npm run replay`), faults, the call record. */
+  aws: LocalAws;
+  /** The API function as the local runtime runs it. */
+  definition: FunctionDefinition<string>;
   bundle: BuiltBundle;
   /** Rebuilds the bundle and swaps the function to it. */
   reload(): Promise<void>;
@@ -100,34 +100,35 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     cleanup.length = 0;
   };
   try {
-    const dynamo = await startDynamo({ dataDir: options.dataDir });
-    cleanup.push(() => dynamo.close());
-    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await ensureTrackingTable(dynamoClient, names.table);
-    dynamoClient.destroy();
-
-    const ssm = await startSsm(
-      Object.fromEntries(
-        Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
-      ),
-      { region, accountId: LOCAL_ACCOUNT_ID },
-    );
-    cleanup.push(() => ssm.close());
-    const sqs = await startSqs(names.queue, { region, accountId: LOCAL_ACCOUNT_ID });
-    cleanup.push(() => sqs.close());
-    const endpoints = { dynamodb: dynamo.endpoint, ssm: ssm.endpoint, sqs: sqs.endpoint };
+    const aws = await startLocalAws({
+      region,
+      tables: [names.table],
+      queues: [names.queue],
+      parameters: Object.fromEntries(Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }])),
+      dataDir: options.dataDir,
+      faults: options.faults,
+    });
+    cleanup.push(() => aws.close());
+    const queueUrl = aws.sqs.queue(names.queue).url;
+    const definition = functionDefinitions(args, {
+      tableName: names.table,
+      queueUrl,
+      configParameter: parameters.config,
+      endpointParameter: parameters.endpoint,
+      flagsParameter: parameters.flags,
+    }).api;
 
     const bundleDir = options.bundleDir ?? BUNDLE_DIR;
-    let bundle = buildFunctionBundle(bundleDir);
+    let bundle = buildFunctionBundle(definition, bundleDir);
     const runtime = new LambdaRuntime({
       bundleFile: bundle.file,
-      functionName: names.functionName,
+      functionName: definition.name,
       region,
-      accountId: LOCAL_ACCOUNT_ID,
-      memoryMb: args.lambdaMemory,
-      timeoutSeconds: args.lambdaTimeout,
+      accountId: aws.accountId,
+      memoryMb: definition.memoryMb,
+      timeoutSeconds: definition.timeoutSeconds,
       concurrency: options.concurrency,
-      env: functionEnvironment({ args, region, endpoints, queueUrl: sqs.queueUrl, taskRoot: path.resolve(bundleDir) }),
+      env: functionEnvironment(definition, aws.env, path.resolve(path.dirname(bundle.file))),
       onLog: functionLog,
     });
     cleanup.push(() => runtime.close());
@@ -137,23 +138,23 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     const reload = async () => {
       const started = Date.now();
       try {
-        bundle = buildFunctionBundle(bundleDir);
+        bundle = buildFunctionBundle(definition, bundleDir);
       } catch (error) {
         log(`rebuild failed, still serving the previous bundle:\n${(error as Error).message}`);
         return;
       }
-      const failed = await runtime.reload(bundle.file);
+      const failed = await runtime.start(bundle.file);
       if (failed) log(`reloaded bundle fails to initialise (${failed.errorType}: ${failed.errorMessage}); kept the previous one`);
       else log(`reloaded function (${(bundle.bytes / 1024).toFixed(0)} KiB, sha256 ${bundle.sha256.slice(0, 12)}) in ${Date.now() - started} ms`);
     };
     if (options.watch) cleanup.push(watchSources(reload));
 
-    const spec = apiSpec({ functionName: names.functionName, validatorName: names.requestValidator });
+    const spec = apiSpec({ functionName: definition.name, validatorName: names.requestValidator });
     const gateway = createGatewayHandler({
       spec,
       stage,
       apiId: shortId(names.restApi),
-      verifier: new SigV4Verifier({ region, credentials, accountId: LOCAL_ACCOUNT_ID }),
+      verifier: new SigV4Verifier({ region, credentials, accountId: aws.accountId }),
       invoke: (event, invocation) => runtime.invoke(event, invocation),
       throttle: options.throttle ? new TokenBucket(args.apiRateLimit, args.apiBurstLimit) : undefined,
       log,
@@ -178,14 +179,13 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
       stage,
       region,
       credentials: credentials[0],
-      identity: identityOf(credentials[0], LOCAL_ACCOUNT_ID),
+      identity: identityOf(credentials[0], aws.accountId),
       args,
       tableName: names.table,
-      queueUrl: sqs.queueUrl,
+      queueUrl,
       parameterNames: parameters,
-      aws: { ...endpoints, env: localSdkEnv(region, endpoints) },
-      ssm,
-      sqs,
+      aws,
+      definition,
       get bundle() {
         return bundle;
       },

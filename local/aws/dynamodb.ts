@@ -1,28 +1,88 @@
 /**
- * An embedded DynamoDB-compatible engine (dynalite, in this process) and the tracking table on it,
- * created from the same definition the stack deploys (TRACKING_TABLE in lambda/contract.ts).
+ * The local DynamoDB: the embedded dynalite engine (in this process, in memory unless a data dir is
+ * given) behind a front that speaks DynamoDB's protocol (awsJson1_0) like the other local services,
+ * so every call is recorded and can be faulted before the engine sees it. The front forwards the
+ * calls the product and its tools make, byte for byte, and passes the engine's answer back.
  */
-import dynalite from 'dynalite';
-import type { AddressInfo } from 'net';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import { TRACKING_TABLE } from '../../lambda/contract';
+import type { CallLog, FaultInjector } from './faults';
+import { RawAnswer, startJsonProtocolServer, type JsonOperation } from './json-protocol';
 
-export interface LocalDynamo {
+const TARGET_PREFIX = 'DynamoDB_20120810';
+
+/** What the function, `npm run replay`, the local API and the tests call. */
+const OPERATIONS = ['PutItem', 'Query', 'GetItem', 'Scan', 'DescribeTable', 'CreateTable'] as const;
+
+export interface LocalDynamoDb {
   endpoint: string;
   close(): Promise<void>;
 }
 
-/** Starts dynalite on 127.0.0.1 (port 0 = a free one); in memory unless dataDir is given. */
-export async function startDynamo(options: { port?: number; dataDir?: string } = {}): Promise<LocalDynamo> {
-  const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+async function startEngine(dataDir: string | undefined): Promise<{ port: number; close(): Promise<void> }> {
+  const server = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+  };
+}
+
+export async function startDynamoDb(opts: { faults: FaultInjector; calls: CallLog; dataDir?: string; port?: number }): Promise<LocalDynamoDb> {
+  const engine = await startEngine(opts.dataDir);
+  const agent = new http.Agent({ keepAlive: true });
+  const forward = (operation: string): JsonOperation => (_input, raw) =>
+    new Promise<RawAnswer>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: engine.port,
+          method: 'POST',
+          path: '/',
+          agent,
+          headers: {
+            'Content-Type': 'application/x-amz-json-1.0',
+            'Content-Length': Buffer.byteLength(raw),
+            'X-Amz-Target': `${TARGET_PREFIX}.${operation}`,
+            // dynalite checks that a signature is present, not what it is.
+            Authorization: 'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+            'X-Amz-Date': '20000101T000000Z',
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve(new RawAnswer(response.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))));
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(raw);
+    });
+
+  const front = await startJsonProtocolServer({
+    service: 'dynamodb',
+    targetPrefix: TARGET_PREFIX,
+    jsonVersion: '1.0',
+    faults: opts.faults,
+    calls: opts.calls,
+    port: opts.port,
+    renderError: (code) => ({ type: `com.amazonaws.dynamodb.v20120810#${code}` }),
+    operations: Object.fromEntries(OPERATIONS.map((operation) => [operation, forward(operation)])),
+  });
+  return {
+    endpoint: front.endpoint,
+    close: async () => {
+      await front.close();
+      agent.destroy();
+      await engine.close();
+    },
   };
 }
 

@@ -1,35 +1,49 @@
 /**
- * A tiny HTTP server for the AWS JSON protocols (awsJson1_0 / awsJson1_1): one POST per call, the
- * operation named by `X-Amz-Target: <prefix>.<Operation>`, JSON in and out, errors as
- * `{"__type": ..., "message": ...}` with a 4xx/5xx status, as the AWS SDK v3 clients expect.
- * It does not check signatures: the engines behind it are local stand-ins, reachable on loopback only.
+ * The one HTTP server of the local AWS services, for the AWS JSON protocols (awsJson1_0 / awsJson1_1):
+ * one POST per call, the operation named by `X-Amz-Target: <prefix>.<Operation>`, JSON in and out,
+ * errors as `{"__type": ..., "message": ...}` with a 4xx/5xx status, as the AWS SDK v3 clients expect.
+ * Every call is recorded (CallLog), then the faults decide (FaultInjector): an added latency, an
+ * error, or the operation's real answer. It does not check signatures: the engines behind it are
+ * local stand-ins, reachable on loopback only.
  */
 import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import type { CallLog, FaultInjector, ServiceName } from './faults';
 
-/** An error the server answers as AWS would; `type` is the `__type` the SDK turns into `error.name`. */
+/** An error the server answers as AWS would; `code` becomes the SDK's `error.name`. */
 export class AwsServiceError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly type: string,
+    readonly code: string,
     message?: string,
-    readonly headers: Record<string, string> = {},
   ) {
     super(message ?? '');
   }
 }
 
-export type JsonOperation = (input: Record<string, unknown>) => unknown | Promise<unknown>;
+/** An answer passed through byte for byte (an engine that already speaks the protocol). */
+export class RawAnswer {
+  constructor(
+    readonly statusCode: number,
+    readonly body: string,
+  ) {}
+}
+
+export type JsonOperation = (input: Record<string, unknown>, raw: string) => unknown | Promise<unknown>;
 
 export interface JsonProtocolServerOptions {
-  /** `AmazonSSM`, `AmazonSQS`: the part of X-Amz-Target before the dot. */
+  service: ServiceName;
+  /** `DynamoDB_20120810`, `AmazonSSM`, `AmazonSQS`: the part of X-Amz-Target before the dot. */
   targetPrefix: string;
   /** `1.0` or `1.1`: the response's `application/x-amz-json-<version>` content type. */
   jsonVersion: '1.0' | '1.1';
+  /** The operations the product calls; anything else is an UnknownOperationException. */
   operations: Record<string, JsonOperation>;
-  /** Checked before every call: an error thrown here is the answer (fault injection). */
-  beforeCall?: () => void;
+  /** The `__type` of an error code (services qualify it differently) and any headers it needs. */
+  renderError?: (code: string, statusCode: number) => { type: string; headers?: Record<string, string> };
+  faults: FaultInjector;
+  calls: CallLog;
   port?: number;
   host?: string;
 }
@@ -49,10 +63,13 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+// Unref'd: a long injected latency (a hanging service) never keeps the process alive.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
 export async function startJsonProtocolServer(options: JsonProtocolServerOptions): Promise<JsonProtocolServer> {
   const contentType = `application/x-amz-json-${options.jsonVersion}`;
-  const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const text = JSON.stringify(body);
+  const renderError = options.renderError ?? ((code: string): { type: string; headers?: Record<string, string> } => ({ type: code }));
+  const send = (res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, {
       'Content-Type': contentType,
       'Content-Length': Buffer.byteLength(text),
@@ -60,6 +77,12 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
       ...headers,
     });
     res.end(text);
+  };
+  const sendError = (res: http.ServerResponse, error: AwsServiceError) => {
+    const { type, headers } = renderError(error.code, error.statusCode);
+    const body: Record<string, string> = { __type: type };
+    if (error.message) body.message = error.message;
+    send(res, error.statusCode, JSON.stringify(body), headers);
   };
 
   const server = http.createServer(async (req, res) => {
@@ -73,25 +96,28 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
         throw new AwsServiceError(
           400,
           'UnknownOperationException',
-          `This local ${options.targetPrefix} stand-in implements only ${known}; got ${req.method} X-Amz-Target: ${JSON.stringify(target)}`,
+          `This local ${options.service} implements only ${known}; got ${req.method} X-Amz-Target: ${JSON.stringify(target)}`,
         );
       }
-      options.beforeCall?.();
       let input: Record<string, unknown>;
       try {
         input = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       } catch {
         throw new AwsServiceError(400, 'SerializationException', 'Start of structure or map found where not expected.');
       }
-      send(res, 200, (await operation(input)) ?? {});
-    } catch (error) {
-      if (error instanceof AwsServiceError) {
-        const body: Record<string, string> = { __type: error.type };
-        if (error.message) body.message = error.message;
-        send(res, error.statusCode, body, error.headers);
-      } else {
-        send(res, 500, { __type: 'InternalFailure', message: (error as Error).message });
+      options.calls.record({ service: options.service, operation: operationName, input });
+      const decision = options.faults.decide(options.service, operationName, input);
+      if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+      if (decision.error) {
+        throw new AwsServiceError(decision.error.status, decision.error.code, `injected fault (${options.service}:${operationName})`);
       }
+      const answer = await operation(input, raw);
+      if (answer instanceof RawAnswer) send(res, answer.statusCode, answer.body);
+      else send(res, 200, JSON.stringify(answer ?? {}));
+    } catch (error) {
+      if (res.headersSent) return;
+      if (error instanceof AwsServiceError) sendError(res, error);
+      else sendError(res, new AwsServiceError(500, 'InternalFailure', (error as Error).message));
     }
   });
   server.keepAliveTimeout = 5000;

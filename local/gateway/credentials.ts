@@ -4,12 +4,11 @@
  * TAP_LOCAL_ACCESS_KEY_ID / TAP_LOCAL_SECRET_ACCESS_KEY (and TAP_LOCAL_USER_NAME).
  */
 import { createHash } from 'crypto';
+import { LOCAL_ACCOUNT_ID } from '../aws';
 
 export const DEFAULT_LOCAL_ACCESS_KEY_ID = 'TAPLOCALACCESSKEY001';
 export const DEFAULT_LOCAL_SECRET_ACCESS_KEY = 'tap-local-secret-key';
 export const DEFAULT_LOCAL_USER_NAME = 'tap-local';
-/** The account the local API pretends to run in (the same fake account the offline synth uses). */
-export const LOCAL_ACCOUNT_ID = '123456789012';
 
 export interface LocalCredential {
   accessKeyId: string;

@@ -1,11 +1,12 @@
 /**
- * The function bundle the local API runs: built by lib/bundle.ts (the one esbuild configuration the
- * stack ships) into dist/lambda/index.mjs, written atomically (other processes may be loading the
- * file), and rebuilt when the function's sources change (--watch).
+ * A function's bundle as the local runtime runs it: built by lib/bundle.ts (the one esbuild
+ * configuration the stack ships) into dist/lambda/<function>/index.mjs, written atomically (other
+ * processes may be loading the file), and rebuilt when the function's sources change (--watch).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { BUNDLE_DIR, BUNDLE_FILE, HANDLER_ENTRY, PROJECT_ROOT, buildBundle } from '../../lib/bundle';
+import { BUNDLE_DIR, BUNDLE_FILE, PROJECT_ROOT, buildBundle } from '../../lib/bundle';
+import type { FunctionDefinition } from '../../lib/functions';
 
 export interface BuiltBundle {
   file: string;
@@ -13,8 +14,9 @@ export interface BuiltBundle {
   bytes: number;
 }
 
-export function buildFunctionBundle(outDir: string = BUNDLE_DIR, entry: string = HANDLER_ENTRY): BuiltBundle {
-  const bundle = buildBundle(entry);
+export function buildFunctionBundle(definition: Pick<FunctionDefinition<unknown>, 'key' | 'entry'>, bundleDir: string = BUNDLE_DIR): BuiltBundle {
+  const bundle = buildBundle(definition.entry);
+  const outDir = path.join(bundleDir, definition.key);
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, BUNDLE_FILE);
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;

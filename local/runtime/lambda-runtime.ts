@@ -7,12 +7,13 @@
  * start), up to `concurrency`; beyond that they wait for a free one (Lambda would throttle). An
  * invocation past the function timeout fails and its environment is discarded, as Lambda resets it.
  *
- * `reload()` loads a new bundle in a fresh environment; once it initialises, new invocations use the
+ * `start(newBundle)` loads a new bundle in a fresh environment; once it initialises, new invocations use the
  * new bundle and the old environments retire when idle. A new worker is the only reload that never
  * keeps stale modules; a bundle that fails to initialise is refused and the old one keeps serving.
  */
 import { pathToFileURL } from 'url';
 import { Worker } from 'worker_threads';
+import { contextFields } from './context';
 
 export interface LambdaRuntimeOptions {
   bundleFile: string;
@@ -61,16 +62,10 @@ function serialize(error) {
   };
 }
 parentPort.on('message', async ({ id, event, invocation }) => {
+  // The plain fields come from local/runtime/context.ts; the methods cannot cross threads.
   const deadline = Date.now() + invocation.timeoutMs;
   const context = {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: invocation.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: invocation.functionArn,
-    memoryLimitInMB: String(invocation.memoryMb),
-    awsRequestId: invocation.requestId,
-    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    ...invocation.context,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done() {}, fail() {}, succeed() {},
   };
@@ -176,10 +171,6 @@ export class LambdaRuntime {
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   }
 
-  get functionArn(): string {
-    return `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${this.options.functionName}`;
-  }
-
   /** Environments alive now (for tests and diagnostics). */
   get environmentCount(): number {
     return this.environments.filter((e) => !e.dead).length;
@@ -209,10 +200,6 @@ export class LambdaRuntime {
     for (const old of this.environments.filter((e) => e.version !== version && !e.busy)) this.discard(old);
     this.handOff();
     return initError;
-  }
-
-  reload(bundleFile: string): Promise<InvokeFailure | undefined> {
-    return this.start(bundleFile);
   }
 
   private discard(environment: ExecutionEnvironment) {
@@ -273,11 +260,17 @@ export class LambdaRuntime {
           id,
           event,
           invocation: {
-            ...invocation,
+            traceId: invocation.traceId,
             timeoutMs,
-            functionName: this.options.functionName,
-            functionArn: this.functionArn,
-            memoryMb: this.options.memoryMb,
+            context: contextFields(
+              { name: this.options.functionName, memoryMb: this.options.memoryMb, logGroup: this.options.env.AWS_LAMBDA_LOG_GROUP_NAME ?? '' },
+              {
+                requestId: invocation.requestId,
+                region: this.options.region,
+                accountId: this.options.accountId,
+                logStream: this.options.env.AWS_LAMBDA_LOG_STREAM_NAME,
+              },
+            ),
           },
         });
       });

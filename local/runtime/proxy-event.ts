@@ -5,7 +5,7 @@
  * API Gateway's own forwarding headers are added.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { randomBytes } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import type { CallerIdentity } from '../gateway/credentials';
 
 export interface EventInput {
@@ -22,7 +22,9 @@ export interface EventInput {
   /** Decoded query parameters, repeats kept in order. */
   query: Record<string, string[]>;
   body: string;
-  identity: CallerIdentity;
+  isBase64Encoded?: boolean;
+  /** The IAM caller (AWS_IAM); null for a request API Gateway passes without an identity. */
+  identity: CallerIdentity | null;
   sourceIp: string;
   domainName: string;
   protocol: string;
@@ -93,7 +95,7 @@ export function buildProxyEvent(input: EventInput): APIGatewayProxyEvent {
       extendedRequestId: input.extendedRequestId,
       requestTime: requestTime(input.now),
       path: `/${input.stage}${input.resourcePath}`,
-      accountId: input.identity.accountId,
+      accountId: input.identity?.accountId ?? null,
       protocol: 'HTTP/1.1',
       stage: input.stage,
       domainPrefix: input.domainName.split('.')[0].split(':')[0],
@@ -101,17 +103,17 @@ export function buildProxyEvent(input: EventInput): APIGatewayProxyEvent {
       requestId: input.requestId,
       identity: {
         cognitoIdentityPoolId: null,
-        accountId: input.identity.accountId,
+        accountId: input.identity?.accountId ?? null,
         cognitoIdentityId: null,
-        caller: input.identity.userId,
+        caller: input.identity?.userId ?? null,
         sourceIp: input.sourceIp,
         principalOrgId: null,
-        accessKey: input.identity.accessKey,
+        accessKey: input.identity?.accessKey ?? null,
         cognitoAuthenticationType: null,
         cognitoAuthenticationProvider: null,
-        userArn: input.identity.userArn,
+        userArn: input.identity?.userArn ?? null,
         userAgent: headers[caseOf['user-agent'] ?? ''] ?? null,
-        user: input.identity.userId,
+        user: input.identity?.userId ?? null,
         apiKey: null,
         apiKeyId: null,
         clientCert: null,
@@ -121,6 +123,53 @@ export function buildProxyEvent(input: EventInput): APIGatewayProxyEvent {
       apiId: input.apiId,
     } as unknown as APIGatewayProxyEvent['requestContext'],
     body: input.body === '' ? null : input.body,
-    isBase64Encoded: false,
+    isBase64Encoded: input.isBase64Encoded ?? false,
   };
+}
+
+/** A request as a test or the benchmark describes it; everything else takes API Gateway's defaults. */
+export interface ProxyRequest {
+  method: string;
+  /** The API resource, e.g. `/track`. */
+  path: string;
+  body?: string | null;
+  query?: Record<string, string | string[]>;
+  headers?: Record<string, string>;
+  isBase64Encoded?: boolean;
+  requestId?: string;
+  stage?: string;
+  /** The caller; default a fixed IAM user of the local account; null = no IAM identity. */
+  identity?: CallerIdentity | null;
+}
+
+const DEFAULT_CALLER: CallerIdentity = {
+  accountId: '123456789012',
+  userId: 'AIDALOCALCALLER000001',
+  userArn: 'arn:aws:iam::123456789012:user/local-caller',
+  accessKey: 'AKIALOCALCALLER00001',
+};
+
+/** The proxy event API Gateway would send for `request` (the same builder the local gateway uses). */
+export function proxyEvent(request: ProxyRequest): APIGatewayProxyEvent {
+  const now = Date.now();
+  const requestId = request.requestId ?? randomUUID();
+  return buildProxyEvent({
+    requestId,
+    extendedRequestId: `${requestId.slice(0, 14)}=`,
+    traceId: newTraceId(now),
+    method: request.method,
+    stage: request.stage ?? 'local',
+    resourcePath: request.path,
+    rawHeaders: Object.entries(request.headers ?? {}).flat(),
+    query: Object.fromEntries(Object.entries(request.query ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])),
+    body: request.body ?? '',
+    isBase64Encoded: request.isBase64Encoded,
+    identity: request.identity === undefined ? DEFAULT_CALLER : request.identity,
+    sourceIp: '127.0.0.1',
+    domainName: 'localhost',
+    protocol: 'http',
+    port: 3000,
+    apiId: 'localapi01',
+    now,
+  });
 }

@@ -11,10 +11,9 @@ import {
   getStatusEvent,
   invoke,
   postTrackEvent,
-  stubSsm,
-  startTestDynamo,
+  startTestAws,
   validUpdate,
-  type TestDynamo,
+  type TestAws,
   type TestHandler,
 } from '../helpers/handler-harness';
 
@@ -146,14 +145,14 @@ const CORPUS: BadInput[] = [
   { name: 'last_key far too long', event: status({ tracking_id: SEEDED, last_key: 'A'.repeat(1000) }), status: 400, error: INVALID_QUERY, fields: ['last_key'] },
 ];
 
-let dynamo: TestDynamo;
+let aws: TestAws;
 let handler: TestHandler;
 
 beforeAll(async () => {
-  dynamo = await startTestDynamo();
-  stubSsm();
+  aws = await startTestAws();
+  aws.setParameters();
   captureOutput();
-  handler = createHandler(dynamo.env);
+  handler = createHandler(aws.env);
   for (const id of [SEEDED, OTHER]) {
     for (let i = 0; i < 3; i++) {
       const answer = await invoke(handler, postTrackEvent(validUpdate(id)));
@@ -164,14 +163,15 @@ beforeAll(async () => {
   jest.restoreAllMocks();
 });
 afterAll(async () => {
-  await dynamo.close();
+  await aws.close();
 });
 beforeEach(() => {
-  stubSsm();
+  aws.setParameters();
   captureOutput();
 });
 afterEach(() => {
   jest.restoreAllMocks();
+  aws.reset();
 });
 
 it('has at least 40 cases, each with a distinct name', () => {
@@ -181,7 +181,7 @@ it('has at least 40 cases, each with a distinct name', () => {
 
 describe.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_name, bad) => {
   it(`answers ${bad.status} in the error shape and stores nothing`, async () => {
-    const before = await dynamo.allItems();
+    const before = await aws.allItems();
     const event = bad.event();
 
     const answer = await invoke(handler, event);
@@ -196,7 +196,7 @@ describe.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_name, bad) => {
       expect(answer.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]));
     }
     if (bad.status === 405) expect(answer.headers.Allow).toBe(event.path === '/track' ? 'POST' : 'GET');
-    const after = await dynamo.allItems();
+    const after = await aws.allItems();
     expect(after).toHaveLength(before.length);
     expect(after).toEqual(before);
   });

@@ -13,34 +13,34 @@ import {
   invoke,
   metricTotals,
   postTrackEvent,
-  stubSsm,
-  startTestDynamo,
+  startTestAws,
   validUpdate,
   type OutputCapture,
-  type TestDynamo,
+  type TestAws,
 } from '../helpers/handler-harness';
 
-let dynamo: TestDynamo;
+let aws: TestAws;
 let output: OutputCapture;
 
 beforeAll(async () => {
-  dynamo = await startTestDynamo();
+  aws = await startTestAws();
 });
 afterAll(async () => {
-  await dynamo.close();
+  await aws.close();
 });
 beforeEach(() => {
-  stubSsm();
+  aws.setParameters();
   output = captureOutput();
 });
 afterEach(() => {
   jest.restoreAllMocks();
+  aws.reset();
   delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
   delete process.env.AWS_EXECUTION_ENV;
 });
 
 /** A handler as Lambda builds it at init (on-demand initialisation: the first invocation is a cold start). */
-function coldHandler(env: NodeJS.ProcessEnv = dynamo.env) {
+function coldHandler(env: NodeJS.ProcessEnv = aws.env) {
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
   return createHandler(env);
 }
@@ -69,7 +69,7 @@ describe('EMF metrics on stdout', () => {
   });
 
   it('counts one metric per outcome', async () => {
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     const outcomes: [() => Promise<unknown>, string][] = [
       [() => invoke(handler, postTrackEvent(validUpdate('OBS-2'))), METRICS.updateStored],
       [() => invoke(handler, getStatusEvent({ tracking_id: 'OBS-2' })), METRICS.statusRetrieved],
@@ -85,7 +85,7 @@ describe('EMF metrics on stdout', () => {
   });
 
   it('takes namespace and service from the Powertools environment variables', async () => {
-    const handler = createHandler({ ...dynamo.env, POWERTOOLS_METRICS_NAMESPACE: 'OtherNamespace', POWERTOOLS_SERVICE_NAME: 'other-service' });
+    const handler = createHandler({ ...aws.env, POWERTOOLS_METRICS_NAMESPACE: 'OtherNamespace', POWERTOOLS_SERVICE_NAME: 'other-service' });
     await invoke(handler, postTrackEvent(validUpdate('OBS-3')));
     const [blob] = emfBlobs(output);
     expect(blob._aws.CloudWatchMetrics[0].Namespace).toBe('OtherNamespace');
@@ -117,7 +117,7 @@ describe('logs', () => {
   });
 
   it('never writes the request body at INFO', async () => {
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     const marker = 'BODY-MARKER-7f3a';
     await invoke(handler, postTrackEvent(validUpdate('OBS-5', { metadata: { note: marker } })));
     await invoke(handler, postTrackEvent(`{"tracking_id": "${marker}", broken`));
@@ -126,7 +126,7 @@ describe('logs', () => {
   });
 
   it('keeps the correlation id of a request out of the next one', async () => {
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     await invoke(handler, getStatusEvent({ tracking_id: 'OBS-NONE' }, { requestId: 'first-id' }));
     output.clear();
     await invoke(handler, getStatusEvent({ tracking_id: 'OBS-NONE' }, { requestId: 'second-id' }));
@@ -136,7 +136,7 @@ describe('logs', () => {
 
 describe('tracing', () => {
   it('stays disabled and harmless outside Lambda (no X-Ray daemon, no trace header)', async () => {
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     const answer = await invoke(handler, postTrackEvent(validUpdate('OBS-6')));
     expect(answer.statusCode).toBe(200);
     expect(output.lines('stderr').join('\n')).not.toMatch(/segment|x-ray/i);
@@ -146,7 +146,7 @@ describe('tracing', () => {
     process.env.AWS_EXECUTION_ENV = 'AWS_Lambda_nodejs22.x';
     // Powertools may say (console.warn) that it found no segment: that is all it may do.
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const handler = coldHandler({ ...dynamo.env, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' });
+    const handler = coldHandler({ ...aws.env, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' });
     const posted = await invoke(handler, postTrackEvent(validUpdate('OBS-7')));
     const read = await invoke(handler, getStatusEvent({ tracking_id: 'OBS-7' }));
     expect([posted.statusCode, read.statusCode]).toEqual([200, 200]);

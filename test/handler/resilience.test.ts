@@ -3,21 +3,15 @@
  * (the update is parked on the queue, 202, and `npm run replay` restores it exactly once), the queue
  * as well (503), and code that throws (500 without internals). Never a 5xx for SSM trouble.
  */
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
-import type { AddressInfo, Socket } from 'net';
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { SDK_MAX_ATTEMPTS } from '../../lambda/aws-clients';
 import { createHandler } from '../../lambda/app';
-import { DEFAULT_FEATURE_FLAGS, METRICS } from '../../lambda/contract';
+import { DEFAULT_FEATURE_FLAGS, FUNCTION_ENV, METRICS } from '../../lambda/contract';
 import { decodeParked } from '../../lambda/park';
 import { TrackingStore } from '../../lambda/store';
 import { main as replayMain, replayMessage, replayParkedUpdates } from '../../scripts/replay';
-import { FakeQueue } from '../helpers/handler-fake-queue';
 import {
   PARAMETERS,
-  QUEUE_URL,
   captureOutput,
   freezeClock,
   getStatusEvent,
@@ -25,42 +19,35 @@ import {
   lambdaContext,
   metricTotals,
   postTrackEvent,
-  stubSsm,
-  startTestDynamo,
+  startTestAws,
   validUpdate,
   type OutputCapture,
-  type TestDynamo,
+  type TestAws,
 } from '../helpers/handler-harness';
 
-let dynamo: TestDynamo;
+let aws: TestAws;
 let output: OutputCapture;
 
 beforeAll(async () => {
-  dynamo = await startTestDynamo();
+  aws = await startTestAws();
 });
 afterAll(async () => {
-  await dynamo.close();
+  await aws.close();
 });
 beforeEach(() => {
   output = captureOutput();
 });
 afterEach(() => {
   jest.restoreAllMocks();
+  aws.reset();
 });
 
-const original = DynamoDBDocumentClient.prototype.send;
-
-/** Makes every PutItem fail as DynamoDB does once the SDK's retries are spent; reads still work. */
-function refusePuts(): jest.SpyInstance {
-  return jest.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (this: DynamoDBDocumentClient, ...args: unknown[]) {
-    if (args[0] instanceof PutCommand) {
-      return Promise.reject(
-        new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the provisioned rate', $metadata: { httpStatusCode: 400, attempts: 3 } }),
-      );
-    }
-    return (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-  } as never);
-}
+/** Every PutItem fails as DynamoDB's throttling does, through the SDK's retries; reads still work. */
+const refusePuts = () => aws.fault('dynamodb:PutItem=ProvisionedThroughputExceededException');
+/** The parking queue refuses too. */
+const refuseSends = () => aws.fault('sqs:SendMessage=InternalError');
+const sqs = () => new SQSClient({});
+const replayOptions = () => ({ sqs: sqs(), store: new TrackingStore(aws.documents, aws.tableName), queueUrl: aws.queue.url, waitTimeSeconds: 0 });
 
 function logsAt(level: string): Record<string, unknown>[] {
   return output.json().filter((line) => line.level === level);
@@ -68,22 +55,23 @@ function logsAt(level: string): Record<string, unknown>[] {
 
 describe('SSM failure: keep serving, never a 5xx', () => {
   it('serves the last known values when SSM fails after they expire, and logs and counts it', async () => {
-    const ssm = stubSsm({ batch_processing: false, enhanced_tracking: false });
-    const handler = createHandler(dynamo.env);
+    const ssm = aws.setParameters({ batch_processing: false, enhanced_tracking: false });
+    const handler = createHandler(aws.env);
     expect((await invoke(handler, postTrackEvent(validUpdate('SSM-LK-1')))).statusCode).toBe(200);
-    expect(ssm.calls.sort()).toEqual([PARAMETERS.config, PARAMETERS.flags].sort());
+    expect([...ssm.calls].sort()).toEqual([PARAMETERS.config, PARAMETERS.flags].sort());
 
     ssm.failing = true;
     freezeClock(Date.now() + 301_000); // past the 300 s cache
     output.clear();
     const batch = await invoke(handler, postTrackEvent({ updates: [validUpdate('SSM-LK-2')] }));
+    const callsAfterFailure = ssm.calls.length;
     const single = await invoke(handler, postTrackEvent(validUpdate('SSM-LK-3')));
 
     // Still the SSM values: batch refused, no enhanced fields. Not the defaults (batch on, enhanced on).
     expect(batch.statusCode).toBe(400);
     expect(batch.body.error).toBe('batch processing is disabled');
     expect(single.statusCode).toBe(200);
-    expect((await dynamo.itemsOf('SSM-LK-3'))[0]).not.toHaveProperty('caller_arn');
+    expect((await aws.itemsOf('SSM-LK-3'))[0]).not.toHaveProperty('caller_arn');
     const warnings = logsAt('WARN').filter((l) => String(l.message).startsWith('SSM parameter unavailable'));
     expect(warnings.map((w) => [w.parameter, w.using])).toEqual(
       expect.arrayContaining([
@@ -92,21 +80,23 @@ describe('SSM failure: keep serving, never a 5xx', () => {
       ]),
     );
     expect(metricTotals(output)[METRICS.configFallback]).toBe(2);
-    // Backoff: the second request did not go back to the failing SSM.
-    expect(ssm.calls).toHaveLength(4);
+    // Both parameters were asked again once (with the SDK's retries); then backoff: the second
+    // request did not go back to the failing SSM.
+    expect(new Set(ssm.calls.slice(2))).toEqual(new Set([PARAMETERS.config, PARAMETERS.flags]));
+    expect(ssm.calls).toHaveLength(callsAfterFailure);
   });
 
   it('serves the documented defaults when SSM has never answered, and logs and counts it', async () => {
-    const ssm = stubSsm();
+    const ssm = aws.setParameters();
     ssm.failing = true;
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
 
     const batch = await invoke(handler, postTrackEvent({ updates: [validUpdate('SSM-DEF-1')] }, { requestId: 'req-ssm-def' }));
 
     // DEFAULT_FEATURE_FLAGS: batch_processing and enhanced_tracking on.
     expect(DEFAULT_FEATURE_FLAGS).toMatchObject({ batch_processing: true, enhanced_tracking: true });
     expect(batch.statusCode).toBe(200);
-    expect((await dynamo.itemsOf('SSM-DEF-1'))[0].request_id).toBe('req-ssm-def');
+    expect((await aws.itemsOf('SSM-DEF-1'))[0].request_id).toBe('req-ssm-def');
     const warnings = logsAt('WARN').filter((l) => String(l.message).startsWith('SSM parameter unavailable'));
     expect(warnings.map((w) => w.using)).toEqual(['defaults', 'defaults']);
     expect(warnings[0].correlation_id).toBe('req-ssm-def');
@@ -114,10 +104,10 @@ describe('SSM failure: keep serving, never a 5xx', () => {
   });
 
   it('treats a malformed parameter like a missing one: defaults, logged and counted once', async () => {
-    const ssm = stubSsm();
-    ssm.values[PARAMETERS.flags] = '{"batch_processing": "yes"}';
-    ssm.values[PARAMETERS.config] = 'not json';
-    const handler = createHandler(dynamo.env);
+    const ssm = aws.setParameters();
+    ssm.set(PARAMETERS.flags, '{"batch_processing": "yes"}');
+    ssm.set(PARAMETERS.config, 'not json');
+    const handler = createHandler(aws.env);
 
     const first = await invoke(handler, postTrackEvent({ updates: [validUpdate('SSM-BAD-1')] }));
     const second = await invoke(handler, postTrackEvent(validUpdate('SSM-BAD-2')));
@@ -127,9 +117,9 @@ describe('SSM failure: keep serving, never a 5xx', () => {
   });
 
   it('never answers 5xx because of SSM, on either route', async () => {
-    const ssm = stubSsm();
+    const ssm = aws.setParameters();
     ssm.failing = true;
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     const answers = [
       await invoke(handler, postTrackEvent(validUpdate('SSM-5XX'))),
       await invoke(handler, getStatusEvent({ tracking_id: 'SSM-5XX' })),
@@ -141,10 +131,9 @@ describe('SSM failure: keep serving, never a 5xx', () => {
 
 describe('DynamoDB refuses the write: parked, then replayed exactly once', () => {
   it('answers 202 with the assigned timestamp, parks the update, and stores nothing yet', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
+    aws.setParameters();
     refusePuts();
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     const at = Date.UTC(2024, 9, 1);
     freezeClock(at);
 
@@ -152,32 +141,31 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
 
     expect(answer.statusCode).toBe(202);
     expect(answer.body).toEqual({ message: 'tracking update accepted and queued for storage', tracking_id: 'PARK-1', timestamp: at, queued: true });
-    expect(queue.bodies()).toHaveLength(1);
-    const parked = decodeParked(queue.bodies()[0]);
+    expect(aws.parked()).toHaveLength(1);
+    const parked = decodeParked(aws.parked()[0]);
     expect(parked).toMatchObject({ tracking_id: 'PARK-1', timestamp: at, status: 'delivered', request_id: 'req-park-1' });
-    expect(JSON.parse(queue.bodies()[0])).toMatchObject({ version: 1, reason: 'unavailable' });
-    expect(await dynamo.itemsOf('PARK-1')).toHaveLength(0);
+    expect(JSON.parse(aws.parked()[0])).toMatchObject({ version: 1, reason: 'unavailable' });
+    expect(await aws.itemsOf('PARK-1')).toHaveLength(0);
     const totals = metricTotals(output);
     expect(totals[METRICS.updateParked]).toBe(1);
     expect(totals[METRICS.updateStored]).toBeUndefined();
   });
 
   it('replays the parked update into the table once, even when the same message is replayed twice', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
+    aws.setParameters();
     const refusal = refusePuts();
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     const answer = await invoke(handler, postTrackEvent(validUpdate('PARK-2', { metadata: { dock: 7 } })));
     expect(answer.statusCode).toBe(202);
-    refusal.mockRestore();
-    const message = queue.bodies()[0];
-    const store = new TrackingStore(dynamo.documents, dynamo.tableName);
+    refusal();
+    const message = aws.parked()[0];
+    const store = new TrackingStore(aws.documents, aws.tableName);
 
-    const summary = await replayParkedUpdates({ sqs: new SQSClient({}), store, queueUrl: QUEUE_URL, waitTimeSeconds: 0 });
+    const summary = await replayParkedUpdates(replayOptions());
 
     expect(summary).toMatchObject({ received: 1, stored: 1, alreadyStored: 0, failed: 0, queuedBefore: 1 });
-    expect(queue.messages).toHaveLength(0);
-    const items = await dynamo.itemsOf('PARK-2');
+    expect(aws.parked()).toHaveLength(0);
+    const items = await aws.itemsOf('PARK-2');
     expect(items).toHaveLength(1);
     expect(items[0]).toEqual(decodeParked(message));
     expect(items[0].timestamp).toBe(answer.body.timestamp);
@@ -185,48 +173,46 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
     // The same message again (a duplicate delivery, or an operator replaying it by hand): one item.
     expect(await replayMessage(store, message)).toBe('already-stored');
     expect(await replayMessage(store, message)).toBe('already-stored');
-    expect(await dynamo.itemsOf('PARK-2')).toEqual(items);
+    expect(await aws.itemsOf('PARK-2')).toEqual(items);
   });
 
   it('replays a redelivered message (stored, but its delete failed) without a second item', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
+    aws.setParameters();
     const refusal = refusePuts();
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     expect((await invoke(handler, postTrackEvent(validUpdate('PARK-3')))).statusCode).toBe(202);
-    refusal.mockRestore();
-    const store = new TrackingStore(dynamo.documents, dynamo.tableName);
+    refusal();
 
-    queue.failDeletes = true;
-    const first = await replayParkedUpdates({ sqs: new SQSClient({}), store, queueUrl: QUEUE_URL, waitTimeSeconds: 0 });
-    queue.failDeletes = false;
-    queue.redeliver();
-    const second = await replayParkedUpdates({ sqs: new SQSClient({}), store, queueUrl: QUEUE_URL, waitTimeSeconds: 0 });
+    const failingDeletes = aws.fault('sqs:DeleteMessage=InternalError');
+    const first = await replayParkedUpdates({ ...replayOptions(), visibilityTimeoutSeconds: 1 });
+    failingDeletes();
+    // The message comes back once its visibility timeout ends, as SQS redelivers it.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await replayParkedUpdates(replayOptions());
 
     expect(first).toMatchObject({ received: 1, stored: 1, notDeleted: 1 });
     expect(second).toMatchObject({ received: 1, stored: 0, alreadyStored: 1, notDeleted: 0 });
-    expect(queue.messages).toHaveLength(0);
-    expect(await dynamo.itemsOf('PARK-3')).toHaveLength(1);
+    expect(aws.parked()).toHaveLength(0);
+    expect(await aws.itemsOf('PARK-3')).toHaveLength(1);
   });
 
   it('replays next to a live update that took the parked timestamp meanwhile: both kept, replay still idempotent', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    const handler = createHandler(aws.env);
     const at = Date.UTC(2024, 9, 2);
     freezeClock(at);
     const refusal = refusePuts();
     expect((await invoke(handler, postTrackEvent(validUpdate('PARK-4', { status: 'failed' })))).body.timestamp).toBe(at);
-    refusal.mockRestore();
+    refusal();
     // DynamoDB is back; a live update in the same millisecond takes the free slot.
     expect((await invoke(handler, postTrackEvent(validUpdate('PARK-4', { status: 'pending' })))).body.timestamp).toBe(at);
-    const store = new TrackingStore(dynamo.documents, dynamo.tableName);
-    const message = queue.bodies()[0];
+    const store = new TrackingStore(aws.documents, aws.tableName);
+    const message = aws.parked()[0];
 
     expect(await replayMessage(store, message)).toBe('stored');
     expect(await replayMessage(store, message)).toBe('already-stored');
 
-    const items = await dynamo.itemsOf('PARK-4');
+    const items = await aws.itemsOf('PARK-4');
     expect(items.map((i) => [i.timestamp, i.status])).toEqual([
       [at, 'pending'],
       [at + 1, 'failed'],
@@ -234,191 +220,136 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
   });
 
   it('runs as `npm run replay` (the CLI entry): drains the queue and prints the summary', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
+    aws.setParameters();
     const refusal = refusePuts();
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     expect((await invoke(handler, postTrackEvent(validUpdate('PARK-CLI')))).statusCode).toBe(202);
-    refusal.mockRestore();
+    refusal();
     const lines: string[] = [];
 
-    const code = await replayMain(['--wait', '0'], { QUEUE_URL, TABLE_NAME: dynamo.tableName }, (line) => lines.push(line));
+    const code = await replayMain(['--wait', '0'], { [FUNCTION_ENV.queueUrl]: aws.queue.url, [FUNCTION_ENV.tableName]: aws.tableName }, (line) => lines.push(line));
 
     expect(code).toBe(0);
     expect(lines[lines.length - 1]).toBe('replay: received 1 (queue held ~1): stored 1, already stored 0, failed 0');
-    expect(queue.messages).toHaveLength(0);
-    expect(await dynamo.itemsOf('PARK-CLI')).toHaveLength(1);
+    expect(aws.parked()).toHaveLength(0);
+    expect(await aws.itemsOf('PARK-CLI')).toHaveLength(1);
   });
 
   it('leaves a message it cannot replay on the queue and reports it', async () => {
-    const queue = new FakeQueue().install();
-    queue.push('{"version":1,"item":{"tracking_id":"X"}}');
-    const store = new TrackingStore(dynamo.documents, dynamo.tableName);
-    const summary = await replayParkedUpdates({ sqs: new SQSClient({}), store, queueUrl: QUEUE_URL, waitTimeSeconds: 0 });
+    await sqs().send(new SendMessageCommand({ QueueUrl: aws.queue.url, MessageBody: '{"version":1,"item":{"tracking_id":"X"}}' }));
+    const summary = await replayParkedUpdates(replayOptions());
     expect(summary).toMatchObject({ received: 1, stored: 0, failed: 1 });
     expect(summary.failures[0].error).toMatch(/^parked item is invalid/);
-    expect(queue.messages).toHaveLength(1);
+    expect(aws.parked()).toHaveLength(1);
   });
 
   it('parks each refused update of a batch and answers 202 listing each outcome', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
+    aws.setParameters();
     refusePuts();
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     const answer = await invoke(handler, postTrackEvent({ updates: [validUpdate('PARK-B1'), validUpdate('PARK-B2')] }));
     expect(answer.statusCode).toBe(202);
     expect(answer.body).toMatchObject({ stored: 0, queued: 2, count: 2 });
     expect(answer.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['queued', 'queued']);
-    expect(queue.bodies().map((b) => decodeParked(b).tracking_id)).toEqual(['PARK-B1', 'PARK-B2']);
+    expect(aws.parked().map((b) => decodeParked(b).tracking_id).sort()).toEqual(['PARK-B1', 'PARK-B2']);
   });
 });
 
 describe('the queue refuses too: 503, so the client retries', () => {
   it('answers 503 in the error shape with Retry-After, counts the rejection, stores nothing', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
-    queue.failSends = true;
+    aws.setParameters();
+    refuseSends();
     refusePuts();
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
 
     const answer = await invoke(handler, postTrackEvent(validUpdate('LOST-1'), { requestId: 'req-lost-1' }));
 
     expect(answer.statusCode).toBe(503);
     expect(answer.headers['Retry-After']).toBe('1');
     expect(answer.body).toEqual({ error: 'tracking update could not be stored; retry later', request_id: 'req-lost-1' });
-    expect(queue.messages).toHaveLength(0);
-    expect(await dynamo.itemsOf('LOST-1')).toHaveLength(0);
+    expect(aws.parked()).toHaveLength(0);
+    expect(await aws.itemsOf('LOST-1')).toHaveLength(0);
     expect(metricTotals(output)[METRICS.updateLost]).toBe(1);
     expect(logsAt('ERROR').map((l) => l.message)).toContain('the queue refused the update too; the client must retry');
   });
 
   it('answers 503 when no queue is configured at all', async () => {
-    stubSsm();
+    aws.setParameters();
     refusePuts();
-    const handler = createHandler({ ...dynamo.env, QUEUE_URL: '' });
+    const handler = createHandler({ ...aws.env, [FUNCTION_ENV.queueUrl]: '' });
     const answer = await invoke(handler, postTrackEvent(validUpdate('LOST-2')));
     expect(answer.statusCode).toBe(503);
   });
 
   it('names the updates to retry when part of a batch is rejected', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
-    queue.failSends = true;
-    const spy = refusePuts();
+    aws.setParameters();
+    refuseSends();
     // The first shipment's write goes through, the second's is refused.
-    spy.mockImplementation(function (this: DynamoDBDocumentClient, ...args: unknown[]) {
-      const command = args[0];
-      if (command instanceof PutCommand && command.input.Item?.tracking_id === 'PART-2') {
-        return Promise.reject(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
-      }
-      return (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-    } as never);
-    const handler = createHandler(dynamo.env);
+    aws.local.faults.add({
+      service: 'dynamodb',
+      operation: 'PutItem',
+      error: 'ProvisionedThroughputExceededException',
+      match: (input: Record<string, unknown>) => (input.Item as { tracking_id?: { S?: string } } | undefined)?.tracking_id?.S === 'PART-2',
+    });
+    const handler = createHandler(aws.env);
 
     const answer = await invoke(handler, postTrackEvent({ updates: [validUpdate('PART-1'), validUpdate('PART-2')] }));
 
     expect(answer.statusCode).toBe(503);
     expect(answer.body.details).toEqual([{ field: 'updates[1]', message: 'could not be stored or queued; retry this update' }]);
     expect(answer.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['stored', 'rejected']);
-    expect(await dynamo.itemsOf('PART-1')).toHaveLength(1);
+    expect(await aws.itemsOf('PART-1')).toHaveLength(1);
   });
 });
 
 describe('the real SDK path to an unhealthy DynamoDB', () => {
-  let server: Server;
-  let requests: number;
-  let mode: 'error' | 'hang';
-  const sockets = new Set<Socket>();
-
-  beforeAll(async () => {
-    server = createServer((request: IncomingMessage, response: ServerResponse) => {
-      requests += 1;
-      request.resume();
-      if (mode === 'hang') return;
-      response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': `fault-${requests}` });
-      response.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' }));
-    });
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-
-  function faultyHandler() {
-    const previous = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const handler = createHandler({ ...dynamo.env, AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB });
-    return { handler, restore: () => (process.env.AWS_ENDPOINT_URL_DYNAMODB = previous) };
-  }
+  const putCalls = () => aws.local.calls.of('dynamodb', 'PutItem').length;
 
   it('retries a 500 with the standard strategy, then parks (202) after exactly the configured attempts', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
-    requests = 0;
-    mode = 'error';
-    const { handler, restore } = faultyHandler();
-    try {
-      const answer = await invoke(handler, postTrackEvent(validUpdate('SDK-500')));
-      expect(answer.statusCode).toBe(202);
-      expect(requests).toBe(SDK_MAX_ATTEMPTS);
-      expect(queue.bodies()).toHaveLength(1);
-    } finally {
-      restore();
-    }
+    aws.setParameters();
+    aws.fault('dynamodb:PutItem=InternalServerError');
+    const handler = createHandler(aws.env);
+    const answer = await invoke(handler, postTrackEvent(validUpdate('SDK-500')));
+    expect(answer.statusCode).toBe(202);
+    expect(putCalls()).toBe(SDK_MAX_ATTEMPTS);
+    expect(aws.parked()).toHaveLength(1);
   });
 
   it('gives up on a DynamoDB that never answers in time to park within the time the function has left', async () => {
-    stubSsm();
-    const queue = new FakeQueue().install();
-    requests = 0;
-    mode = 'hang';
-    const { handler, restore } = faultyHandler();
-    try {
-      const remainingMs = 3000;
-      const started = Date.now();
-      const answer = await invoke(handler, postTrackEvent(validUpdate('SDK-HANG')), lambdaContext(remainingMs));
-      expect(Date.now() - started).toBeLessThan(remainingMs);
-      expect(answer.statusCode).toBe(202);
-      expect(queue.bodies()).toHaveLength(1);
-      expect(requests).toBeGreaterThanOrEqual(1);
-    } finally {
-      restore();
-    }
+    aws.setParameters();
+    aws.fault('dynamodb:PutItem=+60000ms');
+    const handler = createHandler(aws.env);
+    const remainingMs = 3000;
+    const started = Date.now();
+    const answer = await invoke(handler, postTrackEvent(validUpdate('SDK-HANG')), lambdaContext(remainingMs));
+    expect(Date.now() - started).toBeLessThan(remainingMs);
+    expect(answer.statusCode).toBe(202);
+    expect(aws.parked()).toHaveLength(1);
+    expect(putCalls()).toBeGreaterThanOrEqual(1);
   });
 });
 
 describe('unexpected failures', () => {
   it('answers 500 without internals, and logs the error with its stack', async () => {
-    stubSsm();
-    jest.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation((() => {
-      throw new TypeError('cannot read secret_internal_field of undefined');
-    }) as never);
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    // An error that is no service refusal: DynamoDB says the request itself is wrong (a bug).
+    aws.fault('dynamodb:Query=ValidationException');
+    const handler = createHandler(aws.env);
 
     const answer = await invoke(handler, getStatusEvent({ tracking_id: 'BOOM-1' }, { requestId: 'req-boom' }));
 
     expect(answer.statusCode).toBe(500);
     expect(answer.body).toEqual({ error: 'internal error', request_id: 'req-boom' });
     const [logged] = logsAt('ERROR').filter((l) => l.message === 'unhandled error');
-    expect(logged).toMatchObject({ correlation_id: 'req-boom', error: { name: 'TypeError', message: 'cannot read secret_internal_field of undefined' } });
-    expect(String((logged.error as { stack: string }).stack)).toContain('TypeError');
+    expect(logged).toMatchObject({ correlation_id: 'req-boom', error: { name: 'ValidationException', message: 'injected fault (dynamodb:Query)' } });
+    expect(String((logged.error as { stack: string }).stack)).toContain('ValidationException');
     expect(metricTotals(output)[METRICS.unhandledError]).toBe(1);
   });
 
   it('answers 503 (not 500) when DynamoDB refuses a status query after retries', async () => {
-    stubSsm();
-    jest.spyOn(DynamoDBDocumentClient.prototype, 'send').mockImplementation(function (this: DynamoDBDocumentClient, ...args: unknown[]) {
-      if (args[0] instanceof QueryCommand) {
-        return Promise.reject(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } }));
-      }
-      return (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-    } as never);
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    aws.fault('dynamodb:Query=ProvisionedThroughputExceededException');
+    const handler = createHandler(aws.env);
     const answer = await invoke(handler, getStatusEvent({ tracking_id: 'SLOW-1' }));
     expect(answer.statusCode).toBe(503);
     expect(answer.body.error).toBe('tracking history is temporarily unavailable; retry later');
@@ -426,8 +357,8 @@ describe('unexpected failures', () => {
   });
 
   it('answers 500 when the function has no table configured, without naming it to the client', async () => {
-    stubSsm();
-    const handler = createHandler({ ...dynamo.env, TABLE_NAME: '' });
+    aws.setParameters();
+    const handler = createHandler({ ...aws.env, [FUNCTION_ENV.tableName]: '' });
     const answer = await invoke(handler, getStatusEvent({ tracking_id: 'NOTABLE' }));
     expect(answer.statusCode).toBe(500);
     expect(answer.body.error).toBe('internal error');

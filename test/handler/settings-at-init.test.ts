@@ -5,24 +5,25 @@
  * cold start and the calls go untraced.
  */
 import { createHandler } from '../../lambda/app';
-import { PARAMETERS, captureOutput, getStatusEvent, invoke, postTrackEvent, startTestDynamo, stubSsm, validUpdate, type TestDynamo } from '../helpers/handler-harness';
+import { PARAMETERS, captureOutput, getStatusEvent, invoke, postTrackEvent, startTestAws, validUpdate, type TestAws } from '../helpers/handler-harness';
 
-let dynamo: TestDynamo;
+let aws: TestAws;
 
 beforeAll(async () => {
-  dynamo = await startTestDynamo();
+  aws = await startTestAws();
 });
 afterAll(async () => {
-  await dynamo.close();
+  await aws.close();
 });
 afterEach(() => {
   jest.restoreAllMocks();
+  aws.reset();
 });
 
 it('does not read SSM when the handler is built, nor for GET /status; the first POST reads both parameters', async () => {
   captureOutput();
-  const ssm = stubSsm();
-  const handler = createHandler(dynamo.env);
+  const ssm = aws.setParameters();
+  const handler = createHandler(aws.env);
   await new Promise((resolve) => setImmediate(resolve));
   expect(ssm.calls).toEqual([]);
 

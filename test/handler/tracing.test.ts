@@ -1,63 +1,90 @@
 /**
- * X-Ray as Lambda runs it, on the shipped bundle: a fresh `node` process with Lambda's environment
- * (Active tracing: a trace header per invocation) and an X-Ray daemon stand-in on UDP. A sampled
- * invocation sends its `## index.handler` subsegment with the ColdStart, Service and tracking_id
- * annotations and the captured DynamoDB call; an unsampled one sends nothing.
+ * X-Ray as Lambda runs it, on the shipped bundle: a fresh execution environment of the local Lambda
+ * runtime (a worker thread, local/runtime/lambda-runtime.ts) with the function's environment as
+ * Lambda gives it (local/runtime/function-env.ts; Active tracing: a trace header per invocation)
+ * and an X-Ray daemon stand-in on UDP. A sampled invocation sends its `## index.handler` subsegment
+ * with the ColdStart, Service and tracking_id annotations and the captured DynamoDB call; an
+ * unsampled one sends nothing.
+ *
+ * The runtime invokes from callbacks it set up before the function's module was loaded, as Lambda's
+ * does: the context X-Ray enters at init must still reach every invocation (lambda/xray-async-context.ts).
  */
+import { randomUUID } from 'crypto';
 import { createSocket, type Socket } from 'dgram';
 import * as fs from 'fs';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { BUNDLE_FILE, buildBundle } from '../../lib/bundle';
-import { runBundle } from '../helpers/handler-bundle-runner';
-import { getStatusEvent, postTrackEvent, startTestDynamo, validUpdate, type TestDynamo } from '../helpers/handler-harness';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { buildFunctionBundle } from '../../local/runtime/function-bundle';
+import { functionEnvironment } from '../../local/runtime/function-env';
+import { LambdaRuntime } from '../../local/runtime/lambda-runtime';
+import { getStatusEvent, postTrackEvent, startTestAws, validUpdate, type TestAws } from '../helpers/handler-harness';
 
-let dynamo: TestDynamo;
+let aws: TestAws;
+let bundleDir: string;
 let bundleFile: string;
-let daemon: Socket;
+let daemon: Socket | undefined;
 let daemonAddress: string;
 let received: Record<string, unknown>[] = [];
+const runtimes: LambdaRuntime[] = [];
 
 beforeAll(async () => {
-  dynamo = await startTestDynamo();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracking-tracing-'));
-  bundleFile = path.join(dir, BUNDLE_FILE);
-  fs.writeFileSync(bundleFile, buildBundle().code);
+  aws = await startTestAws();
+  bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracking-tracing-'));
+  bundleFile = buildFunctionBundle(aws.definition, bundleDir).file;
   daemon = createSocket('udp4');
   daemon.on('message', (message) => {
     // `{"format":"json","version":1}\n{...segment document...}`
     const [, document] = message.toString('utf8').split('\n');
     if (document) received.push(JSON.parse(document) as Record<string, unknown>);
   });
-  await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => daemon!.bind(0, '127.0.0.1', resolve));
   daemonAddress = `127.0.0.1:${(daemon.address() as AddressInfo).port}`;
 });
 
-afterAll(async () => {
-  await dynamo.close();
-  await new Promise<void>((resolve) => daemon.close(() => resolve()));
-  fs.rmSync(path.dirname(bundleFile), { recursive: true, force: true });
+// After each test (which waited for the documents it checks): its execution environments end.
+afterEach(async () => {
+  await Promise.all(runtimes.splice(0).map((runtime) => runtime.close()));
+  aws.reset();
 });
 
+afterAll(async () => {
+  await Promise.all(runtimes.splice(0).map((runtime) => runtime.close()));
+  await aws?.close();
+  if (daemon) await new Promise<void>((resolve) => daemon!.close(() => resolve()));
+  if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
+});
 
 function traceHeader(n: number, sampled: boolean) {
   const root = `1-${Math.floor(Date.now() / 1000).toString(16)}-${String(n).padStart(24, '0')}`;
   return { root, header: `Root=${root};Parent=${String(n).padStart(16, '0')};Sampled=${sampled ? 1 : 0}` };
 }
 
+/** Runs the invocations one after the other in one fresh execution environment (one cold start). */
 async function runLambda(invocations: { event: unknown; traceHeader: string }[]): Promise<number[]> {
-  const { results } = await runBundle(bundleFile, invocations, {
-    ...dynamo.env,
-    AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:1',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    AWS_LAMBDA_FUNCTION_NAME: 'tracking-api-test',
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    LAMBDA_TASK_ROOT: path.dirname(bundleFile),
-    AWS_XRAY_DAEMON_ADDRESS: daemonAddress,
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+  const runtime = new LambdaRuntime({
+    bundleFile,
+    functionName: aws.definition.name,
+    region: aws.local.region,
+    accountId: aws.local.accountId,
+    memoryMb: aws.definition.memoryMb,
+    timeoutSeconds: aws.definition.timeoutSeconds,
+    concurrency: 1,
+    env: { ...functionEnvironment(aws.definition, aws.local.env, path.dirname(bundleFile)), AWS_XRAY_DAEMON_ADDRESS: daemonAddress },
   });
-  return results.map((r) => r.statusCode);
+  // Kept open until the test ends: X-Ray's UDP sends are fire-and-forget, the worker must outlive them.
+  runtimes.push(runtime);
+  const initError = await runtime.start();
+  if (initError) throw new Error(`bundle failed to initialise: ${initError.errorType}: ${initError.errorMessage}`);
+  const statuses: number[] = [];
+  for (const invocation of invocations) {
+    // Lambda's runtime sets _X_AMZN_TRACE_ID to the invocation's trace header.
+    const outcome = await runtime.invoke(invocation.event, { requestId: randomUUID(), traceId: invocation.traceHeader });
+    if (!outcome.ok) throw new Error(`invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
+    statuses.push((outcome.payload as APIGatewayProxyResult).statusCode);
+  }
+  return statuses;
 }
 
 type Doc = { id?: string; parent_id?: string; namespace?: string; name?: string; trace_id?: string; annotations?: Record<string, unknown>; subsegments?: Doc[] };

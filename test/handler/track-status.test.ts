@@ -15,32 +15,32 @@ import {
   invoke,
   lambdaContext,
   postTrackEvent,
-  stubSsm,
-  startTestDynamo,
+  startTestAws,
   validUpdate,
-  type TestDynamo,
+  type TestAws,
 } from '../helpers/handler-harness';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-let dynamo: TestDynamo;
+let aws: TestAws;
 
 beforeAll(async () => {
-  dynamo = await startTestDynamo();
+  aws = await startTestAws();
 });
 afterAll(async () => {
-  await dynamo.close();
+  await aws.close();
 });
 beforeEach(() => {
   captureOutput();
 });
 afterEach(() => {
   jest.restoreAllMocks();
+  aws.reset();
 });
 
 describe('round trip', () => {
   it('stores a posted update with every contract field and returns it from GET /status', async () => {
-    stubSsm();
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    const handler = createHandler(aws.env);
     const at = Date.UTC(2024, 4, 1, 12, 0, 0, 123);
     freezeClock(at);
     const update = validUpdate('RT-1', { status: 'pending', metadata: { carrier: 'DHL', pieces: 2, fragile: true } });
@@ -49,7 +49,7 @@ describe('round trip', () => {
 
     expect(posted.statusCode).toBe(200);
     expect(posted.body).toEqual({ message: 'tracking update stored', tracking_id: 'RT-1', timestamp: at });
-    const [item, ...others] = await dynamo.itemsOf('RT-1');
+    const [item, ...others] = await aws.itemsOf('RT-1');
     expect(others).toHaveLength(0);
     expect(item).toEqual({
       tracking_id: 'RT-1',
@@ -88,16 +88,16 @@ describe('round trip', () => {
   });
 
   it('answers 404 in the error shape for a shipment without updates', async () => {
-    stubSsm();
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    const handler = createHandler(aws.env);
     const answer = await invoke(handler, getStatusEvent({ tracking_id: 'NEVER-SEEN' }, { requestId: 'req-404' }));
     expect(answer.statusCode).toBe(404);
     expect(answer.body).toEqual({ error: 'no tracking updates for tracking_id "NEVER-SEEN"', request_id: 'req-404' });
   });
 
   it('accepts header names in any case, a JSON charset, and a base64-encoded body', async () => {
-    stubSsm();
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    const handler = createHandler(aws.env);
     const body = JSON.stringify(validUpdate('RT-HDR'));
     const upper = await invoke(handler, postTrackEvent(body, { headers: { 'CONTENT-TYPE': 'Application/JSON; charset=UTF-8' } }));
     const encoded = await invoke(
@@ -105,14 +105,14 @@ describe('round trip', () => {
       postTrackEvent(Buffer.from(body).toString('base64'), { headers: { 'content-type': 'application/json' }, isBase64Encoded: true }),
     );
     expect([upper.statusCode, encoded.statusCode]).toEqual([200, 200]);
-    expect(await dynamo.itemsOf('RT-HDR')).toHaveLength(2);
+    expect(await aws.itemsOf('RT-HDR')).toHaveLength(2);
   });
 });
 
 describe('pagination', () => {
   it('pages 25 updates with limit 10 as 10/10/5, strictly newest first, without gaps or repeats', async () => {
-    stubSsm();
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    const handler = createHandler(aws.env);
     const base = Date.UTC(2024, 5, 1);
     const posted: number[] = [];
     for (let i = 0; i < 25; i++) {
@@ -143,8 +143,8 @@ describe('pagination', () => {
   });
 
   it('uses 10 as the default page size and says next_key only while DynamoDB reports more', async () => {
-    stubSsm();
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    const handler = createHandler(aws.env);
     for (let i = 0; i < 12; i++) {
       const clock = freezeClock(Date.UTC(2024, 6, 1) + i);
       expect((await invoke(handler, postTrackEvent(validUpdate('PAGE-2')))).statusCode).toBe(200);
@@ -169,13 +169,13 @@ describe('pagination', () => {
 
 describe('no update is ever overwritten', () => {
   it('stores all 50 concurrent posts for one tracking_id made in the same millisecond', async () => {
-    stubSsm();
+    aws.setParameters();
     // dynalite runs on this very event loop: 50 walkers (1 275 conditional puts) starve it, and a
     // request can wait seconds here that DynamoDB answers in milliseconds. Only for this test, give
     // the SDK and the invocation the time dynalite needs; the outcome under test is DynamoDB's.
     const config = awsClients.awsClientConfig();
     jest.spyOn(awsClients, 'awsClientConfig').mockReturnValue({ ...config, requestHandler: { ...config.requestHandler, requestTimeout: 50_000 } } as never);
-    const handler = createHandler(dynamo.env);
+    const handler = createHandler(aws.env);
     const at = Date.UTC(2024, 7, 1, 8, 30);
     freezeClock(at);
 
@@ -186,7 +186,7 @@ describe('no update is ever overwritten', () => {
     expect(answers.map((a) => a.statusCode)).toEqual(Array(50).fill(200));
     const timestamps = answers.map((a) => a.body.timestamp as number).sort((a, b) => a - b);
     expect(timestamps).toEqual(Array.from({ length: 50 }, (_, i) => at + i));
-    const items = await dynamo.itemsOf('SAME-MS');
+    const items = await aws.itemsOf('SAME-MS');
     expect(items).toHaveLength(50);
     expect(new Set(items.map((item) => (item.metadata as { seq: number }).seq)).size).toBe(50);
     // Every item still says when it was accepted, whatever millisecond it landed on.
@@ -194,14 +194,14 @@ describe('no update is ever overwritten', () => {
   });
 
   it('moves a second update in the same millisecond to the next free one, keeping the first intact', async () => {
-    stubSsm();
-    const handler = createHandler(dynamo.env);
+    aws.setParameters();
+    const handler = createHandler(aws.env);
     const at = Date.UTC(2024, 7, 2);
     freezeClock(at);
     const first = await invoke(handler, postTrackEvent(validUpdate('TWO-MS', { status: 'pending' })));
     const second = await invoke(handler, postTrackEvent(validUpdate('TWO-MS', { status: 'in_transit' })));
     expect([first.body.timestamp, second.body.timestamp]).toEqual([at, at + 1]);
-    const items = await dynamo.itemsOf('TWO-MS');
+    const items = await aws.itemsOf('TWO-MS');
     expect(items.map((i) => [i.timestamp, i.status])).toEqual([
       [at, 'pending'],
       [at + 1, 'in_transit'],
@@ -211,7 +211,7 @@ describe('no update is ever overwritten', () => {
 
 describe('the bounded timestamp walk', () => {
   it('gives up after maxAttempts taken timestamps with a contention refusal carrying the next one to try', async () => {
-    const store = new TrackingStore(dynamo.documents, dynamo.tableName);
+    const store = new TrackingStore(aws.documents, aws.tableName);
     const base = { tracking_id: 'WALK-1', status: 'pending' as const, status_shard: 'pending#0', location: { lat: 0, lng: 0 }, environment: 'test', created_at: '2024-01-01T00:00:00.000Z' };
     await store.put({ ...base, timestamp: 1000, update_id: 'u-1' });
     await store.put({ ...base, timestamp: 1001, update_id: 'u-2' });
@@ -220,7 +220,7 @@ describe('the bounded timestamp walk', () => {
 
     await expect(attempt).rejects.toThrow(WriteRefusedError);
     await expect(attempt).rejects.toMatchObject({ reason: 'contention', item: { timestamp: 1002, update_id: 'u-3' } });
-    expect((await dynamo.itemsOf('WALK-1')).map((i) => i.update_id)).toEqual(['u-1', 'u-2']);
+    expect((await aws.itemsOf('WALK-1')).map((i) => i.update_id)).toEqual(['u-1', 'u-2']);
     expect(await store.put({ ...base, timestamp: 1000, update_id: 'u-3' }, { maxAttempts: 3 })).toMatchObject({ attempts: 3, alreadyStored: false, item: { timestamp: 1002 } });
   });
 });
@@ -235,8 +235,8 @@ describe('feature flags', () => {
   };
 
   it('batch_processing on: stores each update of a batch, in order per shipment, and lists every outcome', async () => {
-    stubSsm({ batch_processing: true });
-    const handler = createHandler(dynamo.env);
+    aws.setParameters({ batch_processing: true });
+    const handler = createHandler(aws.env);
     const at = Date.UTC(2024, 8, 1);
     freezeClock(at);
 
@@ -256,12 +256,12 @@ describe('feature flags', () => {
     });
     const read = await invoke(handler, getStatusEvent({ tracking_id: 'BATCH-A' }));
     expect(read.body.updates.map((u: { status: string }) => u.status)).toEqual(['in_transit', 'pending']);
-    expect(await dynamo.itemsOf('BATCH-B')).toHaveLength(1);
+    expect(await aws.itemsOf('BATCH-B')).toHaveLength(1);
   });
 
   it('batch_processing off: a batch is a 400 saying so, and nothing is stored; single updates still work', async () => {
-    stubSsm({ batch_processing: false });
-    const handler = createHandler(dynamo.env);
+    aws.setParameters({ batch_processing: false });
+    const handler = createHandler(aws.env);
     const off = { updates: [validUpdate('BATCH-OFF-1'), validUpdate('BATCH-OFF-2')] };
 
     const refused = await invoke(handler, postTrackEvent(off, { requestId: 'req-batch-off' }));
@@ -272,25 +272,25 @@ describe('feature flags', () => {
       details: [{ field: 'updates', message: 'batch processing is disabled; send one update per request' }],
       request_id: 'req-batch-off',
     });
-    expect(await dynamo.itemsOf('BATCH-OFF-1')).toHaveLength(0);
-    expect(await dynamo.itemsOf('BATCH-OFF-2')).toHaveLength(0);
+    expect(await aws.itemsOf('BATCH-OFF-1')).toHaveLength(0);
+    expect(await aws.itemsOf('BATCH-OFF-2')).toHaveLength(0);
     expect((await invoke(handler, postTrackEvent(validUpdate('BATCH-OFF-1')))).statusCode).toBe(200);
   });
 
   it('enhanced_tracking on: stores the caller IAM ARN and the API request id', async () => {
-    stubSsm({ enhanced_tracking: true });
-    const handler = createHandler(dynamo.env);
+    aws.setParameters({ enhanced_tracking: true });
+    const handler = createHandler(aws.env);
     await invoke(handler, postTrackEvent(validUpdate('ENH-ON'), { requestId: 'req-enh-on' }));
-    const [item] = await dynamo.itemsOf('ENH-ON');
+    const [item] = await aws.itemsOf('ENH-ON');
     expect(item.caller_arn).toBe(CALLER_ARN);
     expect(item.request_id).toBe('req-enh-on');
   });
 
   it('enhanced_tracking off: stores neither', async () => {
-    stubSsm({ enhanced_tracking: false });
-    const handler = createHandler(dynamo.env);
+    aws.setParameters({ enhanced_tracking: false });
+    const handler = createHandler(aws.env);
     await invoke(handler, postTrackEvent(validUpdate('ENH-OFF'), { requestId: 'req-enh-off' }));
-    const items = await dynamo.itemsOf('ENH-OFF');
+    const items = await aws.itemsOf('ENH-OFF');
     expect(items).toHaveLength(1);
     const [item] = items;
     expect(item).not.toHaveProperty('caller_arn');
@@ -301,21 +301,21 @@ describe('feature flags', () => {
   });
 
   it('enhanced_tracking on without a caller ARN (no IAM identity): stores the request id only', async () => {
-    stubSsm({ enhanced_tracking: true });
-    const handler = createHandler(dynamo.env);
+    aws.setParameters({ enhanced_tracking: true });
+    const handler = createHandler(aws.env);
     await invoke(handler, postTrackEvent(validUpdate('ENH-NOARN'), { requestId: 'req-noarn', userArn: null }));
-    const [item] = await dynamo.itemsOf('ENH-NOARN');
+    const [item] = await aws.itemsOf('ENH-NOARN');
     expect(item).not.toHaveProperty('caller_arn');
     expect(item.request_id).toBe('req-noarn');
   });
 
   it('max_request_size from SSM bounds the body (413 above it)', async () => {
-    stubSsm({}, { max_request_size: 200 });
-    const handler = createHandler(dynamo.env);
+    aws.setParameters({}, { max_request_size: 200 });
+    const handler = createHandler(aws.env);
     const big = validUpdate('SIZE-1', { metadata: { note: 'x'.repeat(200) } });
     const answer = await invoke(handler, postTrackEvent(big));
     expect(answer.statusCode).toBe(413);
     expect(answer.body.error).toMatch(/the limit is 200$/);
-    expect(await dynamo.itemsOf('SIZE-1')).toHaveLength(0);
+    expect(await aws.itemsOf('SIZE-1')).toHaveLength(0);
   });
 });

@@ -1,79 +1,148 @@
 /**
- * Test harness for the Lambda handler: dynalite (in memory, random port) with the tracking table,
- * API Gateway REST (v1) events, a Lambda context, stdout capture, and stubs for SSM (the Powertools
- * provider's client) used for faults and flag values. DynamoDB is never stubbed here: behaviour that
- * lives in DynamoDB is exercised against dynalite.
+ * Test harness for the Lambda handler, in process: the local AWS (local/aws: DynamoDB on the embedded
+ * engine with the tracking table, SSM with the function's parameters, SQS with the parking queue,
+ * one fault injector and one call record), the function's environment from its one description
+ * (lib/functions.ts), API Gateway events and Lambda contexts from the local runtime's builders, and
+ * stdout capture. Nothing AWS is stubbed: faults go through the local services.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'crypto';
 import { DEFAULT_API_CONFIG, DEFAULT_FEATURE_FLAGS, parameterNames, type ApiConfig, type FeatureFlags } from '../../lambda/contract';
 import { createHandler } from '../../lambda/app';
 import type { TrackingItem } from '../../lambda/store';
-import { ensureTrackingTable, startDynamo, type LocalDynamo } from '../../local/aws/dynamo';
+import { resolveStackArgs } from '../../lib/config';
+import { functionDefinitions, type FunctionDefinition } from '../../lib/functions';
+import { startLocalAws, type LocalAws } from '../../local/aws';
+import type { LocalQueue } from '../../local/aws/sqs';
+import { contextFields, lambdaContext as runtimeContext } from '../../local/runtime/context';
+import { proxyEvent } from '../../local/runtime/proxy-event';
 
 export const ENVIRONMENT = 'test';
-export const QUEUE_URL = 'http://127.0.0.1:9/000000000000/tracking-parked-test';
 export const CALLER_ARN = 'arn:aws:iam::123456789012:user/scanner-7';
 export const PARAMETERS = parameterNames(ENVIRONMENT);
+const REGION = 'us-east-1';
 
-export interface TestDynamo {
-  local: LocalDynamo;
+/** The stack settings of the test environment: every default, suffix `test`. */
+export const TEST_ARGS = resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENVIRONMENT });
+
+/** The API function of the test environment, referring to `tableName` and `queueUrl`. */
+export function testFunction(tableName: string, queueUrl: string): FunctionDefinition<string> {
+  return functionDefinitions(TEST_ARGS, {
+    tableName,
+    queueUrl,
+    configParameter: PARAMETERS.config,
+    endpointParameter: PARAMETERS.endpoint,
+    flagsParameter: PARAMETERS.flags,
+  }).api;
+}
+
+export interface SsmControl {
+  /** Replaces a parameter's raw value (what SSM stores). */
+  set(name: string, value: string): void;
+  setFlags(flags: Partial<FeatureFlags>): void;
+  setConfig(config: Partial<ApiConfig>): void;
+  /** While true, every GetParameter fails as a throttled SSM does (after the SDK's retries). */
+  failing: boolean;
+  /** The parameter names of every GetParameter call SSM received, in order. */
+  readonly calls: string[];
+}
+
+export interface TestAws {
+  local: LocalAws;
   client: DynamoDBClient;
   documents: DynamoDBDocumentClient;
   tableName: string;
-  /** The function's environment, pointing at this table. */
+  queue: LocalQueue;
+  definition: FunctionDefinition<string>;
+  /** The function's environment (its description's variables and the SDK's endpoints). */
   env: NodeJS.ProcessEnv;
+  /** Sets the flags and config for the next handler (documented defaults, overridden). */
+  setParameters(flags?: Partial<FeatureFlags>, config?: Partial<ApiConfig>): SsmControl;
+  /** Adds a fault (`dynamodb:PutItem=ProvisionedThroughputExceededException`, ...); removed after each test. */
+  fault(spec: string): () => void;
   /** Every item of one shipment, oldest first. */
   itemsOf(trackingId: string): Promise<TrackingItem[]>;
   /** Every item in the table. */
   allItems(): Promise<TrackingItem[]>;
+  /** The bodies of the messages on the parking queue. */
+  parked(): string[];
+  /** Between tests: faults cleared, call record and queue emptied, parameters back to the defaults. */
+  reset(): void;
   close(): Promise<void>;
 }
 
-/** SDK settings every client in a test process needs (no real AWS account, no credential lookups). */
-export function setSdkEnvironment(dynamoEndpoint: string): void {
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+/**
+ * Starts the local AWS for one suite. The SDK environment goes into process.env too (the handler's
+ * clients, created in this process, read their endpoints there). Suites call `reset()` after each test.
+ */
+export async function startTestAws(): Promise<TestAws> {
+  const tableName = `tracking-${randomUUID().slice(0, 8)}`;
+  const queueName = 'tracking-parked-test';
+  const local = await startLocalAws({ region: REGION, tables: [tableName], queues: [queueName], parameters: {} });
+  Object.assign(process.env, local.env);
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoEndpoint;
-}
-
-export async function startTestDynamo(): Promise<TestDynamo> {
-  const local = await startDynamo();
-  setSdkEnvironment(local.endpoint);
   const client = new DynamoDBClient({});
   const documents = DynamoDBDocumentClient.from(client);
-  const tableName = `tracking-${randomUUID().slice(0, 8)}`;
-  await ensureTrackingTable(client, tableName);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TABLE_NAME: tableName,
-    ENVIRONMENT,
-    CONFIG_PARAMETER_NAME: PARAMETERS.config,
-    FLAGS_PARAMETER_NAME: PARAMETERS.flags,
-    ENDPOINT_PARAMETER_NAME: PARAMETERS.endpoint,
-    QUEUE_URL,
-    STATUS_SHARD_COUNT: '8',
-    POWERTOOLS_SERVICE_NAME: 'tracking-api',
-    POWERTOOLS_METRICS_NAMESPACE: 'LogisticsTracking',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
+  const queue = local.sqs.queue(queueName);
+  const definition = testFunction(tableName, queue.url);
+
+  let failingSsm: (() => void) | undefined;
+  const control: SsmControl = {
+    set: (name, value) => local.ssm.set(name, value),
+    setFlags: (flags) => local.ssm.set(PARAMETERS.flags, JSON.stringify({ ...DEFAULT_FEATURE_FLAGS, ...flags })),
+    setConfig: (config) => local.ssm.set(PARAMETERS.config, JSON.stringify({ ...DEFAULT_API_CONFIG, ...config })),
+    get failing() {
+      return failingSsm !== undefined;
+    },
+    set failing(on: boolean) {
+      failingSsm?.();
+      failingSsm = on ? local.faults.add('ssm:GetParameter=ThrottlingException') : undefined;
+    },
+    get calls() {
+      return local.calls.of('ssm', 'GetParameter').map((call) => String(call.input.Name));
+    },
   };
+  const reset = () => {
+    control.failing = false;
+    local.faults.clear();
+    local.calls.clear();
+    queue.purge();
+    control.setFlags({});
+    control.setConfig({});
+  };
+  reset();
+
+  const collect = async (send: (start?: Record<string, unknown>) => Promise<{ Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> }>) => {
+    const items: TrackingItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await send(start);
+      items.push(...((page.Items ?? []) as TrackingItem[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
+
   return {
     local,
     client,
     documents,
     tableName,
-    env,
-    async itemsOf(trackingId) {
-      const items: TrackingItem[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await documents.send(
+    queue,
+    definition,
+    env: { ...process.env, ...definition.environment, ...local.env },
+    setParameters(flags = {}, config = {}) {
+      control.setFlags(flags);
+      control.setConfig(config);
+      return control;
+    },
+    fault: (spec) => local.faults.add(spec),
+    itemsOf: (trackingId) =>
+      collect((start) =>
+        documents.send(
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'tracking_id = :id',
@@ -81,22 +150,11 @@ export async function startTestDynamo(): Promise<TestDynamo> {
             ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
-        );
-        items.push(...((page.Items ?? []) as TrackingItem[]));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return items;
-    },
-    async allItems() {
-      const items: TrackingItem[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await documents.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }));
-        items.push(...((page.Items ?? []) as TrackingItem[]));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return items;
-    },
+        ),
+      ),
+    allItems: () => collect((start) => documents.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }))),
+    parked: () => queue.messages().map((m) => m.body),
+    reset,
     async close() {
       client.destroy();
       await local.close();
@@ -104,103 +162,30 @@ export async function startTestDynamo(): Promise<TestDynamo> {
   };
 }
 
-// --- SSM ------------------------------------------------------------------------------------------
-
-export interface SsmStub {
-  /** Parameter values by name (strings, as SSM stores them); a missing name is ParameterNotFound. */
-  values: Record<string, string>;
-  /** While set, every call fails like an unreachable or throttled SSM. */
-  failing: boolean;
-  calls: string[];
-  setFlags(flags: Partial<FeatureFlags>): void;
-  setConfig(config: Partial<ApiConfig>): void;
-}
-
-/** Replaces SSM's answers (the Powertools provider's client) for the current test. */
-export function stubSsm(flags: Partial<FeatureFlags> = {}, config: Partial<ApiConfig> = {}): SsmStub {
-  const stub: SsmStub = {
-    values: {},
-    failing: false,
-    calls: [],
-    setFlags(f) {
-      stub.values[PARAMETERS.flags] = JSON.stringify({ ...DEFAULT_FEATURE_FLAGS, ...f });
-    },
-    setConfig(c) {
-      stub.values[PARAMETERS.config] = JSON.stringify({ ...DEFAULT_API_CONFIG, ...c });
-    },
-  };
-  stub.setFlags(flags);
-  stub.setConfig(config);
-  jest.spyOn(SSMClient.prototype, 'send').mockImplementation(async (command: unknown) => {
-    if (!(command instanceof GetParameterCommand)) throw new Error(`unexpected SSM call ${String(command)}`);
-    const name = command.input.Name ?? '';
-    stub.calls.push(name);
-    if (stub.failing) {
-      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400, attempts: 3 } });
-    }
-    const value = stub.values[name];
-    if (value === undefined) throw new ParameterNotFound({ message: `${name} not found`, $metadata: {} });
-    return { Parameter: { Name: name, Type: 'String', Value: value } };
-  });
-  return stub;
-}
-
-// --- Events ---------------------------------------------------------------------------------------
+// --- Events and contexts (the local runtime's builders) ---------------------------------------------
 
 export interface EventOptions {
   requestId?: string;
   headers?: Record<string, string>;
+  /** The caller's IAM ARN; null = a request without an IAM identity. */
   userArn?: string | null;
   multiValueQuery?: Record<string, string[]>;
   isBase64Encoded?: boolean;
 }
 
 export function apiEvent(method: string, path: string, body: string | null, query: Record<string, string> | null, options: EventOptions = {}): APIGatewayProxyEvent {
-  const requestId = options.requestId ?? randomUUID();
-  const multi = options.multiValueQuery ?? (query ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])) : null);
-  return {
-    resource: path,
+  const userArn = options.userArn === undefined ? CALLER_ARN : options.userArn;
+  return proxyEvent({
+    method,
     path,
-    httpMethod: method,
-    headers: options.headers ?? {},
-    multiValueHeaders: Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k, [v]])),
-    queryStringParameters: query,
-    multiValueQueryStringParameters: multi,
-    pathParameters: null,
-    stageVariables: null,
     body,
-    isBase64Encoded: options.isBase64Encoded ?? false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      path: `/test${path}`,
-      stage: 'test',
-      requestId,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'res1',
-      resourcePath: path,
-      identity: {
-        accessKey: null,
-        accountId: '123456789012',
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: 'jest',
-        userArn: options.userArn === undefined ? CALLER_ARN : options.userArn,
-      },
-    },
-  };
+    query: options.multiValueQuery ?? query ?? undefined,
+    headers: options.headers,
+    isBase64Encoded: options.isBase64Encoded,
+    requestId: options.requestId,
+    stage: ENVIRONMENT,
+    identity: userArn === null ? null : { accountId: '123456789012', userId: 'AIDATESTSCANNER00007', userArn, accessKey: 'AKIATESTSCANNER00007' },
+  });
 }
 
 export function postTrackEvent(body: unknown, options: EventOptions = {}): APIGatewayProxyEvent {
@@ -212,21 +197,9 @@ export function getStatusEvent(query: Record<string, string> | null, options: Ev
   return apiEvent('GET', '/status', null, query, options);
 }
 
+/** The test function's Lambda context, with `remainingMs` left. */
 export function lambdaContext(remainingMs = 10_000): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'tracking-api-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:tracking-api-test',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/tracking-api-test',
-    logStreamName: '2024/01/01/[$LATEST]abc',
-    getRemainingTimeInMillis: () => remainingMs,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return runtimeContext(contextFields(testFunction('unused', 'unused'), { region: REGION }), remainingMs);
 }
 
 export interface Answer {

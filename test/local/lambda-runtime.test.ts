@@ -114,9 +114,9 @@ describe('LambdaRuntime', () => {
     const v1 = bundle('v1', `export const handler = async () => 'v1';`);
     const r = runtime(v1);
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'v1' });
-    expect(await r.reload(bundle('v2', `export const handler = async () => 'v2';`))).toBeUndefined();
+    expect(await r.start(bundle('v2', `export const handler = async () => 'v2';`))).toBeUndefined();
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'v2' });
-    expect(await r.reload(bundle('broken', `export const handler = async () => { syntax error`))).toMatchObject({ ok: false });
+    expect(await r.start(bundle('broken', `export const handler = async () => { syntax error`))).toMatchObject({ ok: false });
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'v2' });
   });
 
@@ -150,7 +150,7 @@ describe('LambdaRuntime', () => {
     const r = runtime(file);
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'first' });
     fs.writeFileSync(file, `export const handler = async () => 'second';`);
-    await r.reload(file);
+    await r.start(file);
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'second' });
   });
 });

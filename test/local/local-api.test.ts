@@ -1,6 +1,6 @@
 /** startLocalApi(): the stack's config, names, parameters and table, and the watch/reload path. */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -32,12 +32,19 @@ describe('startLocalApi', () => {
     expect(api.queueUrl).toMatch(/\/123456789012\/tracking-parked-updates-qa7$/);
     expect(api.identity.userArn).toBe('arn:aws:iam::123456789012:user/tester');
     expect(api.aws.env).toEqual(
-      expect.objectContaining({ AWS_REGION: 'us-west-2', AWS_ENDPOINT_URL_DYNAMODB: api.aws.dynamodb, AWS_ENDPOINT_URL_SQS: api.aws.sqs }),
+      expect.objectContaining({
+        AWS_REGION: 'us-west-2',
+        AWS_ENDPOINT_URL_DYNAMODB: api.aws.endpoints.dynamodb,
+        AWS_ENDPOINT_URL_SSM: api.aws.endpoints.ssm,
+        AWS_ENDPOINT_URL_SQS: api.aws.endpoints.sqs,
+      }),
     );
+    expect(api.queueUrl).toBe(api.aws.sqs.queue('tracking-parked-updates-qa7').url);
+    expect(api.definition).toMatchObject({ key: 'api', name: 'tracking-api-qa7' });
   });
 
   it('creates the tracking table from the contract (keys and StatusIndex)', async () => {
-    const client = new DynamoDBClient({ endpoint: api.aws.dynamodb, region: api.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const client = new DynamoDBClient({ endpoint: api.aws.endpoints.dynamodb, region: api.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const { Table } = await client.send(new DescribeTableCommand({ TableName: api.tableName }));
     client.destroy();
     expect(Table?.KeySchema).toEqual([
@@ -48,11 +55,13 @@ describe('startLocalApi', () => {
   });
 
   it('serves the three SSM parameters with the stack config values (overrides applied)', async () => {
-    const client = new SSMClient({ endpoint: api.aws.ssm, region: api.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const client = new SSMClient({ endpoint: api.aws.endpoints.ssm, region: api.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const names = api.parameterNames;
-    const { Parameters } = await client.send(new GetParametersCommand({ Names: [names.config, names.endpoint, names.flags], WithDecryption: true }));
+    const Parameters = await Promise.all(
+      [names.config, names.endpoint, names.flags].map(async (Name) => (await client.send(new GetParameterCommand({ Name, WithDecryption: true }))).Parameter!),
+    );
     client.destroy();
-    const byName = Object.fromEntries((Parameters ?? []).map((p) => [p.Name, p]));
+    const byName = Object.fromEntries(Parameters.map((p) => [p.Name, p]));
     expect(JSON.parse(byName[names.config].Value!)).toEqual({ max_request_size: 4096, timeout: api.args.lambdaTimeout, rate_limit: api.args.apiRateLimit });
     expect(byName[names.endpoint]).toMatchObject({ Type: 'SecureString', Value: 'tracking-updates-qa7' });
     expect(JSON.parse(byName[names.flags].Value!)).toEqual({ enhanced_tracking: true, batch_processing: false, real_time_notifications: false });
@@ -69,7 +78,7 @@ describe('startLocalApi', () => {
     const before = api.bundle.sha256;
     await api.reload();
     expect(api.bundle.sha256).toBe(before);
-    expect(api.bundle.file).toMatch(/dist[\\/]lambda[\\/]index\.mjs$/);
+    expect(api.bundle.file).toMatch(/dist[\\/]lambda[\\/]api[\\/]index\.mjs$/);
     expect(lines.some((l) => l.startsWith('reloaded function'))).toBe(true);
   });
 });

@@ -6,8 +6,10 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { execFile } from 'child_process';
 import { promisify } from 'util';
 import { PROJECT_ROOT } from '../../lib/bundle';
+import { resourceNames } from '../../lib/names';
 import { encodeParked } from '../../lambda/park';
 import { statusShard } from '../../lambda/shard';
+import type { LocalQueue } from '../../local/aws/sqs';
 import { banner } from '../../local/banner';
 import { startLocalApi, type LocalApi } from '../../local/local-api';
 import { apiClient } from '../e2e/client';
@@ -16,9 +18,11 @@ const run = promisify(execFile);
 
 describe('npm run replay against the local API', () => {
   let api: LocalApi;
+  let queue: LocalQueue;
 
   beforeAll(async () => {
     api = await startLocalApi({ port: 0, log: () => undefined, functionLog: () => undefined });
+    queue = api.aws.sqs.queue(resourceNames(api.stage).queue);
   });
   afterAll(() => api?.close());
 
@@ -35,15 +39,20 @@ describe('npm run replay against the local API', () => {
       created_at: new Date(timestamp).toISOString(),
       update_id: `replay-test-${timestamp}`,
     };
-    const sqs = new SQSClient({ region: api.region, endpoint: api.aws.sqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const sqs = new SQSClient({ region: api.region, endpoint: api.aws.endpoints.sqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     await sqs.send(new SendMessageCommand({ QueueUrl: api.queueUrl, MessageBody: encodeParked(item, 'test') }));
     sqs.destroy();
-    expect(api.sqs.messages()).toHaveLength(1);
+    expect(queue.messages()).toHaveLength(1);
 
     const replayLine = banner(api).split('\n').find((l) => l.trim().startsWith('env ') && l.trim().endsWith('npm run replay'));
     expect(replayLine).toBeTruthy();
     await run('bash', ['-c', replayLine!.trim()], { cwd: PROJECT_ROOT });
-    expect(api.sqs.messages()).toEqual([]);
+    expect(queue.messages()).toEqual([]);
+    // The replay (another process) went through the local services, as the call record shows.
+    expect(api.aws.calls.of('dynamodb', 'PutItem')).toEqual([
+      expect.objectContaining({ input: expect.objectContaining({ TableName: api.tableName, Item: expect.objectContaining({ tracking_id: { S: trackingId } }) }) }),
+    ]);
+    expect(api.aws.calls.of('sqs', 'DeleteMessage')).toEqual([expect.objectContaining({ input: expect.objectContaining({ QueueUrl: api.queueUrl }) })]);
 
     const client = apiClient(api.url, api.region, async () => api.credentials);
     const read = await client.request({ method: 'GET', path: '/status', query: { tracking_id: trackingId } });

@@ -1,0 +1,88 @@
+/**
+ * The local AWS: one fake per service the product calls (DynamoDB on the embedded engine, SQS, SSM),
+ * sharing one fault injector and one record of every call. `env` is what any AWS SDK client needs to
+ * reach them (the standard endpoint variables, a region, throwaway credentials): the only thing that
+ * differs for code running locally. Used by `npm start`, the tests and the benchmark.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTrackingTable, startDynamoDb } from './dynamodb';
+import { CallLog, FaultInjector, parseFault } from './faults';
+import { startSqs, type LocalSqs } from './sqs';
+import { startSsm, type LocalParameter, type LocalSsm } from './ssm';
+
+/** The account the local services (and the local API's caller) pretend to be in. */
+export const LOCAL_ACCOUNT_ID = '123456789012';
+
+export interface LocalAwsOptions {
+  region: string;
+  /** Tracking tables to create (unless they exist in dataDir). */
+  tables: string[];
+  queues: string[];
+  parameters: Record<string, LocalParameter>;
+  /** Keep the DynamoDB data here (default: in memory). */
+  dataDir?: string;
+  /** Fault specs to start with (see faults.ts). */
+  faults?: string[];
+}
+
+export interface LocalAws {
+  region: string;
+  accountId: string;
+  endpoints: { dynamodb: string; ssm: string; sqs: string };
+  /** AWS SDK environment that reaches these services. */
+  env: Record<string, string>;
+  faults: FaultInjector;
+  calls: CallLog;
+  ssm: LocalSsm;
+  sqs: LocalSqs;
+  close(): Promise<void>;
+}
+
+/** The standard SDK variables for a region and local endpoints (credentials the fakes ignore). */
+export function localSdkEnv(region: string, endpoints: LocalAws['endpoints']): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SSM: endpoints.ssm,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+  };
+}
+
+export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
+  // Parsed first (a bad spec fails before anything starts), added once the tables exist.
+  const initialFaults = (options.faults ?? []).map(parseFault);
+  const faults = new FaultInjector();
+  const calls = new CallLog();
+  const shared = { faults, calls, region: options.region, accountId: LOCAL_ACCOUNT_ID };
+  const cleanup: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const step of cleanup.reverse()) await step();
+    cleanup.length = 0;
+  };
+  try {
+    const dynamodb = await startDynamoDb({ ...shared, dataDir: options.dataDir });
+    cleanup.push(() => dynamodb.close());
+    const ssm = await startSsm(options.parameters, shared);
+    cleanup.push(() => ssm.close());
+    const sqs = await startSqs(options.queues, shared);
+    cleanup.push(() => sqs.close());
+    const endpoints = { dynamodb: dynamodb.endpoint, ssm: ssm.endpoint, sqs: sqs.endpoint };
+
+    const client = new DynamoDBClient({ region: options.region, endpoint: endpoints.dynamodb, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      for (const table of options.tables) await ensureTrackingTable(client, table);
+    } finally {
+      client.destroy();
+    }
+    // Setting up is not what the product calls: the record starts empty, and the faults start now.
+    calls.clear();
+    for (const fault of initialFaults) faults.add(fault);
+    return { region: options.region, accountId: LOCAL_ACCOUNT_ID, endpoints, env: localSdkEnv(options.region, endpoints), faults, calls, ssm, sqs, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
