@@ -1,6 +1,7 @@
 /** The local API's AWS_IAM check against requests signed as AWS SDKs sign them. */
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { SignatureV4, getSigningKey } from '@smithy/signature-v4';
+import { createHash, createHmac } from 'crypto';
 import { identityOf } from '../../local/gateway/credentials';
 import { SigV4Verifier, formatAmzDate, type ReceivedRequest } from '../../local/gateway/sigv4';
 
@@ -139,5 +140,103 @@ describe('SigV4Verifier', () => {
     const request = await signed();
     request.headers.authorization = [request.headers.authorization[0].replace(/SignedHeaders=[^,]+/, 'SignedHeaders=x-amz-date')];
     expect(await verifier.verify(request)).toMatchObject({ message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." });
+  });
+
+  it('recomputes the signature with the public SignatureV4#sign(), over exactly the signed headers', async () => {
+    const request = await signed({ method: 'POST', path: '/dev/track', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    request.headers['user-agent'] = ['not-signed/1.0'];
+    const sign = jest.spyOn(SignatureV4.prototype, 'sign');
+    try {
+      expect((await verifier.verify(request)).ok).toBe(true);
+      expect(sign).toHaveBeenCalledTimes(1);
+      const [copy, options] = sign.mock.calls[0] as unknown as [{ headers: Record<string, string> }, { signingDate: Date }];
+      expect(Object.keys(copy.headers).sort()).toEqual(['content-type', 'host', 'x-amz-content-sha256', 'x-amz-date']);
+      expect(options.signingDate).toEqual(new Date(NOW));
+    } finally {
+      sign.mockRestore();
+    }
+  });
+
+  it('tells the canonical request and string to sign the SDK signed, for encoded paths, dot segments, queries and bodies', async () => {
+    const key = await getSigningKey(Sha256, KEY, '20260115', 'us-west-2', 'execute-api');
+    const shapes: Unsigned[] = [
+      { query: { tracking_id: 'PKG 1/ü', limit: '5', empty: '' } },
+      { query: { a: ['2', '1', '10'], 'k*y': "it's (x)!" } },
+      { path: '/dev/a%20b' },
+      { path: "/dev/it's(1)*~" },
+      { path: '/dev/./x/../status/' },
+      { method: 'POST', path: '/dev/track', body: '{"tracking_id":"A"}', headers: { 'content-type': 'application/json', 'x-extra': '  a   b  ' } },
+    ];
+    for (const shape of shapes) {
+      const request = await signed(shape);
+      const signature = /Signature=([0-9a-f]{64})$/.exec(request.headers.authorization[0])![1];
+      expect((await verifier.verify(request)).ok).toBe(true);
+      request.headers.authorization = [request.headers.authorization[0].replace(signature, '0'.repeat(64))];
+      const result = await verifier.verify(request);
+      const message = !result.ok ? result.message : '';
+      const canonical = /The Canonical String for this request should have been\n'([^']*)'/.exec(message)![1];
+      const stringToSign = /The String-to-Sign should have been\n'([^']*)'/.exec(message)![1];
+      expect(stringToSign.split('\n').pop()).toBe(createHash('sha256').update(canonical).digest('hex'));
+      // The string to sign told is the one whose HMAC the SDK sent.
+      expect(createHmac('sha256', key).update(stringToSign).digest('hex')).toBe(signature);
+    }
+  });
+
+  it('accepts a request signed with the Date header instead of X-Amz-Date', async () => {
+    const date = new Date(NOW + 60_000).toUTCString();
+    const payloadHash = createHash('sha256').update('').digest('hex');
+    const canonical = `GET\n/dev/status\nlimit=5\ndate:${date}\nhost:127.0.0.1:3000\n\ndate;host\n${payloadHash}`;
+    const stringToSign = `AWS4-HMAC-SHA256\n20260115T120100Z\n20260115/us-west-2/execute-api/aws4_request\n${createHash('sha256').update(canonical).digest('hex')}`;
+    const key = await getSigningKey(Sha256, KEY, '20260115', 'us-west-2', 'execute-api');
+    const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+    const request: ReceivedRequest = {
+      method: 'GET',
+      rawPath: '/dev/status',
+      rawQuery: 'limit=5',
+      headers: {
+        host: ['127.0.0.1:3000'],
+        date: [date],
+        authorization: [`AWS4-HMAC-SHA256 Credential=${KEY.accessKeyId}/20260115/us-west-2/execute-api/aws4_request, SignedHeaders=date;host, Signature=${signature}`],
+      },
+      body: Buffer.alloc(0),
+    };
+    expect(await verifier.verify(request)).toEqual({ ok: true, identity: identityOf(KEY) });
+    expect(await verifier.verify({ ...request, rawQuery: 'limit=6' })).toMatchObject({ ok: false, errorType: 'InvalidSignatureException' });
+  });
+
+  it('names the part of the request that made the signature differ (differs), for the logs', async () => {
+    const differs = async (request: ReceivedRequest) => {
+      const result = await verifier.verify(request);
+      expect(result).toMatchObject({ ok: false, responseType: 'INVALID_SIGNATURE' });
+      return !result.ok ? result.differs : 'accepted';
+    };
+    const post = await signed({ method: 'POST', path: '/dev/track', body: '{"a":1}' });
+    expect(await differs({ ...post, body: Buffer.from('{"a":2}') })).toBe('body');
+
+    // Signed with a space, sent with `+` (as URLSearchParams writes it).
+    const spaced = await signed({ query: { b: 'x y' } });
+    expect(spaced.rawQuery).toBe('b=x%20y');
+    expect(await differs({ ...spaced, rawQuery: 'b=x+y' })).toBe('query');
+
+    // Signed as the decoded path '/dev/a b', received encoded.
+    expect(await differs({ ...(await signed({ path: '/dev/a b' })), rawPath: '/dev/a%20b' })).toBe('path');
+
+    const portless = await signed({ headers: { host: '127.0.0.1' } });
+    expect(await differs({ ...portless, headers: { ...portless.headers, host: ['127.0.0.1:3000'] } })).toBe('headers');
+    const custom = await signed({ headers: { 'x-custom': 'v' } });
+    delete custom.headers['x-custom'];
+    expect(await differs(custom)).toBe('headers');
+
+    const upper = await signed();
+    upper.headers.authorization = [upper.headers.authorization[0].replace(/Signature=(\w+)$/, (_, sig: string) => `Signature=${sig.toUpperCase()}`)];
+    expect(await differs(upper)).toBe('signature');
+
+    expect(await differs(await signed({}, { date: NOW - 10 * 60_000 }))).toBe('date');
+
+    // A wrong secret leaves every part of the request as signed: nothing to blame but the key.
+    const wrongSecret = await verifier.verify(await signed({ query: { tracking_id: 'X' } }, { secret: 'other' }));
+    expect(wrongSecret.ok).toBe(false);
+    expect(wrongSecret).not.toHaveProperty('differs');
+    expect(await verifier.verify(await signed())).not.toHaveProperty('differs');
   });
 });
