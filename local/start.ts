@@ -1,18 +1,21 @@
 /**
  * `npm start [-- options]`: the whole tracking API on this machine (see local/local-api.ts).
  * Prints the base URL, the local credentials and a curl example that works as pasted; one line per
- * request follows. Ctrl-C / SIGTERM shut everything down cleanly.
+ * request follows. Ctrl-C / SIGTERM shut everything down cleanly. The command line follows
+ * scripts/cli.ts: -h/--help prints the usage (exit 0), a bad argument is exit code 2.
  */
 import * as fs from 'fs';
-import { parseArgs } from 'util';
 
 // The local engines' SDK clients run on whatever Node is installed; the version notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { CliError, integerOption, positiveInteger, runCli, type CliSpec, type CliValues } from '../scripts/cli';
+import { parseFault } from './aws/faults';
 import { banner } from './banner';
-import { startLocalApi } from './local-api';
 
-const USAGE = `Usage: npm start -- [options]
+export const START_CLI = {
+  command: 'npm start',
+  usage: `Usage: npm start -- [options]
 
   --port N          port to listen on (default: $PORT or 3000)
   --host ADDR       address to listen on (default: $HOST or 127.0.0.1)
@@ -23,10 +26,57 @@ const USAGE = `Usage: npm start -- [options]
   --watch           rebuild and reload the function when lambda/ changes
   --concurrency N   most function environments at once, each serving one request (default 8)
   --throttle        apply the stage's throttling (apiRateLimit/apiBurstLimit) like the deployed API
+  --fault SPEC      inject a fault into a local AWS service, e.g. dynamodb:PutItem=ProvisionedThroughputExceededException@0.2 (repeatable; see docs/local.md)
   --quiet           do not print the function's own log lines
   -h, --help        this text
 
-Credentials: TAP_LOCAL_ACCESS_KEY_ID / TAP_LOCAL_SECRET_ACCESS_KEY (defaults printed at start).`;
+Credentials: TAP_LOCAL_ACCESS_KEY_ID / TAP_LOCAL_SECRET_ACCESS_KEY (defaults printed at start).
+Exit code 2 on a bad argument, 1 if the API cannot start; 0 after Ctrl-C / SIGTERM.`,
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    stack: { type: 'string' },
+    stage: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    'data-dir': { type: 'string' },
+    watch: { type: 'boolean' },
+    throttle: { type: 'boolean' },
+    concurrency: { type: 'string' },
+    fault: { type: 'string', multiple: true },
+    quiet: { type: 'boolean' },
+  },
+} as const satisfies CliSpec;
+
+/** The parsed command line as startLocalApi options (plus --quiet); a bad value throws CliError. */
+export function startOptions(values: CliValues<typeof START_CLI.options>, env: NodeJS.ProcessEnv) {
+  const port = values.port === undefined ? integerOption('PORT', env.PORT || '3000', 0, 65535) : integerOption('--port', values.port, 0, 65535);
+  const config: Record<string, string> = {};
+  for (const pair of values.set ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new CliError(`--set expects KEY=VALUE, got ${JSON.stringify(pair)}`);
+    config[pair.slice(0, at).replace(/^tap:/, '')] = pair.slice(at + 1);
+  }
+  for (const spec of values.fault ?? []) {
+    try {
+      parseFault(spec);
+    } catch (error) {
+      throw new CliError(`--fault: ${(error as Error).message}`);
+    }
+  }
+  return {
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    port,
+    stack: values.stack,
+    stage: values.stage,
+    config,
+    dataDir: values['data-dir'],
+    watch: values.watch,
+    throttle: values.throttle,
+    concurrency: positiveInteger('--concurrency', values.concurrency),
+    faults: values.fault,
+    quiet: values.quiet,
+  };
+}
 
 /**
  * Calls back when the process that launched us is orphaned or gone. `npm start` runs us as
@@ -55,50 +105,17 @@ function onLauncherGone(callback: () => void): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      stack: { type: 'string' },
-      stage: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      'data-dir': { type: 'string' },
-      watch: { type: 'boolean' },
-      throttle: { type: 'boolean' },
-      concurrency: { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = Number(values.port ?? process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${values.port ?? process.env.PORT}`);
-  if (values.concurrency !== undefined && !(Number(values.concurrency) >= 1)) throw new Error(`invalid --concurrency ${values.concurrency}`);
-  const config: Record<string, string> = {};
-  for (const pair of values.set ?? []) {
-    const at = pair.indexOf('=');
-    if (at < 1) throw new Error(`--set expects KEY=VALUE, got ${JSON.stringify(pair)}`);
-    config[pair.slice(0, at).replace(/^tap:/, '')] = pair.slice(at + 1);
-  }
+  const { quiet, ...options } = runCli(START_CLI, process.argv.slice(2), (values) => startOptions(values, process.env));
 
+  // Loaded only now: --help and a bad argument answer without loading the emulation kit.
+  const { startLocalApi } = await import('./local-api');
   const api = await startLocalApi({
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
-    port,
-    stack: values.stack,
-    stage: values.stage,
-    config,
-    dataDir: values['data-dir'],
-    watch: values.watch,
-    throttle: values.throttle,
-    concurrency: values.concurrency === undefined ? undefined : Number(values.concurrency),
-    functionLog: values.quiet ? () => undefined : (line) => console.log(`  fn> ${line}`),
+    ...options,
+    functionLog: quiet ? () => undefined : (line) => console.log(`  fn> ${line}`),
   });
   console.log(banner(api));
-  if (values['data-dir']) console.log(`DynamoDB data kept in ${values['data-dir']}`);
-  if (values.watch) console.log('Watching lambda/ for changes.');
+  if (options.dataDir) console.log(`DynamoDB data kept in ${options.dataDir}`);
+  if (options.watch) console.log('Watching lambda/ for changes.');
   console.log('Ctrl-C to stop.\n');
 
   let stopping = false;
@@ -114,7 +131,9 @@ async function main(): Promise<void> {
   onLauncherGone(() => void stop('launcher exited'));
 }
 
-main().catch((error: Error) => {
-  console.error(`npm start failed: ${error.message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: Error) => {
+    console.error(`npm start failed: ${error.message}`);
+    process.exit(1);
+  });
+}

@@ -6,13 +6,15 @@
  *
  * The generated module is committed (the handler tests and the bundle use it as is);
  * test/handler/generated-validators.test.ts fails when it differs from what this generator writes
- * now, so a schema change without regeneration cannot pass `npm test`. `--check` does the same here.
+ * now, so a schema change without regeneration cannot pass `npm test`. `--check` does the same here
+ * (exit code 1 when out of date; a bad argument is exit code 2, scripts/cli.ts).
  */
 import Ajv from 'ajv-draft-04';
 import standaloneCode from 'ajv/dist/standalone';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TRACKING_BATCH_SCHEMA, TRACKING_UPDATE_SCHEMA } from '../lambda/contract';
+import { runCli } from './cli';
 
 export const GENERATED_VALIDATORS_FILE = path.join(__dirname, '..', 'lambda', 'generated', 'validators.ts');
 
@@ -63,9 +65,22 @@ export function generateValidatorsSource(): string {
 }
 
 if (require.main === module) {
+  const { check } = runCli(
+    {
+      command: 'generate-validators',
+      usage: `usage: npx tsx scripts/generate-validators.ts [--check]
+
+Writes lambda/generated/validators.ts from the contract's schemas.
+
+  --check      write nothing; exit code 1 if the file differs from what would be written
+  -h, --help   this text`,
+      options: { check: { type: 'boolean' } },
+    },
+    process.argv.slice(2),
+  );
   const source = generateValidatorsSource();
   const relative = path.relative(process.cwd(), GENERATED_VALIDATORS_FILE);
-  if (process.argv.includes('--check')) {
+  if (check) {
     const current = fs.existsSync(GENERATED_VALIDATORS_FILE) ? fs.readFileSync(GENERATED_VALIDATORS_FILE, 'utf8') : '';
     if (current !== source) {
       console.error(`${relative} is out of date: run npx tsx scripts/generate-validators.ts`);

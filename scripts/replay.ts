@@ -8,7 +8,8 @@
  *
  * QUEUE_URL and TABLE_NAME (the function's own variable names) are read from the environment when
  * the flags are absent; endpoints and credentials come from the standard AWS SDK environment.
- * A message that cannot be replayed stays on the queue (reported, exit code 1).
+ * A message that cannot be replayed stays on the queue (reported, exit code 1). A bad argument, or
+ * no queue or table, is exit code 2 (scripts/cli.ts); -h/--help prints the usage.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +18,7 @@ import { awsClientConfig } from '../lambda/aws-clients';
 import { FUNCTION_ENV } from '../lambda/contract';
 import { decodeParked } from '../lambda/park';
 import { TrackingStore } from '../lambda/store';
+import { CliError, cliExitCode, integerOption, parseCli, positiveInteger, type CliSpec } from './cli';
 
 /** A replayed update may walk further than a live write: its timestamp is older. */
 const REPLAY_MAX_TIMESTAMP_ATTEMPTS = 1000;
@@ -109,8 +111,6 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
   return summary;
 }
 
-export class ReplayConfigError extends Error {}
-
 export interface ReplayArgs {
   queueUrl: string;
   tableName: string;
@@ -118,28 +118,36 @@ export interface ReplayArgs {
   waitTimeSeconds?: number;
 }
 
-const USAGE = 'usage: npm run replay -- [--queue-url URL] [--table-name NAME] [--max N] [--wait SECONDS]';
+export const REPLAY_CLI = {
+  command: 'replay',
+  usage: `usage: npm run replay -- [--queue-url URL] [--table-name NAME] [--max N] [--wait SECONDS]
 
+  --queue-url URL     the parking queue (default: $${FUNCTION_ENV.queueUrl})
+  --table-name NAME   the tracking table (default: $${FUNCTION_ENV.tableName})
+  --max N             stop after N messages (default 10000)
+  --wait SECONDS      long-poll wait per receive, 0 to 20 (default 1)
+  -h, --help          this text
+
+Exit code 0, 1 if any message could not be replayed, 2 if the queue or table is not configured.`,
+  options: {
+    'queue-url': { type: 'string' },
+    'table-name': { type: 'string' },
+    max: { type: 'string' },
+    wait: { type: 'string' },
+  },
+} as const satisfies CliSpec;
+
+/** Throws CliHelp for --help, CliError for a bad argument or a missing queue or table. */
 export function parseReplayArgs(argv: string[], env: NodeJS.ProcessEnv): ReplayArgs {
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--(queue-url|table-name|max|wait)(?:=(.*))?$/.exec(argv[i]);
-    if (!match) throw new ReplayConfigError(`unknown argument ${JSON.stringify(argv[i])}\n${USAGE}`);
-    const value = match[2] ?? argv[++i];
-    if (value === undefined || value === '') throw new ReplayConfigError(`--${match[1]} needs a value\n${USAGE}`);
-    flags[match[1]] = value;
-  }
-  const queueUrl = flags['queue-url'] ?? env[FUNCTION_ENV.queueUrl];
-  const tableName = flags['table-name'] ?? env[FUNCTION_ENV.tableName];
-  if (!queueUrl) throw new ReplayConfigError(`no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url\n${USAGE}`);
-  if (!tableName) throw new ReplayConfigError(`no table: set ${FUNCTION_ENV.tableName} or pass --table-name\n${USAGE}`);
-  const count = (name: string, min: number, max: number): number | undefined => {
-    if (flags[name] === undefined) return undefined;
-    const value = Number(flags[name]);
-    if (!Number.isInteger(value) || value < min || value > max) throw new ReplayConfigError(`--${name} must be an integer from ${min} to ${max}`);
-    return value;
-  };
-  return { queueUrl, tableName, maxMessages: count('max', 1, 1_000_000), waitTimeSeconds: count('wait', 0, 20) };
+  const values = parseCli(REPLAY_CLI, argv);
+  const maxMessages = positiveInteger('--max', values.max);
+  // SQS takes WaitTimeSeconds from 0 to 20.
+  const waitTimeSeconds = integerOption('--wait', values.wait, 0, 20);
+  const queueUrl = values['queue-url'] ?? env[FUNCTION_ENV.queueUrl];
+  const tableName = values['table-name'] ?? env[FUNCTION_ENV.tableName];
+  if (!queueUrl) throw new CliError(`no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url`);
+  if (!tableName) throw new CliError(`no table: set ${FUNCTION_ENV.tableName} or pass --table-name`);
+  return { queueUrl, tableName, maxMessages, waitTimeSeconds };
 }
 
 export function formatSummary(summary: ReplaySummary): string {
@@ -156,9 +164,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console
   try {
     args = parseReplayArgs(argv, env);
   } catch (error) {
-    if (!(error instanceof ReplayConfigError)) throw error;
-    err(`replay: ${error.message}`);
-    return 2;
+    return cliExitCode(REPLAY_CLI, error, out, err);
   }
   const sqs = new SQSClient(awsClientConfig());
   const dynamo = new DynamoDBClient(awsClientConfig());

@@ -1,6 +1,7 @@
 /**
  * `npm start` as a user runs it: the process prints a banner whose curl commands work as pasted,
- * stops cleanly on SIGTERM, and keeps the data across restarts with --data-dir.
+ * stops cleanly on SIGTERM, and keeps the data across restarts with --data-dir; a bad argument
+ * is exit code 2 with the message and the usage (scripts/cli.ts), before anything starts.
  */
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -8,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import { PROJECT_ROOT } from '../../lib/bundle';
+import { START_CLI } from '../../local/start';
 import { curlWithSigV4Available } from '../e2e/client';
 
 const run = promisify(execFile);
@@ -98,5 +100,23 @@ describe('npm start (local/start.ts)', () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), '--help'], { cwd: PROJECT_ROOT });
     expect(stdout).toContain('Usage: npm start -- [options]');
     expect(stdout).toContain('--data-dir DIR');
+    expect(stdout).toMatch(/--fault SPEC +inject a fault into a local AWS service/);
+  });
+
+  it.each([
+    ['an unknown option', ['--bogus'], 'npm start: unknown argument "--bogus"'],
+    ['a positional', ['serve'], 'npm start: unexpected argument "serve"'],
+    ['a bad port', ['--port', 'abc'], 'npm start: --port must be an integer from 0 to 65535, got "abc"'],
+    ['a missing --fault spec', ['--fault'], 'npm start: --fault needs a value'],
+  ])('refuses %s with exit code 2, the message and the usage on stderr, starting nothing', async (_name, args, message) => {
+    const failed = await run(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), ...args], { cwd: PROJECT_ROOT }).then(
+      () => {
+        throw new Error('npm start accepted a bad argument');
+      },
+      (error: { code?: number; stdout?: string; stderr?: string }) => error,
+    );
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toBe(`${message}\n${START_CLI.usage}\n`);
   });
 });
