@@ -1,18 +1,39 @@
 /**
- * The Pulumi program: stack config -> TapStack -> flat stack outputs.
+ * The Pulumi program: stack config -> TapStack -> flat snake_case stack outputs, the stable names CI
+ * reads with `pulumi stack output --json`.
  *
  * Exported as a function, which Pulumi runs: each call is a complete, fresh run of the program, so
  * the offline synth (scripts/synth.ts) can run it for several stacks in one process.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { TRACKING_TABLE } from './lambda/contract';
 import { resolveStackArgs } from './lib/config';
-import { TapStack, type StackOutputs } from './lib/tap-stack';
+import { TapStack } from './lib/tap-stack';
 
-function program(): StackOutputs {
+function program() {
   const config = new pulumi.Config('tap');
   // ENVIRONMENT_SUFFIX wins over tap:environmentSuffix; bad values throw a ConfigError naming the key.
   const args = resolveStackArgs((key) => config.get(key));
-  return new TapStack('tap', args).outputs;
+  const stack = new TapStack('tap', args);
+  const { storage, parameters, functions, api, monitoring } = stack;
+  return {
+    api_endpoint: stack.apiEndpoint,
+    api_id: api.restApi.id,
+    stage_name: api.stage.stageName,
+    region: stack.region,
+    table_name: storage.table.name,
+    table_arn: storage.table.arn,
+    status_index_name: pulumi.output(TRACKING_TABLE.statusIndex.name),
+    lambda_function_name: functions.api.fn.name,
+    log_group_name: functions.api.logGroup.name,
+    dlq_url: storage.queue.url,
+    queue_arn: storage.queue.arn,
+    config_parameter_name: parameters.config.name,
+    endpoint_parameter_name: parameters.endpoint.name,
+    flags_parameter_name: parameters.flags.name,
+    alarm_topic_arn: monitoring.topic.arn,
+    dashboard_url: stack.dashboardUrl,
+  };
 }
 
 export = program;

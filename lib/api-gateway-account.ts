@@ -3,13 +3,13 @@
  * ONE such setting per account and region, shared by every stack there: only the stack with
  * manageApiGatewayAccount on declares it.
  */
-import * as pulumi from '@pulumi/pulumi';
 import * as apigateway from '@pulumi/aws/apigateway';
 import * as iam from '@pulumi/aws/iam';
-import { stackTags, type TapStackArgs } from './config';
+import type { TapStackArgs } from './config';
 import { resourceNames } from './names';
+import type { Scope } from './scope';
 
-export const API_GATEWAY_LOGS_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
+const API_GATEWAY_LOGS_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
 
 export interface ApiGatewayAccount {
   role: iam.Role;
@@ -17,26 +17,26 @@ export interface ApiGatewayAccount {
   account: apigateway.Account;
 }
 
-export function createApiGatewayAccount(parent: pulumi.Resource, args: TapStackArgs): ApiGatewayAccount {
+export function createApiGatewayAccount(scope: Scope, args: TapStackArgs): ApiGatewayAccount {
+  const parent = scope.parent;
   const role = new iam.Role(
-    'apigateway-cloudwatch-role',
+    scope.name('apigateway-cloudwatch-role'),
     {
       name: resourceNames(args.environmentSuffix).apiGatewayCloudWatchRole,
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       }),
-      tags: stackTags(args),
     },
     { parent },
   );
   const attachment = new iam.RolePolicyAttachment(
-    'apigateway-cloudwatch-policy',
+    scope.name('apigateway-cloudwatch-policy'),
     { role: role.name, policyArn: API_GATEWAY_LOGS_POLICY_ARN },
     { parent },
   );
   const account = new apigateway.Account(
-    'apigateway-account',
+    scope.name('apigateway-account'),
     { cloudwatchRoleArn: role.arn },
     // API Gateway checks the role can write logs when the setting is made.
     { parent, dependsOn: [attachment] },

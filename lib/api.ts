@@ -7,8 +7,9 @@ import * as pulumi from '@pulumi/pulumi';
 import * as apigateway from '@pulumi/aws/apigateway';
 import * as cloudwatch from '@pulumi/aws/cloudwatch';
 import * as lambda from '@pulumi/aws/lambda';
-import { stackTags, type TapStackArgs } from './config';
+import type { TapStackArgs } from './config';
 import { resourceNames } from './names';
+import type { Scope } from './scope';
 import { apiSpec, redeploymentHash, type ApiSpec } from './api-spec';
 
 /** One JSON object per request in the access log group. */
@@ -38,39 +39,38 @@ export interface Api {
 }
 
 export function createApi(
-  parent: pulumi.Resource,
+  scope: Scope,
   args: TapStackArgs,
   deps: { fn: lambda.Function; functionName: string; account?: apigateway.Account },
 ): Api {
   const suffix = args.environmentSuffix;
   const names = resourceNames(suffix);
-  const tags = stackTags(args);
+  const parent = scope.parent;
   const spec = apiSpec({ functionName: deps.functionName, validatorName: names.requestValidator });
 
   const restApi = new apigateway.RestApi(
-    'rest-api',
+    scope.name('rest-api'),
     {
       name: names.restApi,
       description: 'Logistics tracking API (IAM-authorized)',
       endpointConfiguration: { types: 'REGIONAL' },
-      tags,
     },
     { parent },
   );
   const restApiId = restApi.id;
 
-  const model = new apigateway.Model('tracking-request-model', { restApi: restApiId, ...spec.model }, { parent });
-  const validator = new apigateway.RequestValidator('request-validator', { restApi: restApiId, ...spec.validator }, { parent });
+  const model = new apigateway.Model(scope.name('tracking-request-model'), { restApi: restApiId, ...spec.model }, { parent });
+  const validator = new apigateway.RequestValidator(scope.name('request-validator'), { restApi: restApiId, ...spec.validator }, { parent });
 
   const routeResources: pulumi.Resource[] = [];
   for (const route of spec.routes) {
     const resource = new apigateway.Resource(
-      `${route.key}-resource`,
+      scope.name(`${route.key}-resource`),
       { restApi: restApiId, parentId: restApi.rootResourceId, pathPart: route.pathPart },
       { parent },
     );
     const method = new apigateway.Method(
-      `${route.key}-method`,
+      scope.name(`${route.key}-method`),
       {
         restApi: restApiId,
         resourceId: resource.id,
@@ -84,7 +84,7 @@ export function createApi(
       { parent, dependsOn: [model] },
     );
     const integration = new apigateway.Integration(
-      `${route.key}-integration`,
+      scope.name(`${route.key}-integration`),
       {
         restApi: restApiId,
         resourceId: resource.id,
@@ -97,7 +97,7 @@ export function createApi(
     );
     // Only this API, only this route, may invoke the function (any stage of it).
     new lambda.Permission(
-      `${route.key}-invoke-permission`,
+      scope.name(`${route.key}-invoke-permission`),
       {
         action: 'lambda:InvokeFunction',
         function: deps.fn.name,
@@ -112,14 +112,14 @@ export function createApi(
   const gatewayResponses = spec.gatewayResponses.map(
     (response) =>
       new apigateway.Response(
-        `gateway-response-${response.responseType.toLowerCase().replace(/_/g, '-')}`,
+        scope.name(`gateway-response-${response.responseType.toLowerCase().replace(/_/g, '-')}`),
         { restApiId, ...response },
         { parent },
       ),
   );
 
   const deployment = new apigateway.Deployment(
-    'deployment',
+    scope.name('deployment'),
     {
       restApi: restApiId,
       description: 'Tracking API',
@@ -130,34 +130,33 @@ export function createApi(
   );
 
   const accessLogGroup = new cloudwatch.LogGroup(
-    'api-access-log-group',
-    { name: names.accessLogGroup, retentionInDays: args.logRetentionDays, tags },
+    scope.name('api-access-log-group'),
+    { name: names.accessLogGroup, retentionInDays: args.logRetentionDays },
     { parent },
   );
   // API Gateway would create its execution log group itself, without retention; create it first.
   const executionLogGroup = new cloudwatch.LogGroup(
-    'api-execution-log-group',
-    { name: pulumi.interpolate`API-Gateway-Execution-Logs_${restApiId}/${suffix}`, retentionInDays: args.logRetentionDays, tags },
+    scope.name('api-execution-log-group'),
+    { name: pulumi.interpolate`API-Gateway-Execution-Logs_${restApiId}/${suffix}`, retentionInDays: args.logRetentionDays },
     { parent },
   );
   // Stage logging fails until the account-level CloudWatch role is set.
   const accountDependency = deps.account ? [deps.account] : [];
 
   const stage = new apigateway.Stage(
-    'stage',
+    scope.name('stage'),
     {
       restApi: restApiId,
       deployment: deployment.id,
       stageName: names.stage,
       xrayTracingEnabled: true,
       accessLogSettings: { destinationArn: accessLogGroup.arn, format: ACCESS_LOG_FORMAT },
-      tags,
     },
     { parent, dependsOn: [executionLogGroup, ...accountDependency] },
   );
 
   new apigateway.MethodSettings(
-    'method-settings',
+    scope.name('method-settings'),
     {
       restApi: restApiId,
       stageName: stage.stageName,

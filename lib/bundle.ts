@@ -1,29 +1,32 @@
 /**
- * The one esbuild configuration for the function. The stack ships its output, `npm run build`
- * writes it to dist/lambda/, the local API and the benchmarks run it: what is tested is what ships.
+ * The one esbuild configuration, and the Lambda runtime it targets. The stack ships its output,
+ * `npm run build` writes it to dist/lambda/, the local API, the tests and the benchmarks run it:
+ * what is tested is what ships.
  */
 import { buildSync, type BuildOptions } from 'esbuild';
 import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
-export const HANDLER_ENTRY = path.join(PROJECT_ROOT, 'lambda', 'handler.ts');
 export const BUNDLE_DIR = path.join(PROJECT_ROOT, 'dist', 'lambda');
+/** The Lambda runtime every function runs on; esbuild targets its Node version. */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+export const LAMBDA_ARCHITECTURE = 'arm64';
 /** The file name inside the deployment package; the Lambda handler is `index.handler`. */
 export const BUNDLE_FILE = 'index.mjs';
-export const LAMBDA_HANDLER = 'index.handler';
+export const LAMBDA_HANDLER = `${path.parse(BUNDLE_FILE).name}.handler`;
 const XRAY_CONTEXT_MODULE = path.join(PROJECT_ROOT, 'lambda', 'xray-async-context.ts');
 
 /** ESM output calls require() through this shim (the X-Ray SDK under Powertools Tracer needs it). */
 const REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
-export function bundleOptions(entry: string = HANDLER_ENTRY): BuildOptions {
+/** `entry`: the function's source file (FunctionDefinition.entry), absolute or relative to the project root. */
+export function bundleOptions(entry: string): BuildOptions {
   return {
-    entryPoints: [entry],
+    entryPoints: [path.resolve(PROJECT_ROOT, entry)],
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: LAMBDA_RUNTIME.replace(/^nodejs(\d+)\.x$/, 'node$1'),
     format: 'esm',
     // ESM builds of the SDK are smaller and initialise faster than its CJS builds.
     mainFields: ['module', 'main'],
@@ -46,19 +49,10 @@ export interface Bundle {
 }
 
 /** Builds the bundle in memory. Deterministic: identical sources give identical bytes. */
-export function buildBundle(entry: string = HANDLER_ENTRY): Bundle {
+export function buildBundle(entry: string): Bundle {
   const result = buildSync({ ...bundleOptions(entry), write: false, outfile: BUNDLE_FILE });
   const output = result.outputFiles.find((f) => f.path.endsWith(BUNDLE_FILE));
   if (!output) throw new Error(`esbuild produced no ${BUNDLE_FILE} for ${entry}`);
   const code = output.text;
   return { code, sha256: createHash('sha256').update(code).digest('hex'), bytes: Buffer.byteLength(code) };
-}
-
-/** Builds the bundle and writes it to `outDir/index.mjs`; returns the bundle and the file path. */
-export function writeBundle(outDir: string = BUNDLE_DIR, entry: string = HANDLER_ENTRY): Bundle & { file: string } {
-  const bundle = buildBundle(entry);
-  fs.mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, BUNDLE_FILE);
-  fs.writeFileSync(file, bundle.code);
-  return { ...bundle, file };
 }

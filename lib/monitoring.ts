@@ -7,8 +7,9 @@ import * as pulumi from '@pulumi/pulumi';
 import * as cloudwatch from '@pulumi/aws/cloudwatch';
 import * as sns from '@pulumi/aws/sns';
 import { TRACKING_TABLE } from '../lambda/contract';
-import { stackTags, type TapStackArgs } from './config';
+import type { TapStackArgs } from './config';
 import { resourceNames } from './names';
+import type { Scope } from './scope';
 import { dashboardBody } from './dashboard';
 
 export interface MonitoredNames {
@@ -92,20 +93,20 @@ export interface Monitoring {
   dashboard: cloudwatch.Dashboard;
 }
 
-export function createMonitoring(parent: pulumi.Resource, args: TapStackArgs, names: MonitoredNames): Monitoring {
+export function createMonitoring(scope: Scope, args: TapStackArgs, names: MonitoredNames): Monitoring {
   const suffix = args.environmentSuffix;
-  const tags = stackTags(args);
+  const parent = scope.parent;
 
-  const topic = new sns.Topic('alarm-topic', { name: resourceNames(suffix).alarmTopic, tags }, { parent });
+  const topic = new sns.Topic(scope.name('alarm-topic'), { name: resourceNames(suffix).alarmTopic }, { parent });
   if (args.alarmEmail) {
     // E-mail subscriptions stay pending until the recipient confirms.
-    new sns.TopicSubscription('alarm-email', { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, { parent });
+    new sns.TopicSubscription(scope.name('alarm-email'), { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, { parent });
   }
 
   const alarms = alarmSpecs(names).map(
     ({ key, description, ...metric }) =>
       new cloudwatch.MetricAlarm(
-        `${key}-alarm`,
+        scope.name(`${key}-alarm`),
         {
           name: resourceNames(suffix).alarm(key),
           alarmDescription: description,
@@ -113,14 +114,13 @@ export function createMonitoring(parent: pulumi.Resource, args: TapStackArgs, na
           treatMissingData: 'notBreaching',
           alarmActions: [topic.arn],
           okActions: [topic.arn],
-          tags,
         },
         { parent },
       ),
   );
 
   const dashboard = new cloudwatch.Dashboard(
-    'dashboard',
+    scope.name('dashboard'),
     {
       dashboardName: resourceNames(suffix).dashboard,
       dashboardBody: pulumi

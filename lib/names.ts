@@ -6,17 +6,21 @@ export function physicalName(base: string, suffix: string): string {
   return `${base}-${suffix}`;
 }
 
+/** The base name of each Lambda function (keys of FUNCTIONS in lib/functions.ts). */
+const FUNCTION_BASES = { api: 'tracking-api' } as const;
+export type FunctionKey = keyof typeof FUNCTION_BASES;
+
 export function resourceNames(suffix: string) {
   const name = (base: string) => physicalName(base, suffix);
-  const functionName = name('tracking-api');
   return {
     table: name('tracking-updates'),
     queue: name('tracking-parked-updates'),
-    functionName,
-    /** Lambda's conventional group, created by the stack and attached through the logging config. */
-    functionLogGroup: `/aws/lambda/${functionName}`,
-    functionRole: name('tracking-api-role'),
-    functionPolicy: name('tracking-api-policy'),
+    /** A function's name, its role and inline policy, and Lambda's conventional log group (created by the stack). */
+    function: (key: FunctionKey) => {
+      const base = FUNCTION_BASES[key];
+      const functionName = name(base);
+      return { name: functionName, role: name(`${base}-role`), policy: name(`${base}-policy`), logGroup: `/aws/lambda/${functionName}` };
+    },
     restApi: name('tracking-api'),
     requestValidator: name('tracking-api-validator'),
     accessLogGroup: name('/aws/apigateway/tracking-api-access'),

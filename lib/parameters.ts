@@ -4,8 +4,9 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as ssm from '@pulumi/aws/ssm';
-import { stackTags, type TapStackArgs } from './config';
+import type { TapStackArgs } from './config';
 import { parameterDefinitions, type ParameterDefinition } from './parameter-definitions';
+import type { Scope } from './scope';
 
 export interface Parameters {
   config: ssm.Parameter;
@@ -13,11 +14,10 @@ export interface Parameters {
   flags: ssm.Parameter;
 }
 
-export function createParameters(parent: pulumi.Resource, args: TapStackArgs, tableName: pulumi.Input<string>): Parameters {
-  const tags = stackTags(args);
+export function createParameters(scope: Scope, args: TapStackArgs, tableName: pulumi.Input<string>): Parameters {
   const definitions = parameterDefinitions(args, tableName);
   const parameter = (logicalName: string, definition: ParameterDefinition<pulumi.Input<string>>) =>
-    new ssm.Parameter(logicalName, { ...definition, tier: 'Standard', tags }, { parent });
+    new ssm.Parameter(scope.name(logicalName), { ...definition, tier: 'Standard' }, { parent: scope.parent });
 
   return {
     config: parameter('config-parameter', definitions.config),

@@ -5,8 +5,9 @@ import * as pulumi from '@pulumi/pulumi';
 import * as dynamodb from '@pulumi/aws/dynamodb';
 import * as sqs from '@pulumi/aws/sqs';
 import { TRACKING_TABLE } from '../lambda/contract';
-import { stackTags, type TapStackArgs } from './config';
+import type { TapStackArgs } from './config';
 import { resourceNames } from './names';
+import type { Scope } from './scope';
 
 /** SQS's maximum retention (14 days): parked updates wait for a replay as long as SQS allows. */
 export const QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
@@ -19,12 +20,12 @@ export interface Storage {
   queuePolicy: sqs.QueuePolicy;
 }
 
-export function createStorage(parent: pulumi.Resource, args: TapStackArgs): Storage {
-  const tags = stackTags(args);
+export function createStorage(scope: Scope, args: TapStackArgs): Storage {
+  const parent = scope.parent;
   const index = TRACKING_TABLE.statusIndex;
 
   const table = new dynamodb.Table(
-    'tracking-table',
+    scope.name('tracking-table'),
     {
       name: resourceNames(args.environmentSuffix).table,
       billingMode: 'PAY_PER_REQUEST',
@@ -49,26 +50,24 @@ export function createStorage(parent: pulumi.Resource, args: TapStackArgs): Stor
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true },
       deletionProtectionEnabled: args.tableDeletionProtection,
-      tags,
     },
     { parent },
   );
 
   const queue = new sqs.Queue(
-    'parked-updates-queue',
+    scope.name('parked-updates-queue'),
     {
       name: resourceNames(args.environmentSuffix).queue,
       messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
       visibilityTimeoutSeconds: QUEUE_VISIBILITY_TIMEOUT_SECONDS,
       sqsManagedSseEnabled: true,
-      tags,
     },
     { parent },
   );
 
   // Encryption at rest is SSE; this makes encryption in transit mandatory too.
   const queuePolicy = new sqs.QueuePolicy(
-    'parked-updates-queue-policy',
+    scope.name('parked-updates-queue-policy'),
     {
       queueUrl: queue.url,
       policy: pulumi.jsonStringify({

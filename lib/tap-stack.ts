@@ -1,79 +1,80 @@
 /**
- * TapStack: the whole tracking API for one environment suffix. Wires the parts (one file each) and
- * exposes flat string outputs; every resource is a child of this component.
+ * TapStack: the whole tracking API for one environment suffix. Wires the parts (one file each) as
+ * its children, named after it, tagged in one place (lib/tags.ts), and exposes them as typed fields;
+ * index.ts turns those into the flat stack outputs.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { getRegionOutput } from '@pulumi/aws/getRegion';
-import { TRACKING_TABLE } from '../lambda/contract';
-import { createApi } from './api';
-import { createApiGatewayAccount } from './api-gateway-account';
-import type { TapStackArgs } from './config';
-import { createFunction, functionName } from './function';
-import { createMonitoring } from './monitoring';
-import { createParameters } from './parameters';
-import { createStorage } from './storage';
-
-/** The stack outputs: stable snake_case names that CI reads with `pulumi stack output --json`. */
-export const OUTPUT_NAMES = [
-  'api_endpoint',
-  'api_id',
-  'stage_name',
-  'region',
-  'table_name',
-  'table_arn',
-  'status_index_name',
-  'lambda_function_name',
-  'log_group_name',
-  'dlq_url',
-  'queue_arn',
-  'config_parameter_name',
-  'endpoint_parameter_name',
-  'flags_parameter_name',
-  'alarm_topic_arn',
-  'dashboard_url',
-] as const;
-
-export type StackOutputs = Record<(typeof OUTPUT_NAMES)[number], pulumi.Output<string>>;
+import { createApi, type Api } from './api';
+import { createApiGatewayAccount, type ApiGatewayAccount } from './api-gateway-account';
+import { stackTags, type TapStackArgs } from './config';
+import { createFunction, type DeployedFunction } from './function';
+import { functionPolicyDocument } from './function-policy';
+import { functionDefinitions } from './functions';
+import { createMonitoring, type Monitoring } from './monitoring';
+import { createParameters, type Parameters } from './parameters';
+import { scopeOf } from './scope';
+import { createStorage, type Storage } from './storage';
+import { tagTransformation } from './tags';
 
 export class TapStack extends pulumi.ComponentResource {
-  public readonly outputs: StackOutputs;
+  readonly region: pulumi.Output<string>;
+  readonly storage: Storage;
+  readonly parameters: Parameters;
+  readonly functions: { api: DeployedFunction };
+  /** Only when manageApiGatewayAccount is on (one per account and region). */
+  readonly apiGatewayAccount?: ApiGatewayAccount;
+  readonly api: Api;
+  readonly monitoring: Monitoring;
 
-  constructor(name: string, args: TapStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('tap:stack:TapStack', name, {}, opts);
+  constructor(name: string, args: TapStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('tap:stack:TapStack', name, {}, { ...opts, transformations: [...(opts.transformations ?? []), tagTransformation(stackTags(args))] });
+    const scope = scopeOf(this, name);
 
-    const region = getRegionOutput({}, { parent: this }).region;
-    const storage = createStorage(this, args);
-    const parameters = createParameters(this, args, storage.table.name);
-    const tracking = createFunction(this, args, { storage, parameters });
-    const account = args.manageApiGatewayAccount ? createApiGatewayAccount(this, args).account : undefined;
-    const api = createApi(this, args, { fn: tracking.fn, functionName: functionName(args), account });
-    const monitoring = createMonitoring(this, args, {
-      region,
-      apiName: api.restApi.name,
-      stageName: api.stage.stageName,
-      functionName: tracking.fn.name,
-      tableName: storage.table.name,
-      queueName: storage.queue.name,
+    this.region = getRegionOutput({}, { parent: this }).region;
+    this.storage = createStorage(scope, args);
+    this.parameters = createParameters(scope, args, this.storage.table.name);
+    const { config, endpoint, flags } = this.parameters;
+    const definitions = functionDefinitions<pulumi.Input<string>>(args, {
+      tableName: this.storage.table.name,
+      queueUrl: this.storage.queue.url,
+      configParameter: config.name,
+      endpointParameter: endpoint.name,
+      flagsParameter: flags.name,
     });
-
-    this.outputs = {
-      api_endpoint: pulumi.interpolate`https://${api.restApi.id}.execute-api.${region}.amazonaws.com/${api.stage.stageName}`,
-      api_id: api.restApi.id,
-      stage_name: api.stage.stageName,
-      region,
-      table_name: storage.table.name,
-      table_arn: storage.table.arn,
-      status_index_name: pulumi.output(TRACKING_TABLE.statusIndex.name),
-      lambda_function_name: tracking.fn.name,
-      log_group_name: tracking.logGroup.name,
-      dlq_url: storage.queue.url,
-      queue_arn: storage.queue.arn,
-      config_parameter_name: parameters.config.name,
-      endpoint_parameter_name: parameters.endpoint.name,
-      flags_parameter_name: parameters.flags.name,
-      alarm_topic_arn: monitoring.topic.arn,
-      dashboard_url: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${monitoring.dashboard.dashboardName}`,
+    this.functions = {
+      api: createFunction(scope, args, definitions.api, {
+        policy: (logGroupArn) =>
+          functionPolicyDocument({
+            tableArn: this.storage.table.arn,
+            parameterArns: [config.arn, endpoint.arn, flags.arn],
+            queueArn: this.storage.queue.arn,
+            logGroupArn,
+          }),
+        // Only catches failed ASYNCHRONOUS invocations. API Gateway invokes synchronously, so the
+        // handler itself parks writes DynamoDB refused on this same queue.
+        deadLetterArn: this.storage.queue.arn,
+      }),
     };
-    this.registerOutputs(this.outputs);
+    this.apiGatewayAccount = args.manageApiGatewayAccount ? createApiGatewayAccount(scope, args) : undefined;
+    this.api = createApi(scope, args, { fn: this.functions.api.fn, functionName: definitions.api.name, account: this.apiGatewayAccount?.account });
+    this.monitoring = createMonitoring(scope, args, {
+      region: this.region,
+      apiName: this.api.restApi.name,
+      stageName: this.api.stage.stageName,
+      functionName: this.functions.api.fn.name,
+      tableName: this.storage.table.name,
+      queueName: this.storage.queue.name,
+    });
+    this.registerOutputs({});
+  }
+
+  /** `https://<api id>.execute-api.<region>.amazonaws.com/<stage>`: the stage's invoke URL. */
+  get apiEndpoint(): pulumi.Output<string> {
+    return pulumi.interpolate`https://${this.api.restApi.id}.execute-api.${this.region}.amazonaws.com/${this.api.stage.stageName}`;
+  }
+
+  get dashboardUrl(): pulumi.Output<string> {
+    return pulumi.interpolate`https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.monitoring.dashboard.dashboardName}`;
   }
 }

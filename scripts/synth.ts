@@ -15,6 +15,7 @@ import * as pulumi from '@pulumi/pulumi';
 import program from '../index';
 import { PROJECT_NAME } from '../lib/config';
 import { readStackConfigFile } from '../lib/stack-config-file';
+import { CliError, cliExitCode, parseCli, type CliSpec } from './cli';
 
 export const MOCK_ACCOUNT_ID = '123456789012';
 export const AUTONAME_SUFFIX = '0a1b2c3';
@@ -26,12 +27,16 @@ export interface SynthResource {
   type: string;
   /** Logical name. */
   name: string;
+  /** The id the provider would give it (components have none). */
+  id: string | null;
   /** Logical name of the parent, null for the root component. */
   parent: string | null;
   /** Resolved inputs as the provider receives them (SDK property names). */
   inputs: Record<string, unknown>;
-  /** Logical names of the resources this one waits for (explicit dependsOn and inputs), sorted. */
+  /** Logical names of the resources this one waits for through its dependsOn option, sorted. */
   dependencies: string[];
+  /** The resource options that change what `pulumi up` / `destroy` do, when set. */
+  options: { protect?: true; retainOnDelete?: true; ignoreChanges?: string[] };
 }
 
 export interface SynthResult {
@@ -46,6 +51,8 @@ export interface SynthOptions {
   env?: Record<string, string | undefined>;
   /** Config values over the stack file's, fully qualified (`tap:alarmEmail`, `aws:region`). */
   config?: Record<string, unknown>;
+  /** The program to run; default index.ts's (tests declare other compositions of TapStack). */
+  program?: () => unknown;
 }
 
 /** Environment variables the program reads. */
@@ -66,30 +73,35 @@ async function synthesizeNow(opts: SynthOptions): Promise<SynthResult> {
   const region = String(config['aws:region'] ?? env.AWS_REGION ?? '');
   if (!region) throw new Error(`Pulumi.${opts.stack}.yaml sets no aws:region (and AWS_REGION is unset)`);
 
-  const recorded: Recorded[] = [];
-  const failures: Error[] = [];
-  await pulumi.runtime.setMocks(mocks(region), PROJECT_NAME, opts.stack, false);
+  const recorder = new Recorder();
+  await pulumi.runtime.setMocks(recorder.mocks(mocks(region)), PROJECT_NAME, opts.stack, false);
   pulumi.runtime.setAllConfig(configStrings(config));
-  recordRegistrations(recorded, failures);
 
-  const outputs = withProgramEnv(env, () => program());
-  const resolved = await settle(pulumi.output(outputs), failures);
+  // As `pulumi up` runs it: inside the root Stack resource, where a stack transformation sees every
+  // resource with its parent and options (what the mocks' arguments do not carry).
+  let programError: unknown;
+  const run = withProgramEnv(env, () =>
+    pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => recorder.transformation(args));
+      // A program that throws (a ConfigError) is reported as it is; thrown from here, the runtime
+      // would also reject a promise nobody awaits.
+      try {
+        return (opts.program ?? program)();
+      } catch (error) {
+        programError = error;
+        return {};
+      }
+    }),
+  );
+  const resolved = await settle(run, recorder.failures);
   // Waits for every registration (not only those the outputs depend on), then drops the mock monitor.
   await pulumi.runtime.disconnect();
-  if (failures.length) throw failures[0];
+  if (programError) throw programError;
+  if (recorder.failures.length) throw recorder.failures[0];
 
-  const names = new Map(recorded.map((r) => [r.urn, r.name]));
-  const resources = await Promise.all(
-    recorded.map(async (r) => ({
-      type: r.type,
-      name: r.name,
-      parent: r.parentUrn ? (names.get(r.parentUrn) ?? r.parentUrn) : null,
-      inputs: (await render(r.inputs)) as Record<string, unknown>,
-      dependencies: r.dependencyUrns.map((urn) => names.get(urn) ?? urn).sort(),
-    })),
-  );
+  const resources = await Promise.all(recorder.resources().map(async (r) => ({ ...r, inputs: (await render(r.inputs)) as Record<string, unknown> })));
   resources.sort((a, b) => rank(a) - rank(b) || compare(a.type, b.type) || compare(a.name, b.name));
-  return { stack: opts.stack, resources, outputs: resolved as Record<string, unknown> };
+  return { stack: opts.stack, resources, outputs: (resolved ?? {}) as Record<string, unknown> };
 }
 
 const rank = (r: SynthResource) => (r.parent === null ? 0 : 1);
@@ -102,7 +114,7 @@ function configStrings(values: Record<string, unknown>): Record<string, string> 
   );
 }
 
-function withProgramEnv<T>(env: Record<string, string | undefined>, run: () => T): T {
+async function withProgramEnv<T>(env: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> {
   const saved = PROGRAM_ENV.map((key) => [key, process.env[key]] as const);
   const apply = (entries: readonly (readonly [string, string | undefined])[]) => {
     for (const [key, value] of entries) {
@@ -112,13 +124,13 @@ function withProgramEnv<T>(env: Record<string, string | undefined>, run: () => T
   };
   apply(PROGRAM_ENV.map((key) => [key, env[key]] as const));
   try {
-    return run();
+    return await run();
   } finally {
     apply(saved);
   }
 }
 
-function settle<T>(output: pulumi.Output<T>, failures: Error[]): Promise<T> {
+function settle<T>(promise: Promise<T>, failures: Error[]): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const poll = setInterval(() => failures.length && finish(() => reject(failures[0])), 10);
     const timer = setTimeout(
@@ -130,59 +142,76 @@ function settle<T>(output: pulumi.Output<T>, failures: Error[]): Promise<T> {
       clearTimeout(timer);
       done();
     };
-    output.apply((value) => {
-      finish(() => resolve(value));
-      return value;
-    });
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (error) => finish(() => reject(error)),
+    );
   });
 }
 
-// ---- what the monitor sees --------------------------------------------------------------------
+// ---- what the program declares -------------------------------------------------------------
 
-interface Recorded {
-  urn: string;
-  type: string;
-  name: string;
-  parentUrn: string;
-  dependencyUrns: string[];
-  inputs: Record<string, unknown>;
-}
-
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getDependenciesList(): string[];
-  // A google.protobuf Struct.
-  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
-}
-type Callback = (err: Error | null, response?: { getUrn(): string }) => void;
-interface MonitorWithRegister {
-  registerResource(req: RegisterRequest, callback: Callback): unknown;
-}
+const keyOf = (type: string, name: string) => `${type}::${name}`;
 
 /**
- * MockResourceArgs carries neither the parent nor the dependencies; the monitor's request does.
- * Wraps the mock monitor's registerResource to record both (and the inputs, and any failure).
+ * Joins what the stack transformation sees (type, name, parent, resource options) with what the
+ * mocks receive (the resolved inputs), by type and name: unique in a stack, as URNs are.
  */
-function recordRegistrations(recorded: Recorded[], failures: Error[]): void {
-  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) =>
-    register(req, (err, response) => {
-      if (err) failures.push(new Error(`synth: registering ${req.getType()} ${req.getName()} failed: ${err.message}`));
-      else if (response) {
-        recorded.push({
-          urn: response.getUrn(),
-          type: req.getType(),
-          name: req.getName(),
-          parentUrn: req.getParent(),
-          dependencyUrns: [...new Set(req.getDependenciesList())],
-          inputs: pulumi.runtime.deserializeProperties(req.getObject()),
-        });
-      }
-      callback(err, response);
+class Recorder {
+  readonly failures: Error[] = [];
+  private readonly names = new WeakMap<pulumi.Resource, string>();
+  private readonly declared: Omit<SynthResource, 'inputs' | 'id'>[] = [];
+  private readonly inputs = new Map<string, Record<string, unknown>>();
+  private readonly ids = new Map<string, string>();
+
+  transformation(args: pulumi.ResourceTransformationArgs): undefined {
+    this.names.set(args.resource, args.name);
+    // The root Stack was created before the transformation was registered: it has no name here.
+    const parent = args.opts.parent ? (this.names.get(args.opts.parent) ?? null) : null;
+    const dependsOn = ([] as unknown[]).concat(args.opts.dependsOn ?? []) as pulumi.Resource[];
+    this.declared.push({
+      type: args.type,
+      name: args.name,
+      parent,
+      dependencies: dependsOn.map((r) => this.names.get(r) ?? '(unknown)').sort(),
+      options: {
+        ...(args.opts.protect ? { protect: true } : {}),
+        ...(args.opts.retainOnDelete ? { retainOnDelete: true } : {}),
+        ...(args.opts.ignoreChanges?.length ? { ignoreChanges: [...args.opts.ignoreChanges] } : {}),
+      },
     });
+    return undefined;
+  }
+
+  /** Wraps mocks so their inputs are recorded and any failure is kept (a throwing mock fails no output by itself). */
+  mocks(inner: pulumi.runtime.Mocks): pulumi.runtime.Mocks {
+    return {
+      call: (args) => this.guard(`calling ${args.token}`, () => inner.call(args)),
+      newResource: (args) =>
+        this.guard(`registering ${args.type} ${args.name}`, async () => {
+          this.inputs.set(keyOf(args.type, args.name), args.inputs);
+          const result = await inner.newResource(args);
+          if (result.id) this.ids.set(keyOf(args.type, args.name), result.id);
+          return result;
+        }),
+    };
+  }
+
+  private async guard<T>(what: string, run: () => T | Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      this.failures.push(new Error(`synth: ${what} failed: ${(error as Error).message}`));
+      throw error;
+    }
+  }
+
+  resources(): SynthResource[] {
+    return this.declared.map((r) => {
+      const key = keyOf(r.type, r.name);
+      return { ...r, id: this.ids.get(key) ?? null, inputs: this.inputs.get(key) ?? {} };
+    });
+  }
 }
 
 /** Inputs as JSON: assets become {sha256, bytes}, secrets their value. */
@@ -328,33 +357,31 @@ function computedState(
 
 // ---- command line -----------------------------------------------------------------------------
 
-const USAGE = 'usage: npm run synth -- --stack <name> [--out <file>]';
+export const SYNTH_CLI = {
+  command: 'synth',
+  usage: `usage: npm run synth -- --stack <name> [--out <file>]
 
-export function parseArgs(argv: string[]): { stack: string; out?: string } {
-  let stack: string | undefined;
-  let out: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined || next.startsWith('--')) throw new Error(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '--stack') stack = value();
-    else if (arg === '--out') out = value();
-    else throw new Error(`unknown argument ${JSON.stringify(arg)}`);
-  }
-  if (!stack) throw new Error('--stack is required');
-  return { stack, out };
+Runs the program under Pulumi mocks with Pulumi.<name>.yaml and prints every resource with its
+resolved inputs as JSON (to --out instead of stdout).
+
+  --stack NAME   the stack whose config to read (required)
+  --out FILE     write the JSON here
+  -h, --help     this text`,
+  options: { stack: { type: 'string' }, out: { type: 'string' } },
+} satisfies CliSpec;
+
+export function parseSynthArgs(argv: string[]): { stack: string; out?: string } {
+  const values = parseCli(SYNTH_CLI, argv);
+  if (!values.stack) throw new CliError('--stack is required');
+  return { stack: values.stack, out: values.out };
 }
 
 async function main(argv: string[]): Promise<number> {
   let parsed: { stack: string; out?: string };
   try {
-    parsed = parseArgs(argv);
-  } catch (err) {
-    console.error(`synth: ${(err as Error).message}\n${USAGE}`);
-    return 2;
+    parsed = parseSynthArgs(argv);
+  } catch (error) {
+    return cliExitCode(SYNTH_CLI, error);
   }
   try {
     const result = await synthesize({ stack: parsed.stack });

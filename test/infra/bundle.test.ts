@@ -1,12 +1,13 @@
 /** The function bundle: the same sources give the same bytes, so an unchanged function shows no diff. */
 import { createHash } from 'crypto';
 import { BUNDLE_FILE, LAMBDA_HANDLER, buildBundle, type Bundle } from '../../lib/bundle';
+import { FUNCTIONS } from '../../lib/functions';
 
 let first: Bundle;
 let second: Bundle;
 beforeAll(() => {
-  first = buildBundle();
-  second = buildBundle();
+  first = buildBundle(FUNCTIONS.api.entry);
+  second = buildBundle(FUNCTIONS.api.entry);
 });
 
 describe('function bundle', () => {

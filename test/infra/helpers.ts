@@ -1,5 +1,4 @@
 /** Queries over a synth result, shared by the infra tests. */
-import * as fs from 'fs';
 import type { SynthResource, SynthResult } from '../../scripts/synth';
 
 export type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -47,15 +46,3 @@ export function only(result: SynthResult, type: string, name?: string): SynthRes
 }
 
 export const inputs = (result: SynthResult, type: string, name?: string): Inputs => only(result, type, name).inputs as Inputs;
-
-/** The type token's module in @pulumi/aws, e.g. aws:dynamodb/table:Table -> dynamodb/table.js. */
-function providerSource(type: string): string | undefined {
-  const match = /^aws:([A-Za-z0-9]+)\/([A-Za-z0-9]+):/.exec(type);
-  if (!match) return undefined;
-  return fs.readFileSync(require.resolve(`@pulumi/aws/${match[1]}/${match[2]}.js`), 'utf8');
-}
-
-/** Whether the provider's resource accepts an input (read from the generated SDK, not a hand list). */
-export function acceptsInput(type: string, input: string): boolean {
-  return providerSource(type)?.includes(`resourceInputs["${input}"] = args?.${input}`) ?? false;
-}

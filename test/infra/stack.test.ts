@@ -6,7 +6,11 @@
  *   dev     - Pulumi.dev.yaml as it is
  *   pr7     - the same stack file with ENVIRONMENT_SUFFIX=pr7 (suffix from the environment wins)
  *   variant - every setting moved off its dev value, another region and suffix
+ *   twoStacks - two TapStacks, `east` and `west`, in one program
  */
+import * as pulumi from '@pulumi/pulumi';
+import { resolveStackArgs } from '../../lib/config';
+import { TapStack } from '../../lib/tap-stack';
 import { synthesize } from '../../scripts/synth';
 import { restApiSpec } from './specs/api';
 import { conventionsSpec } from './specs/conventions';
@@ -21,10 +25,16 @@ const synths = {} as Synths;
 
 beforeAll(async () => {
   // Started together: synthesize() must serialize runs itself (Pulumi's runtime state is global).
-  [synths.dev, synths.pr7, synths.variant] = await Promise.all([
+  const twoStacks = () => {
+    const read = (key: string) => new pulumi.Config('tap').get(key);
+    for (const name of ['east', 'west']) new TapStack(name, resolveStackArgs(read, { ENVIRONMENT_SUFFIX: name }));
+    return {};
+  };
+  [synths.dev, synths.pr7, synths.variant, synths.twoStacks] = await Promise.all([
     synthesize({ stack: 'dev', env: {} }),
     synthesize({ stack: 'dev', env: { ENVIRONMENT_SUFFIX: 'pr7' } }),
     synthesize({ stack: 'dev', env: VARIANT_ENV, config: VARIANT_CONFIG }),
+    synthesize({ stack: 'dev', env: {}, program: twoStacks }),
   ]);
 });
 

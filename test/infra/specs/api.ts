@@ -2,6 +2,7 @@
 import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../../../lib/gateway-responses';
 import { TRACKING_REQUEST_SCHEMA } from '../../../lambda/contract';
 import { apiSpec, redeploymentHash } from '../../../lib/api-spec';
+import { fakeId } from '../../../scripts/synth';
 import { TYPES, inputs, ofType, only, type Inputs } from '../helpers';
 import type { Synths } from './synths';
 
@@ -10,7 +11,7 @@ const INVOKE_ARN =
 
 export function restApiSpec(s: Synths): void {
   const apiId = () => s.dev.outputs.api_id as string;
-  const resourceId = (pathPart: string) =>
+  const resourceName = (pathPart: string) =>
     ofType(s.dev, TYPES.resource).find((r) => r.inputs.pathPart === pathPart)!.name;
 
   it('is a REGIONAL REST API', () => {
@@ -22,33 +23,34 @@ export function restApiSpec(s: Synths): void {
   it('has exactly /track and /status, under the API root', () => {
     const resources = ofType(s.dev, TYPES.resource);
     expect(resources.map((r) => r.inputs.pathPart).sort()).toEqual(['status', 'track']);
-    for (const r of resources) expect(r.dependencies).toContain('rest-api');
+    for (const r of resources) expect([r.inputs.restApi, r.inputs.parentId]).toEqual([apiId(), fakeId(`root/${apiId()}`)]);
   });
 
   describe('methods', () => {
     it('are POST /track and GET /status, and every one requires AWS_IAM (SigV4)', () => {
       const methods = ofType(s.dev, TYPES.method);
-      expect(methods.map((m) => `${m.inputs.httpMethod} ${m.name}`).sort()).toEqual(['GET status-method', 'POST track-method']);
+      expect(methods.map((m) => `${m.inputs.httpMethod} ${m.name}`).sort()).toEqual(['GET tap-status-method', 'POST tap-track-method']);
       for (const m of methods) expect(m.inputs.authorization).toBe('AWS_IAM');
     });
 
     it('POST /track validates its JSON body against the TrackingRequest model', () => {
-      const post = inputs(s.dev, TYPES.method, 'track-method');
+      const post = inputs(s.dev, TYPES.method, 'tap-track-method');
       expect(post.requestModels).toEqual({ 'application/json': 'TrackingRequest' });
       expect(post.requestValidatorId).toBeTruthy();
-      expect(only(s.dev, TYPES.method, 'track-method').dependencies).toEqual(
-        expect.arrayContaining(['request-validator', 'tracking-request-model', resourceId('track')]),
-      );
+      expect(post.requestValidatorId).toBe(only(s.dev, TYPES.validator).id);
+      expect(post.resourceId).toBe(only(s.dev, TYPES.resource, resourceName('track')).id);
+      // requestModels names the model: the method must wait for it.
+      expect(only(s.dev, TYPES.method, 'tap-track-method').dependencies).toContain('tap-tracking-request-model');
     });
 
     it('GET /status requires tracking_id; limit and last_key are optional', () => {
-      const get = inputs(s.dev, TYPES.method, 'status-method');
+      const get = inputs(s.dev, TYPES.method, 'tap-status-method');
       expect(get.requestParameters).toEqual({
         'method.request.querystring.tracking_id': true,
         'method.request.querystring.limit': false,
         'method.request.querystring.last_key': false,
       });
-      expect(get.requestValidatorId).toBe(inputs(s.dev, TYPES.method, 'track-method').requestValidatorId);
+      expect(get.requestValidatorId).toBe(inputs(s.dev, TYPES.method, 'tap-track-method').requestValidatorId);
     });
   });
 
@@ -117,13 +119,13 @@ export function restApiSpec(s: Synths): void {
       const stage = only(s.dev, TYPES.stage);
       expect(stage.inputs.stageName).toBe('dev');
       expect(stage.inputs.xrayTracingEnabled).toBe(true);
-      expect(stage.dependencies).toContain('deployment');
+      expect(stage.inputs.deployment).toBe(only(s.dev, TYPES.deployment).id);
       expect(inputs(s.pr7, TYPES.stage).stageName).toBe('pr7');
     });
 
     it('writes JSON access logs (request id, caller ARN, status, latencies) to its own log group', () => {
       const { accessLogSettings } = inputs(s.dev, TYPES.stage);
-      const logGroup = inputs(s.dev, TYPES.logGroup, 'api-access-log-group');
+      const logGroup = inputs(s.dev, TYPES.logGroup, 'tap-api-access-log-group');
       expect(logGroup.name).toBe('/aws/apigateway/tracking-api-access-dev');
       expect(accessLogSettings.destinationArn).toBe(`arn:aws:logs:us-west-2:123456789012:log-group:${logGroup.name}`);
       const format = JSON.parse(accessLogSettings.format);
@@ -139,10 +141,10 @@ export function restApiSpec(s: Synths): void {
     });
 
     it('pre-creates the execution log group API Gateway writes to, so it has a retention', () => {
-      const group = inputs(s.dev, TYPES.logGroup, 'api-execution-log-group');
+      const group = inputs(s.dev, TYPES.logGroup, 'tap-api-execution-log-group');
       expect(group.name).toBe(`API-Gateway-Execution-Logs_${apiId()}/dev`);
       expect(group.retentionInDays).toBe(7);
-      expect(only(s.dev, TYPES.stage).dependencies).toContain('api-execution-log-group');
+      expect(only(s.dev, TYPES.stage).dependencies).toContain('tap-api-execution-log-group');
     });
 
     it('settings: metrics on, errors logged, no body logging, throttling from config', () => {
@@ -162,7 +164,7 @@ export function restApiSpec(s: Synths): void {
 
   describe('account-level CloudWatch role (manageApiGatewayAccount)', () => {
     it('when on: a role API Gateway assumes, with the push-to-CloudWatch policy, set on the account', () => {
-      const role = inputs(s.dev, TYPES.role, 'apigateway-cloudwatch-role');
+      const role = inputs(s.dev, TYPES.role, 'tap-apigateway-cloudwatch-role');
       expect(role.name).toBe('apigateway-cloudwatch-dev');
       expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([
         { Effect: 'Allow', Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' },
@@ -175,13 +177,13 @@ export function restApiSpec(s: Synths): void {
     });
 
     it('when on: the stage and its logging settings wait for the account setting', () => {
-      expect(only(s.dev, TYPES.stage).dependencies).toContain('apigateway-account');
-      expect(only(s.dev, TYPES.methodSettings).dependencies).toContain('apigateway-account');
+      expect(only(s.dev, TYPES.stage).dependencies).toContain('tap-apigateway-account');
+      expect(only(s.dev, TYPES.methodSettings).dependencies).toContain('tap-apigateway-account');
     });
 
     it('when off: none of it (the setting is one per account and region)', () => {
       expect(ofType(s.variant, TYPES.account)).toEqual([]);
-      expect(ofType(s.variant, TYPES.role).map((r) => r.name)).toEqual(['function-role']);
+      expect(ofType(s.variant, TYPES.role).map((r) => r.name)).toEqual(['tap-api-function-role']);
       expect(ofType(s.variant, TYPES.rolePolicyAttachment)).toEqual([]);
     });
   });

@@ -3,7 +3,8 @@
  * every physical name carries the environment suffix, so environments never collide.
  */
 import type { SynthResource, SynthResult } from '../../../scripts/synth';
-import { TYPES, acceptsInput } from '../helpers';
+import { RESOURCE_INPUTS } from '../../../lib/tags';
+import { TYPES } from '../helpers';
 import type { Synths } from './synths';
 
 /** Inputs that name something in the account/region. */
@@ -35,19 +36,33 @@ export function conventionsSpec(s: Synths): void {
     for (const r of awsResources(s.dev)) expect([r.name, r.parent]).toEqual([r.name, 'tap']);
   });
 
+  it('two TapStacks in one program: every child is named after its own component, no name is shared', () => {
+    const components = s.twoStacks.resources.filter((r) => r.parent === null);
+    expect(components.map((r) => r.name).sort()).toEqual(['east', 'west']);
+    const children = s.twoStacks.resources.filter((r) => r.parent !== null);
+    expect(children.length).toBe(2 * awsResources(s.dev).length);
+    for (const r of children) expect([r.name, r.name.startsWith(`${r.parent}-`)]).toEqual([r.name, true]);
+    const keys = s.twoStacks.resources.map((r) => `${r.type}::${r.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const physicalOf = (component: string) => new Set(physicalNames(s.twoStacks).filter((n) => n.resource.parent === component).map((n) => n.value));
+    const [east, west] = [physicalOf('east'), physicalOf('west')];
+    expect(east.size).toBeGreaterThan(20);
+    expect([...east].filter((name) => west.has(name))).toEqual([]);
+  });
+
   it('every taggable resource carries Environment, Project and ManagedBy (and the configured tags)', () => {
-    const taggable = awsResources(s.dev).filter((r) => acceptsInput(r.type, 'tags'));
+    const taggable = awsResources(s.dev).filter((r) => RESOURCE_INPUTS[r.type].tags);
     expect(taggable.length).toBeGreaterThan(15);
     for (const r of taggable) {
       expect([r.name, r.inputs.tags]).toEqual([r.name, { Environment: 'dev', Project: 'tap', ManagedBy: 'pulumi', Team: 'logistics' }]);
     }
-    for (const r of awsResources(s.variant).filter((x) => acceptsInput(x.type, 'tags'))) {
+    for (const r of awsResources(s.variant).filter((x) => RESOURCE_INPUTS[x.type].tags)) {
       expect([r.name, r.inputs.tags]).toEqual([r.name, { Environment: 'qa1', Project: 'tap', ManagedBy: 'pulumi', CostCenter: '42' }]);
     }
   });
 
   it('every resource that can be named is named explicitly (nothing autonamed)', () => {
-    for (const r of awsResources(s.dev).filter((x) => acceptsInput(x.type, 'name'))) {
+    for (const r of awsResources(s.dev).filter((x) => RESOURCE_INPUTS[x.type].name)) {
       expect([r.name, typeof r.inputs.name]).toEqual([r.name, 'string']);
     }
   });

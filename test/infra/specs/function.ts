@@ -1,7 +1,12 @@
 /** The Lambda function, its log group, its role and its least-privilege inline policy. */
 import { FUNCTION_ENV, OBSERVABILITY } from '../../../lambda/contract';
 import { buildBundle } from '../../../lib/bundle';
-import { TYPES, inputs, ofType } from '../helpers';
+import { resolveStackArgs } from '../../../lib/config';
+import { FUNCTIONS, functionDefinitions } from '../../../lib/functions';
+import { readStackConfigFile } from '../../../lib/stack-config-file';
+import { localSdkEnv } from '../../../local/aws';
+import { functionEnvironment, lambdaRuntimeVariables } from '../../../local/runtime/function-env';
+import { TYPES, inputs, ofType, type Inputs } from '../helpers';
 import type { Synths } from './synths';
 
 const ARN = {
@@ -38,7 +43,7 @@ export function functionSpec(s: Synths): void {
     });
 
     it('ships exactly the esbuild bundle lib/bundle.ts builds, as index.mjs', () => {
-      const bundle = buildBundle();
+      const bundle = buildBundle(FUNCTIONS.api.entry);
       expect(inputs(s.dev, TYPES.function).code).toEqual({ 'index.mjs': { sha256: bundle.sha256, bytes: bundle.bytes } });
     });
 
@@ -59,7 +64,7 @@ export function functionSpec(s: Synths): void {
 
     it('logs JSON into the log group the stack creates, with its retention', () => {
       const fn = inputs(s.dev, TYPES.function);
-      const logGroup = inputs(s.dev, TYPES.logGroup, 'function-log-group');
+      const logGroup = inputs(s.dev, TYPES.logGroup, 'tap-api-function-log-group');
       expect(fn.loggingConfig).toEqual({
         logFormat: 'JSON',
         logGroup: logGroup.name,
@@ -68,7 +73,7 @@ export function functionSpec(s: Synths): void {
       });
       expect(logGroup.name).toBe('/aws/lambda/tracking-api-dev');
       expect(logGroup.retentionInDays).toBe(7);
-      expect(inputs(s.variant, TYPES.logGroup, 'function-log-group').retentionInDays).toBe(30);
+      expect(inputs(s.variant, TYPES.logGroup, 'tap-api-function-log-group').retentionInDays).toBe(30);
     });
 
     it('sends failed asynchronous events to the parked-updates queue', () => {
@@ -94,16 +99,32 @@ export function functionSpec(s: Synths): void {
       expect(inputs(s.variant, TYPES.function).environment.variables[FUNCTION_ENV.statusShardCount]).toBe('16');
     });
 
+    it('runs locally with exactly the variables the stack sets, plus only Lambda\'s own and the SDK endpoints', () => {
+      const args = resolveStackArgs(readStackConfigFile('dev').read, {});
+      const refs = { tableName: 't', queueUrl: 'q', configParameter: 'c', endpointParameter: 'e', flagsParameter: 'f' };
+      const definitions = functionDefinitions(args, refs);
+      const sdk = localSdkEnv('us-west-2', { dynamodb: 'http://d', ssm: 'http://s', sqs: 'http://q' });
+      for (const definition of Object.values(definitions)) {
+        const stackVariables = (ofType(s.dev, TYPES.function).find((f) => f.inputs.name === definition.name)!.inputs as Inputs).environment.variables;
+        const local = functionEnvironment(definition, sdk, '/var/task');
+        const lambdaOwn = lambdaRuntimeVariables(definition, '/var/task');
+        expect(Object.keys(stackVariables).filter((key) => !(key in local))).toEqual([]);
+        expect(Object.keys(local).filter((key) => !(key in stackVariables)).sort()).toEqual(
+          [...Object.keys(lambdaOwn), ...Object.keys(sdk), 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'].sort(),
+        );
+      }
+    });
+
     it('runs as the function role, created after its policy', () => {
       const fn = ofType(s.dev, TYPES.function)[0];
       expect(fn.inputs.role).toBe('arn:aws:iam::123456789012:role/tracking-api-role-dev');
-      expect(fn.dependencies).toContain('function-policy');
+      expect(fn.dependencies).toContain('tap-api-function-policy');
     });
   });
 
   describe('role', () => {
     it('can be assumed by Lambda only', () => {
-      expect(JSON.parse(inputs(s.dev, TYPES.role, 'function-role').assumeRolePolicy)).toEqual({
+      expect(JSON.parse(inputs(s.dev, TYPES.role, 'tap-api-function-role').assumeRolePolicy)).toEqual({
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       });

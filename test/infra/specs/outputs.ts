@@ -1,6 +1,6 @@
 /** Flat stack outputs, and what the synth harness promises (realistic values, CLI arguments, errors). */
 import { ConfigError } from '../../../lib/config';
-import { parseArgs, synthesize, type SynthResult } from '../../../scripts/synth';
+import { parseSynthArgs as parseArgs, synthesize, type SynthResult } from '../../../scripts/synth';
 import type { Synths } from './synths';
 
 /** Every string anywhere in a value. */

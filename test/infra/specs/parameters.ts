@@ -12,12 +12,12 @@ export function parametersSpec(s: Synths): void {
   });
 
   it('config holds max_request_size, timeout and rate_limit from stack config', () => {
-    expect(JSON.parse(inputs(s.dev, TYPES.parameter, 'config-parameter').value)).toEqual({
+    expect(JSON.parse(inputs(s.dev, TYPES.parameter, 'tap-config-parameter').value)).toEqual({
       max_request_size: 10240,
       timeout: 10,
       rate_limit: 100,
     });
-    expect(JSON.parse(inputs(s.variant, TYPES.parameter, 'config-parameter').value)).toEqual({
+    expect(JSON.parse(inputs(s.variant, TYPES.parameter, 'tap-config-parameter').value)).toEqual({
       max_request_size: 2048,
       timeout: 20,
       rate_limit: 50,
@@ -25,18 +25,18 @@ export function parametersSpec(s: Synths): void {
   });
 
   it('endpoint is a SecureString holding the table name', () => {
-    const endpoint = inputs(s.dev, TYPES.parameter, 'endpoint-parameter');
+    const endpoint = inputs(s.dev, TYPES.parameter, 'tap-endpoint-parameter');
     expect(endpoint.type).toBe('SecureString');
     expect(endpoint.value).toBe('tracking-updates-dev');
   });
 
   it('flags hold the three feature flags from stack config', () => {
-    expect(JSON.parse(inputs(s.dev, TYPES.parameter, 'flags-parameter').value)).toEqual({
+    expect(JSON.parse(inputs(s.dev, TYPES.parameter, 'tap-flags-parameter').value)).toEqual({
       enhanced_tracking: true,
       batch_processing: true,
       real_time_notifications: false,
     });
-    expect(JSON.parse(inputs(s.variant, TYPES.parameter, 'flags-parameter').value)).toEqual({
+    expect(JSON.parse(inputs(s.variant, TYPES.parameter, 'tap-flags-parameter').value)).toEqual({
       enhanced_tracking: false,
       batch_processing: false,
       real_time_notifications: true,

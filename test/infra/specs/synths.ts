@@ -5,6 +5,8 @@ export interface Synths {
   dev: SynthResult;
   pr7: SynthResult;
   variant: SynthResult;
+  /** Two TapStacks (`east`, `west`) in one program. */
+  twoStacks: SynthResult;
 }
 
 export const VARIANT_ENV = { ENVIRONMENT_SUFFIX: 'qa1' };

@@ -1,0 +1,88 @@
+/**
+ * The one description of each Lambda function: name, entry, handler, runtime, architecture, memory,
+ * timeout, log group and environment. Pure data (no Pulumi): the stack deploys it (lib/function.ts),
+ * the local runtime runs it (local/runtime/function-env.ts), and the tests, the benchmark and the
+ * policy fixtures build their functions from it. A second function is one more entry here.
+ *
+ * `refs` are the resources a function's environment names: Pulumi Outputs in the stack, plain
+ * strings locally, so one description serves both.
+ */
+import { FUNCTION_ENV, OBSERVABILITY } from '../lambda/contract';
+import { LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME } from './bundle';
+import type { TapStackArgs } from './config';
+import { resourceNames, type FunctionKey } from './names';
+
+/** What the environments refer to, created by the stack (or by the local AWS). */
+export interface FunctionRefs<T> {
+  tableName: T;
+  queueUrl: T;
+  configParameter: T;
+  endpointParameter: T;
+  flagsParameter: T;
+}
+
+export interface FunctionDefinition<T> {
+  key: FunctionKey;
+  name: string;
+  description: string;
+  /** Source entry, relative to the project root (bundled by lib/bundle.ts). */
+  entry: string;
+  handler: string;
+  runtime: typeof LAMBDA_RUNTIME;
+  architecture: typeof LAMBDA_ARCHITECTURE;
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** -1: no reservation. */
+  reservedConcurrency: number;
+  logGroup: string;
+  /** Exactly the variables the stack sets on the function. */
+  environment: Record<string, T | string>;
+}
+
+/** Powertools' own settings, the same for every function. */
+const POWERTOOLS_ENV = {
+  POWERTOOLS_SERVICE_NAME: OBSERVABILITY.serviceName,
+  POWERTOOLS_METRICS_NAMESPACE: OBSERVABILITY.metricsNamespace,
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
+
+/** What does not depend on the stack's settings: the source each function is built from. */
+export const FUNCTIONS: Record<FunctionKey, { entry: string; description: string }> = {
+  api: { entry: 'lambda/handler.ts', description: 'Logistics tracking API (POST /track, GET /status)' },
+};
+
+export function functionDefinitions<T>(args: TapStackArgs, refs: FunctionRefs<T>): Record<FunctionKey, FunctionDefinition<T>> {
+  const names = resourceNames(args.environmentSuffix);
+  // Typed on FUNCTION_ENV's keys: a variable added to the contract fails the type check until set here.
+  const contractEnv: { [K in keyof typeof FUNCTION_ENV]: T | string } = {
+    tableName: refs.tableName,
+    environment: args.environmentSuffix,
+    configParameter: refs.configParameter,
+    endpointParameter: refs.endpointParameter,
+    flagsParameter: refs.flagsParameter,
+    queueUrl: refs.queueUrl,
+    statusShardCount: String(args.statusShardCount),
+  };
+  const environment = (keys: (keyof typeof FUNCTION_ENV)[]) => ({
+    ...Object.fromEntries(keys.map((key) => [FUNCTION_ENV[key], contractEnv[key]])),
+    ...POWERTOOLS_ENV,
+  });
+
+  const api = names.function('api');
+  return {
+    api: {
+      key: 'api',
+      name: api.name,
+      ...FUNCTIONS.api,
+      handler: LAMBDA_HANDLER,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memoryMb: args.lambdaMemory,
+      // Config validation keeps this below API Gateway's 29 s integration timeout.
+      timeoutSeconds: args.lambdaTimeout,
+      reservedConcurrency: args.lambdaReservedConcurrency,
+      logGroup: api.logGroup,
+      environment: environment(Object.keys(FUNCTION_ENV) as (keyof typeof FUNCTION_ENV)[]),
+    },
+  };
+}
