@@ -14,6 +14,7 @@ import type {
   Severity,
   StackValidationPolicy,
 } from '@pulumi/policy';
+import { isPlainObject } from '../../lambda/plain-object';
 
 /** The established rule sets a rule implements; every rule names at least one. */
 export interface Controls {
@@ -70,12 +71,11 @@ function metadata(meta: RuleMeta) {
 /** A mandatory rule evaluated on each resource of the given type tokens, with its inputs. */
 export function resourceRule(meta: RuleMeta & { types: string[]; check: Check }): ResourceValidationPolicy {
   const types = new Set(meta.types);
+  // Filtered here: no public API marks a validation with a type token (validateResourceOfType needs a resource class).
   const validate: ResourceValidation = (args, reportViolation) => {
     if (!types.has(args.type)) return;
     meta.check(args.props, (message) => reportViolation(message), args);
   };
-  // The policy server skips other types without calling us when exactly one type is attached.
-  if (meta.types.length === 1) (validate as { __pulumiType?: string }).__pulumiType = meta.types[0];
   return { ...metadata(meta), validateResource: validate };
 }
 
@@ -94,7 +94,7 @@ export function stackRule(meta: RuleMeta & { check: StackCheck }): StackValidati
 // ---- typed access to untyped property bags ----
 
 export function obj(value: unknown): Props | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Props) : undefined;
+  return isPlainObject(value) ? value : undefined;
 }
 
 export function str(value: unknown): string | undefined {

@@ -4,6 +4,9 @@
  * and DLQ, DynamoDB, SQS with TLS-only policy, SSM, alarms, least-privilege role). The bad cases
  * in policies.test.ts each break one thing in a fresh copy.
  */
+import { parameterNames } from '../../lambda/contract';
+import { resolveStackArgs } from '../../lib/config';
+import { functionDefinitions } from '../../lib/functions';
 import type { SynthResource } from './harness';
 
 const ACCOUNT = '123456789012';
@@ -26,11 +29,7 @@ export const ARN = {
   executeApi: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}`,
 };
 
-export const PARAMETERS = {
-  config: `/logistics/api/${ENV}/config`,
-  endpoint: `/logistics/db/${ENV}/endpoint`,
-  flags: `/logistics/features/${ENV}/flags`,
-};
+export const PARAMETERS = parameterNames(ENV);
 
 /** The function role's inline policy: exactly the handler's actions on exactly its resources. */
 export const FUNCTION_POLICY = {
@@ -113,16 +112,15 @@ export function goodStack(): SynthResource[] {
       loggingConfig: { logFormat: 'JSON', logGroup: FN_LOG_GROUP },
       deadLetterConfig: { targetArn: ARN.queue },
       reservedConcurrentExecutions: -1,
+      // The function's own environment, from its one description (lib/functions.ts).
       environment: {
-        variables: {
-          TABLE_NAME: TABLE,
-          ENVIRONMENT: ENV,
-          CONFIG_PARAMETER: PARAMETERS.config,
-          ENDPOINT_PARAMETER: PARAMETERS.endpoint,
-          FLAGS_PARAMETER: PARAMETERS.flags,
-          QUEUE_URL: ARN.queueUrl,
-          POWERTOOLS_SERVICE_NAME: 'tracking-api',
-        },
+        variables: functionDefinitions(resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENV }), {
+          tableName: TABLE,
+          queueUrl: ARN.queueUrl,
+          configParameter: PARAMETERS.config,
+          endpointParameter: PARAMETERS.endpoint,
+          flagsParameter: PARAMETERS.flags,
+        }).api.environment,
       },
     }),
     resource('aws:apigateway/restApi:RestApi', 'tracking-api', { name: `tracking-api-${ENV}`, endpointConfiguration: { types: 'REGIONAL' } }),

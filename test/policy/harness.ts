@@ -1,8 +1,8 @@
 /**
  * Offline policy harness: runs the pack's validateResource / validateStack functions over resources
  * in the synth harness's shape, with the argument objects @pulumi/policy's server builds (type,
- * props, urn, name, opts, stackTags, isType/asType, getConfig, notApplicable; for stack policies
- * the resources with parent links). No Pulumi CLI, no engine.
+ * props, urn, name, opts, stackTags, getConfig, notApplicable; for stack policies the resources
+ * with parent links; isType/asType throw, see below). No Pulumi CLI, no engine.
  */
 import type {
   EnforcementLevel,
@@ -86,11 +86,14 @@ function options(parentUrn: string | undefined): PolicyResourceOptions {
   };
 }
 
-function isTypeOf(type: string, resourceClass: unknown): boolean {
-  const cls = resourceClass as { __pulumiType?: string; isInstance?: (o: unknown) => boolean };
-  if (typeof cls.__pulumiType === 'string') return cls.__pulumiType === type;
-  return typeof cls.isInstance === 'function' && cls.isInstance({ __pulumiType: type }) === true;
-}
+/**
+ * isType/asType take an SDK resource class, which the server matches by a private static property of
+ * generated classes. The rules never pass one (they filter on args.type, policy/lib/kit.ts), so the
+ * harness refuses loudly instead of imitating that private contract.
+ */
+const isTypeOf = (): never => {
+  throw new Error('isType/asType need SDK resource classes: filter on args.type / resource.type (policy/lib/kit.ts)');
+};
 
 const notApplicable = (reason?: string): never => {
   throw new NotApplicable(reason);
@@ -119,8 +122,8 @@ export async function runPolicies(policies: Policies, resources: SynthResource[]
       opts: options(r.parent ? urnOf.get(byName.get(r.parent)!) : undefined),
       dependencies: [],
       propertyDependencies: {},
-      isType: (cls) => isTypeOf(r.type, cls),
-      asType: (cls) => (isTypeOf(r.type, cls) ? (props as never) : undefined),
+      isType: isTypeOf,
+      asType: isTypeOf,
     });
   }
   for (const [r, pr] of policyResources) {
@@ -162,8 +165,8 @@ export async function runPolicies(policies: Policies, resources: SynthResource[]
             name: r.name,
             opts: options(r.parent ? urnOf.get(byName.get(r.parent)!) : undefined),
             stackTags: new Map(),
-            isType: (cls) => isTypeOf(r.type, cls),
-            asType: (cls) => (isTypeOf(r.type, cls) ? (props as never) : undefined),
+            isType: isTypeOf,
+            asType: isTypeOf,
             getConfig: <T extends object>() => configOf(policy, config) as T,
             notApplicable,
           };

@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildPolicies, mandatoryRules, WAIVERS } from '../../policy/policies';
 import { waiverPolicyName } from '../../policy/lib/waiver';
+import { obj, resourceRule } from '../../policy/lib/kit';
+import { T } from '../../policy/lib/types';
 import { isJsonTemplate } from '../../policy/rules/apigateway';
 import { runtimeProblem } from '../../policy/rules/lambda-runtimes';
 import {
@@ -269,6 +271,35 @@ describe('rule helpers', () => {
     expect(runtimeProblem('nodejs22.x', new Date('2027-04-30T00:00:00Z'))).toMatch(/deprecated/);
     expect(runtimeProblem('nodejs16.x', new Date())).toMatch(/not a supported/);
     expect(runtimeProblem(undefined, new Date())).toMatch(/no runtime/);
+  });
+
+  test('a resource rule checks only resources of its types, and carries no hidden marker for the server', async () => {
+    const seen: string[] = [];
+    const rule = resourceRule({
+      name: 'test-rule',
+      summary: 'Test.',
+      controls: { other: ['TEST'] },
+      severity: 'low',
+      remediation: 'None.',
+      types: [T.queue, T.queuePolicy],
+      check: (_props, report, args) => {
+        seen.push(args.name);
+        report('seen');
+      },
+    });
+    const resource = (type: string, name: string): SynthResource => ({ type, name, parent: null, inputs: {} });
+    const stack = [resource(T.queue, 'q'), resource(T.table, 't'), resource(T.queuePolicy, 'qp'), resource(T.lambdaFunction, 'f')];
+    const found = await runPolicies([rule], stack);
+    expect(seen).toEqual(['q', 'qp']);
+    expect(found.map((v) => `${v.policy} ${v.resource} ${v.message}`)).toEqual(['test-rule q seen', 'test-rule qp seen']);
+    expect(Object.keys(rule.validateResource as object)).toEqual([]);
+  });
+
+  test('obj: plain objects only (the repository\'s one check)', () => {
+    const bag = { a: 1 };
+    expect(obj(bag)).toBe(bag);
+    expect(obj({})).toEqual({});
+    for (const value of [null, undefined, [], [1], 'x', 1, true]) expect(obj(value)).toBeUndefined();
   });
 });
 

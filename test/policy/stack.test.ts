@@ -17,7 +17,12 @@ let dev: SynthResult;
 let pack: RunningPack;
 
 beforeAll(async () => {
-  [dev, pack] = await Promise.all([synthesize({ stack: 'dev', env: {} }), startPack()]);
+  // allSettled: a failing synth must still leave the started pack to afterAll (else jest hangs on it).
+  const [synth, started] = await Promise.allSettled([synthesize({ stack: 'dev', env: {} }), startPack()]);
+  if (started.status === 'fulfilled') pack = started.value;
+  if (synth.status === 'rejected') throw synth.reason;
+  if (started.status === 'rejected') throw started.reason;
+  dev = synth.value;
 });
 afterAll(() => pack?.stop());
 
@@ -56,32 +61,32 @@ describe('policy pack on the dev stack', () => {
     const advisory = (await runPolicies(POLICIES, dev.resources)).filter((v) => v.level === 'advisory');
     expect(advisory.every((v) => v.policy.startsWith('waiver-'))).toBe(true);
     const found = [...new Set(advisory.map((v) => `${v.policy.replace(/^waiver-/, '')}: ${v.resource}`))].sort();
-    const logGroups = ['api-access-log-group', 'api-execution-log-group', 'function-log-group'];
+    const logGroups = ['tap-api-access-log-group', 'tap-api-execution-log-group', 'tap-api-function-log-group'];
     expect(found).toEqual(
       [
-        'api-cache: stage',
-        'api-client-certificate: stage',
-        'api-cognito-authorizer: status-method',
-        'api-cognito-authorizer: track-method',
-        'api-waf: stage',
-        'dynamodb-backup-plan: tracking-table',
-        'dynamodb-cmk: tracking-table',
-        'dynamodb-deletion-protection: tracking-table',
-        'iam-apigateway-logs-managed-policy: apigateway-cloudwatch-policy',
-        'iam-xray-resource-star: function-policy',
-        'lambda-code-signing: function',
-        'lambda-environment-cmk: function',
-        'lambda-reserved-concurrency: function',
-        'lambda-vpc: function',
+        'api-cache: tap-stage',
+        'api-client-certificate: tap-stage',
+        'api-cognito-authorizer: tap-status-method',
+        'api-cognito-authorizer: tap-track-method',
+        'api-waf: tap-stage',
+        'dynamodb-backup-plan: tap-tracking-table',
+        'dynamodb-cmk: tap-tracking-table',
+        'dynamodb-deletion-protection: tap-tracking-table',
+        'iam-apigateway-logs-managed-policy: tap-apigateway-cloudwatch-policy',
+        'iam-xray-resource-star: tap-api-function-policy',
+        'lambda-code-signing: tap-api-function',
+        'lambda-environment-cmk: tap-api-function',
+        'lambda-reserved-concurrency: tap-api-function',
+        'lambda-vpc: tap-api-function',
         ...logGroups.map((g) => `logs-kms: ${g}`),
         ...logGroups.map((g) => `logs-one-year: ${g}`),
-        'sns-encryption: alarm-topic',
-        'sns-tls-only: alarm-topic',
-        'sqs-cmk: parked-updates-queue',
-        'sqs-dead-letter-queue: parked-updates-queue',
-        'ssm-cmk: endpoint-parameter',
-        'ssm-plain-config: config-parameter',
-        'ssm-plain-config: flags-parameter',
+        'sns-encryption: tap-alarm-topic',
+        'sns-tls-only: tap-alarm-topic',
+        'sqs-cmk: tap-parked-updates-queue',
+        'sqs-dead-letter-queue: tap-parked-updates-queue',
+        'ssm-cmk: tap-endpoint-parameter',
+        'ssm-plain-config: tap-config-parameter',
+        'ssm-plain-config: tap-flags-parameter',
       ].sort(),
     );
     expect(new Set(found.map((f) => f.split(':')[0]))).toEqual(new Set(WAIVERS.map((w) => w.id)));
@@ -91,8 +96,8 @@ describe('policy pack on the dev stack', () => {
     const config = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, 'config/production.json'), 'utf8')) as PackConfig;
     const devFindings = mandatory(await runPolicies(POLICIES, dev.resources, { config }));
     expect(devFindings.map((v) => `${v.policy} ${v.resource}`).sort()).toEqual([
-      'waiver-dynamodb-deletion-protection tracking-table',
-      'waiver-lambda-reserved-concurrency function',
+      'waiver-dynamodb-deletion-protection tap-tracking-table',
+      'waiver-lambda-reserved-concurrency tap-api-function',
     ]);
     const prod = await synthesize({
       stack: 'dev',
