@@ -1,87 +1,70 @@
 /**
  * Runs in a fresh `node` process: loads one bundle and invokes it like Lambda would.
- *   node invoke.mjs cold <bundle>         -> {"ms": time from process start to the first POST answered}
- *   node invoke.mjs warm <bundle> <ms>    -> {"post": invocations/s, "get": invocations/s}
- * Prints one JSON line on fd 3, so the handler's own logs on stdout never mix with the result.
+ *   node invoke.mjs cold <bundle> <setup>         -> {"ms": time from process start to the first POST answered}
+ *   node invoke.mjs warm <bundle> <setup> <ms>    -> {"post": invocations/s, "get": invocations/s}
+ * `<setup>` is an InvokeSetup as JSON (requests.ts). Events are built by the local gateway's own
+ * builder, contexts by the local runtime's (local/runtime/): one of each in the project. Prints one
+ * JSON line on fd 3, so the handler's own logs on stdout never mix with the result.
+ *
+ * run.ts bundles this file (esbuild) into invoke.mjs next to the bundles and runs it with plain
+ * `node`, so that no loader (tsx) is part of a cold start; what it imports is part of it, so it
+ * imports nothing heavy.
  */
+import { randomBytes } from 'crypto';
 import { writeSync } from 'fs';
 import { pathToFileURL } from 'url';
 import { performance } from 'perf_hooks';
+import { contextFields, lambdaContext } from '../local/runtime/context';
+import { proxyEvent } from '../local/runtime/proxy-event';
+import { GET_TRACKING_ID, POST_BODY, type InvokeSetup } from './requests';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
 
-let sequence = 0;
-const context = () => ({
-  functionName: 'bench',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-west-2:123456789012:function:bench',
-  memoryLimitInMB: '512',
-  awsRequestId: `req-${++sequence}`,
-  logGroupName: '/aws/lambda/bench',
-  logStreamName: 'bench',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 10_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
-
-function event(method: 'POST' | 'GET') {
-  const requestId = `api-${sequence}`;
-  const post = method === 'POST';
-  return {
-    resource: post ? '/track' : '/status',
-    path: post ? '/track' : '/status',
-    httpMethod: method,
-    headers: post ? { 'Content-Type': 'application/json' } : {},
-    multiValueHeaders: {},
-    queryStringParameters: post ? null : { tracking_id: 'BENCH-1' },
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    isBase64Encoded: false,
-    body: post ? JSON.stringify({ tracking_id: 'BENCH-1', status: 'in_transit', location: { lat: 47.6, lng: -122.3 } }) : null,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'bench',
-      stage: 'bench',
-      requestId,
-      httpMethod: method,
-      path: `/bench${post ? '/track' : '/status'}`,
-      resourcePath: post ? '/track' : '/status',
-      identity: { userArn: 'arn:aws:iam::123456789012:user/bench', caller: 'AIDABENCH', sourceIp: '127.0.0.1' },
-    },
-  };
+function request(setup: InvokeSetup, method: 'POST' | 'GET') {
+  return method === 'POST'
+    ? proxyEvent({ method, path: '/track', body: POST_BODY, headers: { 'Content-Type': 'application/json' }, stage: setup.stage })
+    : proxyEvent({ method, path: '/status', query: { tracking_id: GET_TRACKING_ID }, stage: setup.stage });
 }
 
-async function invoke(handler: Handler, method: 'POST' | 'GET') {
-  // As Lambda does per invocation (Active tracing, this request not sampled).
-  process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${sequence.toString(16).padStart(24, '0')};Parent=${sequence.toString(16).padStart(16, '0')};Sampled=0`;
-  const response = await handler(event(method), context());
+async function invoke(handler: Handler, setup: InvokeSetup, method: 'POST' | 'GET') {
+  const event = request(setup, method);
+  const context = lambdaContext(
+    contextFields(setup.definition, {
+      region: setup.region,
+      accountId: setup.accountId,
+      logStream: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    }),
+    setup.definition.timeoutSeconds * 1000,
+  );
+  // As Lambda does per invocation (Active tracing, this request not sampled), from the trace API Gateway started.
+  const root = event.headers['X-Amzn-Trace-Id'];
+  process.env._X_AMZN_TRACE_ID = `${root};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+  const response = await handler(event, context);
   if (response.statusCode !== 200) throw new Error(`${method} answered ${response.statusCode}: ${response.body}`);
 }
 
-async function rate(handler: Handler, method: 'POST' | 'GET', ms: number): Promise<number> {
+async function rate(handler: Handler, setup: InvokeSetup, method: 'POST' | 'GET', ms: number): Promise<number> {
   const end = performance.now() + ms;
   let count = 0;
   while (performance.now() < end) {
-    await invoke(handler, method);
+    await invoke(handler, setup, method);
     count++;
   }
   return count / (ms / 1000);
 }
 
 async function main() {
-  const [mode, bundle, duration] = process.argv.slice(2);
+  const [mode, bundle, setupJson, duration] = process.argv.slice(2);
+  const setup = JSON.parse(setupJson) as InvokeSetup;
   const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: Handler };
   let result: Record<string, number>;
   if (mode === 'cold') {
-    await invoke(handler, 'POST');
+    await invoke(handler, setup, 'POST');
     result = { ms: performance.now() };
   } else if (mode === 'warm') {
     const ms = Number(duration);
-    for (let i = 0; i < 50; i++) await invoke(handler, i % 2 ? 'GET' : 'POST');
-    result = { post: await rate(handler, 'POST', ms), get: await rate(handler, 'GET', ms) };
+    for (let i = 0; i < 50; i++) await invoke(handler, setup, i % 2 ? 'GET' : 'POST');
+    result = { post: await rate(handler, setup, 'POST', ms), get: await rate(handler, setup, 'GET', ms) };
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

@@ -5,8 +5,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type BaselineEvent, dynamoWork } from './dynamo-work';
+import { FUNCTION_ENV } from '../../lambda/contract';
 
-const table = process.env.TABLE_NAME;
+const table = process.env[FUNCTION_ENV.tableName];
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
 export const handler = (event: BaselineEvent) => dynamoWork(documents, table, event);
