@@ -43,7 +43,9 @@ export async function startBenchFunction(taskRoot: string): Promise<BenchFunctio
     region,
     tables: [names.table],
     queues: [names.queue],
-    parameters: Object.fromEntries(Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }])),
+    parameters: Object.fromEntries(
+      Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
+    ),
   });
   try {
     const definition = functionDefinitions(args, {
@@ -60,7 +62,12 @@ export async function startBenchFunction(taskRoot: string): Promise<BenchFunctio
       aws,
       env: functionEnvironment(definition, aws.env, taskRoot),
       setup: {
-        definition: { name: definition.name, memoryMb: definition.memoryMb, logGroup: definition.logGroup, timeoutSeconds: definition.timeoutSeconds },
+        definition: {
+          name: definition.name,
+          memoryMb: definition.memoryMb,
+          logGroup: definition.logGroup,
+          timeoutSeconds: definition.timeoutSeconds,
+        },
         region: aws.region,
         accountId: aws.accountId,
         stage: names.stage,
@@ -75,7 +82,11 @@ export async function startBenchFunction(taskRoot: string): Promise<BenchFunctio
 
 /** The one update GET /status reads, stored the way the function stores its updates. */
 async function seedStatusItem(aws: LocalAws, table: string, environment: string, shardCount: number): Promise<void> {
-  const client = new DynamoDBClient({ region: aws.region, endpoint: aws.endpoints.dynamodb, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    region: aws.region,
+    endpoint: aws.endpoints.dynamodb,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     await new TrackingStore(DynamoDBDocumentClient.from(client), table).put({
       tracking_id: GET_TRACKING_ID,

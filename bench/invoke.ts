@@ -22,7 +22,13 @@ type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: numbe
 
 function request(setup: InvokeSetup, method: 'POST' | 'GET') {
   return method === 'POST'
-    ? proxyEvent({ method, path: '/track', body: POST_BODY, headers: { 'Content-Type': 'application/json' }, stage: setup.stage })
+    ? proxyEvent({
+        method,
+        path: '/track',
+        body: POST_BODY,
+        headers: { 'Content-Type': 'application/json' },
+        stage: setup.stage,
+      })
     : proxyEvent({ method, path: '/status', query: { tracking_id: GET_TRACKING_ID }, stage: setup.stage });
 }
 

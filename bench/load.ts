@@ -48,12 +48,26 @@ interface SignedRequest {
 
 const signer = new SignatureV4({ service: 'execute-api', region: REGION, credentials: CREDENTIALS, sha256: Sha256 });
 
-async function sign(port: number, method: SignedRequest['method'], pathWithQuery: string, body?: string): Promise<SignedRequest> {
+async function sign(
+  port: number,
+  method: SignedRequest['method'],
+  pathWithQuery: string,
+  body?: string,
+): Promise<SignedRequest> {
   const [pathname, search = ''] = pathWithQuery.split('?');
   const query = Object.fromEntries(new URLSearchParams(search));
   const headers: Record<string, string> = { host: `127.0.0.1:${port}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const signed = await signer.sign({ method, protocol: 'http:', hostname: '127.0.0.1', port, path: pathname, query, headers, body });
+  const signed = await signer.sign({
+    method,
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port,
+    path: pathname,
+    query,
+    headers,
+    body,
+  });
   return { method, path: pathWithQuery, headers: signed.headers as Record<string, string>, body };
 }
 
@@ -95,7 +109,11 @@ async function startServer(port: number): Promise<Server> {
     pending = lines.pop() ?? '';
     for (const line of lines) {
       const match = /^(GET|POST) (\S+?)(?:\?\S*)? (\d{3}) /.exec(line);
-      if (match) answered.set(`${match[1]} ${match[2]} ${match[3]}`, (answered.get(`${match[1]} ${match[2]} ${match[3]}`) ?? 0) + 1);
+      if (match)
+        answered.set(
+          `${match[1]} ${match[2]} ${match[3]}`,
+          (answered.get(`${match[1]} ${match[2]} ${match[3]}`) ?? 0) + 1,
+        );
     }
   });
   let stderr = '';
@@ -162,10 +180,17 @@ export async function measureLocalApi(seconds: number): Promise<LoadResult> {
   try {
     const posts = await Promise.all(
       TRACKING_IDS.map((id, i) =>
-        sign(port, 'POST', `/${STAGE}/track`, JSON.stringify({ tracking_id: id, status: 'in_transit', location: { lat: 40 + i / 100, lng: -74 } })),
+        sign(
+          port,
+          'POST',
+          `/${STAGE}/track`,
+          JSON.stringify({ tracking_id: id, status: 'in_transit', location: { lat: 40 + i / 100, lng: -74 } }),
+        ),
       ),
     );
-    const gets = await Promise.all(TRACKING_IDS.map((id) => sign(port, 'GET', `/${STAGE}/status?tracking_id=${id}&limit=10`)));
+    const gets = await Promise.all(
+      TRACKING_IDS.map((id) => sign(port, 'GET', `/${STAGE}/status?tracking_id=${id}&limit=10`)),
+    );
     const post = await fire(server, port, posts, seconds);
     const get = await fire(server, port, gets, seconds);
     let itemsStored = 0;

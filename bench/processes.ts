@@ -8,11 +8,20 @@ export interface ChildSetup {
   setup: InvokeSetup;
 }
 
-function runChild(runner: string, childSetup: ChildSetup, mode: 'cold' | 'warm', bundle: string, ...rest: string[]): Promise<Record<string, number>> {
+function runChild(
+  runner: string,
+  childSetup: ChildSetup,
+  mode: 'cold' | 'warm',
+  bundle: string,
+  ...rest: string[]
+): Promise<Record<string, number>> {
   const args = [mode, bundle, JSON.stringify(childSetup.setup), ...rest];
   return new Promise((resolve, reject) => {
     // fd 3 carries the result; the handler's logs (stdout) are discarded as Lambda's log pipe would take them.
-    const child = spawn(process.execPath, [runner, ...args], { env: childSetup.env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [runner, ...args], {
+      env: childSetup.env,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
     let result = '';
     let errors = '';
     child.stdio[3]!.on('data', (chunk: Buffer) => (result += chunk));

@@ -13,7 +13,11 @@ export const GET_TRACKING_ID = 'BENCH-1';
 /** Every POST /track stores one more update of this shipment. */
 export const POST_TRACKING_ID = 'BENCH-POST';
 
-export const POST_BODY = JSON.stringify({ tracking_id: POST_TRACKING_ID, status: 'in_transit', location: { lat: 47.6, lng: -122.3 } });
+export const POST_BODY = JSON.stringify({
+  tracking_id: POST_TRACKING_ID,
+  status: 'in_transit',
+  location: { lat: 47.6, lng: -122.3 },
+});
 
 /** The child's `<setup>` argument (JSON): the function as Lambda knows it, and where it runs. */
 export interface InvokeSetup {

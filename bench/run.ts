@@ -51,7 +51,9 @@ Exit code 0 when every target is met, 1 when one is missed, 2 on a bad argument 
 function parseArgs(argv: string[]): Options {
   return runCli(BENCH_CLI, argv, (values) => ({
     out: values.out,
-    ...(values.quick ? { coldRuns: 3, warmMs: 200, warmRepeats: 1, loadSeconds: 1 } : { coldRuns: 21, warmMs: 2000, warmRepeats: 5, loadSeconds: 10 }),
+    ...(values.quick
+      ? { coldRuns: 3, warmMs: 200, warmRepeats: 1, loadSeconds: 1 }
+      : { coldRuns: 21, warmMs: 2000, warmRepeats: 5, loadSeconds: 10 }),
   }));
 }
 
@@ -65,12 +67,26 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
 /** A "lower is better" target: value / baseline must stay at or below maxRatio. */
 function atMost(name: string, value: number, baseline: number, maxRatio: number): Target {
   const ratio = value / baseline;
-  return { name, value: round(value), baseline: round(baseline), ratio: round(ratio, 3), limit: `<= ${maxRatio}x`, pass: ratio <= maxRatio };
+  return {
+    name,
+    value: round(value),
+    baseline: round(baseline),
+    ratio: round(ratio, 3),
+    limit: `<= ${maxRatio}x`,
+    pass: ratio <= maxRatio,
+  };
 }
 /** A "higher is better" target. */
 function atLeast(name: string, value: number, baseline: number, minRatio: number): Target {
   const ratio = value / baseline;
-  return { name, value: round(value), baseline: round(baseline), ratio: round(ratio, 3), limit: `>= ${minRatio}x`, pass: ratio >= minRatio };
+  return {
+    name,
+    value: round(value),
+    baseline: round(baseline),
+    ratio: round(ratio, 3),
+    limit: `>= ${minRatio}x`,
+    pass: ratio >= minRatio,
+  };
 }
 interface FloorComparison {
   name: string;
@@ -89,7 +105,14 @@ function againstFloor(
 ): FloorComparison[] {
   const figure = (name: string, of: (k: 'ours' | 'minimal' | 'floor') => number): FloorComparison => {
     const [ours, floor, minimal] = [of('ours'), of('floor'), of('minimal')];
-    return { name, ours: round(ours), floor: round(floor), minimal: round(minimal), oursToFloor: round(ours / floor, 3), floorToMinimal: round(floor / minimal, 3) };
+    return {
+      name,
+      ours: round(ours),
+      floor: round(floor),
+      minimal: round(minimal),
+      oursToFloor: round(ours / floor, 3),
+      floorToMinimal: round(floor / minimal, 3),
+    };
   };
   return [
     figure('bundle_bytes', (k) => sizes[k].raw),
@@ -101,12 +124,24 @@ function againstFloor(
 }
 
 function exactly(name: string, value: number, expected: number): Target {
-  return { name, value, baseline: expected, ratio: value === expected ? 1 : 0, limit: `== ${expected}`, pass: value === expected };
+  return {
+    name,
+    value,
+    baseline: expected,
+    ratio: value === expected ? 1 : 0,
+    limit: `== ${expected}`,
+    pass: value === expected,
+  };
 }
 
 /** Builds ours and the baselines with the one esbuild configuration, plus the child runner. */
 function buildAll(dir: string) {
-  const bundles: Record<'ours' | 'minimal' | 'hello' | 'floor', string> = { ours: '', minimal: '', hello: '', floor: '' };
+  const bundles: Record<'ours' | 'minimal' | 'hello' | 'floor', string> = {
+    ours: '',
+    minimal: '',
+    hello: '',
+    floor: '',
+  };
   const entries = {
     ours: FUNCTIONS.api.entry,
     minimal: path.join(__dirname, 'baselines', 'minimal.ts'),
@@ -122,7 +157,14 @@ function buildAll(dir: string) {
     sizes[name] = { raw: Buffer.byteLength(code), gzip: gzipSync(code).length };
   }
   const runner = path.join(dir, 'invoke.mjs');
-  buildSync({ entryPoints: [path.join(__dirname, 'invoke.ts')], bundle: true, platform: 'node', format: 'esm', outfile: runner, logLevel: 'silent' });
+  buildSync({
+    entryPoints: [path.join(__dirname, 'invoke.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: runner,
+    logLevel: 'silent',
+  });
   return { bundles, sizes, runner };
 }
 
@@ -138,7 +180,13 @@ async function main() {
   let warm: Record<'ours' | 'minimal' | 'floor', { post: number[]; get: number[] }>;
   try {
     cold = await measureColdStart(runner, bundles, fn, options.coldRuns);
-    warm = await measureWarm(runner, { ours: bundles.ours, minimal: bundles.minimal, floor: bundles.floor }, fn, options.warmMs, options.warmRepeats);
+    warm = await measureWarm(
+      runner,
+      { ours: bundles.ours, minimal: bundles.minimal, floor: bundles.floor },
+      fn,
+      options.warmMs,
+      options.warmRepeats,
+    );
   } finally {
     await fn.close();
   }
@@ -156,10 +204,21 @@ async function main() {
   ];
 
   const result = {
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
     options,
     sizes,
-    cold_start_ms: { ours: median(cold.ours), minimal: median(cold.minimal), hello: median(cold.hello), floor: median(cold.floor), runs: options.coldRuns },
+    cold_start_ms: {
+      ours: median(cold.ours),
+      minimal: median(cold.minimal),
+      hello: median(cold.hello),
+      floor: median(cold.floor),
+      runs: options.coldRuns,
+    },
     warm_per_s: {
       ours: { post: median(warm.ours.post), get: median(warm.ours.get) },
       minimal: { post: median(warm.minimal.post), get: median(warm.minimal.get) },
@@ -174,7 +233,9 @@ async function main() {
   fs.rmSync(dir, { recursive: true, force: true });
 
   printTable(result.cold_start_ms.hello, load, targets, result.against_floor);
-  console.log(`\n${targets.every((t) => t.pass) ? 'all targets met' : 'TARGETS MISSED'}; ${result.seconds} s; JSON in ${options.out}`);
+  console.log(
+    `\n${targets.every((t) => t.pass) ? 'all targets met' : 'TARGETS MISSED'}; ${result.seconds} s; JSON in ${options.out}`,
+  );
   if (!targets.every((t) => t.pass)) process.exitCode = 1;
 }
 
@@ -189,16 +250,32 @@ function printRows(header: string[], rows: string[][]) {
 function printTable(helloColdMs: number, load: LoadResult, targets: Target[], floor: FloorComparison[]) {
   printRows(
     ['target', 'ours', 'baseline', 'ratio', 'limit', 'result'],
-    targets.map((t) => [t.name, String(t.value), String(t.baseline), String(t.ratio), t.limit, t.pass ? 'pass' : 'FAIL']),
+    targets.map((t) => [
+      t.name,
+      String(t.value),
+      String(t.baseline),
+      String(t.ratio),
+      t.limit,
+      t.pass ? 'pass' : 'FAIL',
+    ]),
   );
   console.log('\nagainst the floor (minimal + the required Powertools and SSM; informational, not a target):');
   printRows(
     ['figure', 'ours', 'floor', 'ours/floor', 'minimal', 'floor/minimal'],
-    floor.map((f) => [f.name, String(f.ours), String(f.floor), String(f.oursToFloor), String(f.minimal), String(f.floorToMinimal)]),
+    floor.map((f) => [
+      f.name,
+      String(f.ours),
+      String(f.floor),
+      String(f.oursToFloor),
+      String(f.minimal),
+      String(f.floorToMinimal),
+    ]),
   );
   console.log(`\ncold start of hello (the runtime's floor): ${round(helloColdMs)} ms`);
   for (const [route, r] of Object.entries({ 'POST /track': load.post, 'GET /status': load.get })) {
-    console.log(`local API ${route}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
+    console.log(
+      `local API ${route}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`,
+    );
   }
   console.log(
     `local API: ${load.post.serverOk200} POSTs answered 200 by the server (${load.post.ok200} read by autocannon before its deadline), ${load.itemsStored} items stored`,

@@ -58,11 +58,14 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
     flagsParameter: runtime.flagsParameter,
     read: (name) => ssm.get(name, { maxAge: PARAMETER_MAX_AGE_SECONDS, transform: 'json' }),
     onFallback: ({ parameter, using, error }) => {
-      logger.warn(`SSM parameter unavailable; serving ${using === 'last-known' ? 'its last known value' : 'the documented defaults'}`, {
-        parameter,
-        using,
-        error: error instanceof Error ? error : String(error),
-      });
+      logger.warn(
+        `SSM parameter unavailable; serving ${using === 'last-known' ? 'its last known value' : 'the documented defaults'}`,
+        {
+          parameter,
+          using,
+          error: error instanceof Error ? error : String(error),
+        },
+      );
       count(METRICS.configFallback);
     },
   });
@@ -71,7 +74,14 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
     instrument: (client) => tracer.captureAWSv3Client(client),
   });
   const intake = store
-    ? new UpdateIntake({ store, parking, environment: runtime.environment, statusShardCount: runtime.statusShardCount, count, logger })
+    ? new UpdateIntake({
+        store,
+        parking,
+        environment: runtime.environment,
+        statusShardCount: runtime.statusShardCount,
+        count,
+        logger,
+      })
     : undefined;
   // Annotations only when this invocation has a subsegment (not outside Lambda, nor without a trace).
   let tracing = false;
@@ -85,9 +95,14 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
     const matched = ROUTE_TABLE.find((candidate) => paths.includes(candidate.path));
     if (!matched) throw new RequestError(404, `no route for ${event.path ?? event.resource ?? '(no path)'}`);
     if (request.method !== matched.method) {
-      throw new RequestError(405, `method ${request.method || '(none)'} is not allowed on ${matched.path}; use ${matched.method}`, undefined, {
-        Allow: matched.method,
-      });
+      throw new RequestError(
+        405,
+        `method ${request.method || '(none)'} is not allowed on ${matched.path}; use ${matched.method}`,
+        undefined,
+        {
+          Allow: matched.method,
+        },
+      );
     }
     if (!store || !intake) throw new Error(`the function has no table configured (${FUNCTION_ENV.tableName})`);
     if (matched === ROUTES.track) return postTrack(request, { intake, settings: () => settings.current(), annotate });
@@ -117,7 +132,10 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
     } catch (error) {
       if (error instanceof RequestError) {
         count(METRICS.validationFailure);
-        response = errorResponse(error.statusCode, error.message, requestId, { details: error.details, headers: error.headers });
+        response = errorResponse(error.statusCode, error.message, requestId, {
+          details: error.details,
+          headers: error.headers,
+        });
       } else {
         logger.error('unhandled error', error instanceof Error ? error : new Error(String(error)));
         if (tracing) tracer.addErrorAsMetadata(error as Error);

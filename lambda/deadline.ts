@@ -8,7 +8,10 @@
  */
 export async function withDeadline<T>(ms: number, phase: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException(`phase exceeded its ${ms} ms budget`, 'TimeoutError')), ms);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`phase exceeded its ${ms} ms budget`, 'TimeoutError')),
+    ms,
+  );
   timer.unref();
   try {
     return await phase(controller.signal);

@@ -35,7 +35,8 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv
   if (rawShards !== undefined) {
     const parsed = Number(rawShards);
     if (Number.isInteger(parsed) && parsed >= 1 && parsed <= MAX_SHARDS) statusShardCount = parsed;
-    else problems.push(`${FUNCTION_ENV.statusShardCount}=${JSON.stringify(rawShards)} is not an integer 1..${MAX_SHARDS}`);
+    else
+      problems.push(`${FUNCTION_ENV.statusShardCount}=${JSON.stringify(rawShards)} is not an integer 1..${MAX_SHARDS}`);
   }
   const tableName = text(FUNCTION_ENV.tableName);
   if (!tableName) problems.push(`${FUNCTION_ENV.tableName} is not set`);

@@ -79,7 +79,10 @@ export class UpdateIntake {
       [...groups.values()].map(async (indexes) => {
         let previous: number | undefined;
         for (const index of indexes) {
-          const item = previous === undefined ? items[index] : { ...items[index], timestamp: Math.max(items[index].timestamp, previous + 1) };
+          const item =
+            previous === undefined
+              ? items[index]
+              : { ...items[index], timestamp: Math.max(items[index].timestamp, previous + 1) };
           results[index] = await this.storeOrPark(item, writeSignal, parkBy);
           previous = results[index].item.timestamp;
         }
@@ -98,7 +101,11 @@ export class UpdateIntake {
     } catch (error) {
       if (!(error instanceof WriteRefusedError)) throw error;
       // (`timestamp` is a reserved key of the Powertools log record.)
-      const context = { tracking_id: error.item.tracking_id, update_timestamp: error.item.timestamp, reason: error.reason };
+      const context = {
+        tracking_id: error.item.tracking_id,
+        update_timestamp: error.item.timestamp,
+        reason: error.reason,
+      };
       logger.warn('DynamoDB refused the update; parking it on the queue', { ...context, error: error.cause ?? error });
       try {
         await withDeadline(parkBudget(parkBy), (parkSignal) => parking.park(error.item, error.reason, parkSignal));
@@ -106,7 +113,10 @@ export class UpdateIntake {
         return { outcome: 'queued', item: error.item };
       } catch (parkError) {
         if (!(parkError instanceof ParkingError)) throw parkError;
-        logger.error('the queue refused the update too; the client must retry', { ...context, error: parkError.cause ?? parkError });
+        logger.error('the queue refused the update too; the client must retry', {
+          ...context,
+          error: parkError.cause ?? parkError,
+        });
         count(METRICS.updateLost);
         return { outcome: 'rejected', item: error.item };
       }

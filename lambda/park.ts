@@ -18,7 +18,12 @@ export interface ParkedMessage {
 }
 
 export function encodeParked(item: TrackingItem, reason: string, now = Date.now()): string {
-  const message: ParkedMessage = { version: PARKED_MESSAGE_VERSION, reason, parked_at: new Date(now).toISOString(), item };
+  const message: ParkedMessage = {
+    version: PARKED_MESSAGE_VERSION,
+    reason,
+    parked_at: new Date(now).toISOString(),
+    item,
+  };
   return JSON.stringify(message);
 }
 
@@ -30,18 +35,24 @@ export function decodeParked(body: string): TrackingItem {
   } catch {
     throw new Error('message body is not JSON');
   }
-  if (message?.version !== PARKED_MESSAGE_VERSION) throw new Error(`unsupported parked message version ${JSON.stringify(message?.version)}`);
+  if (message?.version !== PARKED_MESSAGE_VERSION)
+    throw new Error(`unsupported parked message version ${JSON.stringify(message?.version)}`);
   const item = message.item;
   if (!item || typeof item !== 'object') throw new Error('parked message has no item');
   const { tracking_id, status, location, metadata } = item;
-  const update = validateUpdate(metadata === undefined ? { tracking_id, status, location } : { tracking_id, status, location, metadata });
-  if (!update.ok) throw new Error(`parked item is invalid: ${update.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
+  const update = validateUpdate(
+    metadata === undefined ? { tracking_id, status, location } : { tracking_id, status, location, metadata },
+  );
+  if (!update.ok)
+    throw new Error(`parked item is invalid: ${update.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
   const strings = ['status_shard', 'environment', 'created_at', 'update_id'] as const;
   for (const key of strings) {
     if (typeof item[key] !== 'string' || item[key] === '') throw new Error(`parked item has no ${key}`);
   }
-  if (!Number.isSafeInteger(item.timestamp) || item.timestamp <= 0) throw new Error('parked item has no valid timestamp');
-  if (!STATUSES.includes(item.status) || !item.status_shard.startsWith(`${item.status}#`)) throw new Error('parked item has an inconsistent status_shard');
+  if (!Number.isSafeInteger(item.timestamp) || item.timestamp <= 0)
+    throw new Error('parked item has no valid timestamp');
+  if (!STATUSES.includes(item.status) || !item.status_shard.startsWith(`${item.status}#`))
+    throw new Error('parked item has an inconsistent status_shard');
   return item;
 }
 
@@ -70,7 +81,10 @@ export class ParkingQueue {
   private loadClient() {
     this.client ??= import('./sqs-client').then((sqs) => {
       const created = new sqs.SQSClient(this.options.clientConfig);
-      return { client: this.options.instrument ? this.options.instrument(created) : created, SendMessageCommand: sqs.SendMessageCommand };
+      return {
+        client: this.options.instrument ? this.options.instrument(created) : created,
+        SendMessageCommand: sqs.SendMessageCommand,
+      };
     });
     return this.client;
   }
@@ -79,7 +93,9 @@ export class ParkingQueue {
     if (!this.queueUrl) throw new ParkingError(`no queue configured (${FUNCTION_ENV.queueUrl} is not set)`);
     try {
       const { client, SendMessageCommand } = await this.loadClient();
-      await client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: encodeParked(item, reason) }), { abortSignal });
+      await client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: encodeParked(item, reason) }), {
+        abortSignal,
+      });
     } catch (error) {
       throw new ParkingError('the queue refused the update', { cause: error });
     }

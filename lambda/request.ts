@@ -37,7 +37,8 @@ export function toApiRequest(event: APIGatewayProxyEvent, context: Context | und
     query: { ...(event.queryStringParameters ?? {}) },
     queryAll: { ...(event.multiValueQueryStringParameters ?? {}) },
     callerArn: typeof userArn === 'string' && userArn !== '' ? userArn : undefined,
-    remainingMs: typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
+    remainingMs:
+      typeof context?.getRemainingTimeInMillis === 'function' ? () => context.getRemainingTimeInMillis() : undefined,
   };
 }
 
@@ -75,6 +76,8 @@ export function readJsonBody(request: ApiRequest, maxBytes: number): unknown {
   try {
     return JSON.parse(decoded ? decoded.toString('utf8') : request.body);
   } catch (error) {
-    throw new RequestError(400, 'request body is not valid JSON', [{ field: BODY_FIELD, message: (error as Error).message }]);
+    throw new RequestError(400, 'request body is not valid JSON', [
+      { field: BODY_FIELD, message: (error as Error).message },
+    ]);
   }
 }

@@ -37,11 +37,15 @@ export function parseApiConfig(raw: unknown): ApiConfig {
   const field = (key: keyof ApiConfig, ok: (n: number) => boolean): number => {
     const value = raw[key];
     if (value === undefined) return DEFAULT_API_CONFIG[key];
-    if (typeof value !== 'number' || !ok(value)) throw new InvalidParameterError(`config.${key} is invalid: ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !ok(value))
+      throw new InvalidParameterError(`config.${key} is invalid: ${JSON.stringify(value)}`);
     return value;
   };
   return {
-    max_request_size: field('max_request_size', (n) => Number.isInteger(n) && n >= 1 && n <= LIMITS.gatewayPayloadMaxBytes),
+    max_request_size: field(
+      'max_request_size',
+      (n) => Number.isInteger(n) && n >= 1 && n <= LIMITS.gatewayPayloadMaxBytes,
+    ),
     timeout: field('timeout', (n) => n > 0 && n <= 900),
     rate_limit: field('rate_limit', (n) => n >= 0),
   };
@@ -52,7 +56,8 @@ export function parseFeatureFlags(raw: unknown): FeatureFlags {
   const flag = (key: keyof FeatureFlags): boolean => {
     const value = raw[key];
     if (value === undefined) return DEFAULT_FEATURE_FLAGS[key];
-    if (typeof value !== 'boolean') throw new InvalidParameterError(`flags.${key} is not a boolean: ${JSON.stringify(value)}`);
+    if (typeof value !== 'boolean')
+      throw new InvalidParameterError(`flags.${key} is not a boolean: ${JSON.stringify(value)}`);
     return value;
   };
   return {
@@ -117,8 +122,20 @@ export class RuntimeSettings {
     read: ParameterReader;
     onFallback: (event: FallbackEvent) => void;
   }) {
-    this.config = new ParameterSlot(options.configParameter, DEFAULT_API_CONFIG, parseApiConfig, options.read, options.onFallback);
-    this.flags = new ParameterSlot(options.flagsParameter, DEFAULT_FEATURE_FLAGS, parseFeatureFlags, options.read, options.onFallback);
+    this.config = new ParameterSlot(
+      options.configParameter,
+      DEFAULT_API_CONFIG,
+      parseApiConfig,
+      options.read,
+      options.onFallback,
+    );
+    this.flags = new ParameterSlot(
+      options.flagsParameter,
+      DEFAULT_FEATURE_FLAGS,
+      parseFeatureFlags,
+      options.read,
+      options.onFallback,
+    );
   }
 
   async current(): Promise<Settings> {

@@ -49,7 +49,12 @@ export class WriteRefusedError extends Error {
     readonly reason: 'unavailable' | 'contention',
     options?: { cause?: unknown },
   ) {
-    super(reason === 'unavailable' ? 'DynamoDB refused the write' : `no free timestamp in ${MAX_TIMESTAMP_ATTEMPTS} attempts`, options);
+    super(
+      reason === 'unavailable'
+        ? 'DynamoDB refused the write'
+        : `no free timestamp in ${MAX_TIMESTAMP_ATTEMPTS} attempts`,
+      options,
+    );
     this.name = 'WriteRefusedError';
   }
 }
@@ -105,7 +110,12 @@ export class TrackingStore {
   }
 
   /** One page of a shipment's updates, newest first, starting after `afterTimestamp` when given. */
-  async newestFirst(trackingId: string, limit: number, afterTimestamp?: number, abortSignal?: AbortSignal): Promise<Page> {
+  async newestFirst(
+    trackingId: string,
+    limit: number,
+    afterTimestamp?: number,
+    abortSignal?: AbortSignal,
+  ): Promise<Page> {
     try {
       const answer = await this.client.send(
         new QueryCommand({
@@ -117,12 +127,16 @@ export class TrackingStore {
           Limit: limit,
           // Read-your-writes: a client that just posted sees its update.
           ConsistentRead: true,
-          ExclusiveStartKey: afterTimestamp === undefined ? undefined : { tracking_id: trackingId, timestamp: afterTimestamp },
+          ExclusiveStartKey:
+            afterTimestamp === undefined ? undefined : { tracking_id: trackingId, timestamp: afterTimestamp },
         }),
         { abortSignal },
       );
       const last = answer.LastEvaluatedKey?.timestamp;
-      return { items: (answer.Items ?? []) as TrackingItem[], lastTimestamp: typeof last === 'number' ? last : undefined };
+      return {
+        items: (answer.Items ?? []) as TrackingItem[],
+        lastTimestamp: typeof last === 'number' ? last : undefined,
+      };
     } catch (error) {
       if (isServiceUnavailable(error)) throw new ReadUnavailableError({ cause: error });
       throw error;

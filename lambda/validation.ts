@@ -37,7 +37,13 @@ const trackingIdValidator = generated.validateTrackingId as CompiledValidator<st
 
 /** JSON pointer (`/updates/2/location/lat`) -> field path (`updates[2].location.lat`). */
 export function fieldPath(pointer: string, child?: string): string {
-  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (child !== undefined) segments.push(child);
   let path = '';
   for (const segment of segments) {
@@ -53,7 +59,10 @@ function describe(error: ErrorObject): ErrorDetail {
     case 'required':
       return { field: fieldPath(error.instancePath, String(params.missingProperty)), message: 'is required' };
     case 'additionalProperties':
-      return { field: fieldPath(error.instancePath, String(params.additionalProperty)), message: 'is not an allowed field' };
+      return {
+        field: fieldPath(error.instancePath, String(params.additionalProperty)),
+        message: 'is not an allowed field',
+      };
     case 'pattern':
       return { field: fieldPath(error.instancePath), message: 'must not contain control characters' };
     case 'enum':
@@ -77,8 +86,10 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 function numberProblem(value: number): string | undefined {
   if (!Number.isFinite(value)) return 'must be a finite number';
-  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) return `must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`;
-  if (value !== 0 && Math.abs(value) < MIN_MAGNITUDE) return 'is too close to zero to be stored (magnitude below 1e-130)';
+  if (Math.abs(value) > Number.MAX_SAFE_INTEGER)
+    return `must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`;
+  if (value !== 0 && Math.abs(value) < MIN_MAGNITUDE)
+    return 'is too close to zero to be stored (magnitude below 1e-130)';
   return undefined;
 }
 
@@ -108,7 +119,8 @@ function walkMetadata(value: unknown, path: string, depth: number, problems: Err
       const child = `${path}.${key}`;
       if (key === '__proto__') problems.push({ field: child, message: 'is a forbidden key' });
       else if (key === '') problems.push({ field: child, message: 'keys must not be empty' });
-      else if (stringProblem(key)) problems.push({ field: child, message: 'keys must be valid Unicode (no unpaired surrogates)' });
+      else if (stringProblem(key))
+        problems.push({ field: child, message: 'keys must be valid Unicode (no unpaired surrogates)' });
       else walkMetadata((value as Record<string, unknown>)[key], child, depth + 1, problems);
     }
   }
@@ -126,7 +138,10 @@ function storageProblems(update: TrackingUpdate, prefix: string): ErrorDetail[] 
   if (update.metadata !== undefined) {
     const bytes = Buffer.byteLength(JSON.stringify(update.metadata), 'utf8');
     if (bytes > LIMITS.metadataMaxBytes) {
-      problems.push({ field: `${prefix}metadata`, message: `must be at most ${LIMITS.metadataMaxBytes} bytes as JSON (got ${bytes})` });
+      problems.push({
+        field: `${prefix}metadata`,
+        message: `must be at most ${LIMITS.metadataMaxBytes} bytes as JSON (got ${bytes})`,
+      });
     }
     walkMetadata(update.metadata, `${prefix}metadata`, 1, problems);
   }

@@ -59,8 +59,16 @@ export function createApi(
   );
   const restApiId = restApi.id;
 
-  const model = new apigateway.Model(scope.name('tracking-request-model'), { restApi: restApiId, ...spec.model }, { parent });
-  const validator = new apigateway.RequestValidator(scope.name('request-validator'), { restApi: restApiId, ...spec.validator }, { parent });
+  const model = new apigateway.Model(
+    scope.name('tracking-request-model'),
+    { restApi: restApiId, ...spec.model },
+    { parent },
+  );
+  const validator = new apigateway.RequestValidator(
+    scope.name('request-validator'),
+    { restApi: restApiId, ...spec.validator },
+    { parent },
+  );
 
   const routeResources: pulumi.Resource[] = [];
   for (const route of spec.routes) {
@@ -137,7 +145,10 @@ export function createApi(
   // API Gateway would create its execution log group itself, without retention; create it first.
   const executionLogGroup = new cloudwatch.LogGroup(
     scope.name('api-execution-log-group'),
-    { name: pulumi.interpolate`API-Gateway-Execution-Logs_${restApiId}/${suffix}`, retentionInDays: args.logRetentionDays },
+    {
+      name: pulumi.interpolate`API-Gateway-Execution-Logs_${restApiId}/${suffix}`,
+      retentionInDays: args.logRetentionDays,
+    },
     { parent },
   );
   // Stage logging fails until the account-level CloudWatch role is set.

@@ -34,7 +34,9 @@ export type ConfigReader = (key: string) => unknown;
 export const API_GATEWAY_TIMEOUT_SECONDS = 29;
 
 /** Retention values CloudWatch Logs accepts. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 const SUFFIX_PATTERN = /^[a-z0-9][a-z0-9-]{0,19}$/;
 

@@ -24,48 +24,108 @@ interface Widget {
   y: number;
   width: number;
   height: number;
-  properties: { title: string; region: string; view: 'timeSeries'; stacked: false; period: number; metrics: MetricRow[] };
+  properties: {
+    title: string;
+    region: string;
+    view: 'timeSeries';
+    stacked: false;
+    period: number;
+    metrics: MetricRow[];
+  };
 }
 
 export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
   const api = (metric: string, stat: string): MetricRow => [
-    'AWS/ApiGateway', metric, 'ApiName', names.apiName, 'Stage', names.stageName, { stat, label: `${metric} ${stat}` },
+    'AWS/ApiGateway',
+    metric,
+    'ApiName',
+    names.apiName,
+    'Stage',
+    names.stageName,
+    { stat, label: `${metric} ${stat}` },
   ];
   const fn = (metric: string, stat: string): MetricRow => [
-    'AWS/Lambda', metric, 'FunctionName', names.functionName, { stat, label: `${metric} ${stat}` },
+    'AWS/Lambda',
+    metric,
+    'FunctionName',
+    names.functionName,
+    { stat, label: `${metric} ${stat}` },
   ];
-  const table = (metric: string): MetricRow => ['AWS/DynamoDB', metric, 'TableName', names.tableName, { stat: 'Sum', label: `table ${metric}` }];
+  const table = (metric: string): MetricRow => [
+    'AWS/DynamoDB',
+    metric,
+    'TableName',
+    names.tableName,
+    { stat: 'Sum', label: `table ${metric}` },
+  ];
   const index = (metric: string): MetricRow => [
-    'AWS/DynamoDB', metric, 'TableName', names.tableName, 'GlobalSecondaryIndexName', names.indexName,
+    'AWS/DynamoDB',
+    metric,
+    'TableName',
+    names.tableName,
+    'GlobalSecondaryIndexName',
+    names.indexName,
     { stat: 'Sum', label: `${names.indexName} ${metric}` },
   ];
-  const queue = (metric: string): MetricRow => ['AWS/SQS', metric, 'QueueName', names.queueName, { stat: 'Maximum', label: metric }];
+  const queue = (metric: string): MetricRow => [
+    'AWS/SQS',
+    metric,
+    'QueueName',
+    names.queueName,
+    { stat: 'Maximum', label: metric },
+  ];
   // The dimensions the handler puts on every custom metric (typed: a new one fails the type check).
   const customDimensions: Record<(typeof METRIC_DIMENSIONS)[number], string> = {
     service: OBSERVABILITY.serviceName,
     environment: names.environment,
   };
   const custom = (metric: string): MetricRow => [
-    OBSERVABILITY.metricsNamespace, metric, ...METRIC_DIMENSIONS.flatMap((d) => [d, customDimensions[d]]), { stat: 'Sum', label: metric },
+    OBSERVABILITY.metricsNamespace,
+    metric,
+    ...METRIC_DIMENSIONS.flatMap((d) => [d, customDimensions[d]]),
+    { stat: 'Sum', label: metric },
   ];
 
   const panels: { title: string; metrics: MetricRow[] }[] = [
-    { title: 'API requests and errors', metrics: [api('Count', 'Sum'), api('4XXError', 'Sum'), api('5XXError', 'Sum')] },
-    { title: 'API latency (ms)', metrics: [api('Latency', 'p50'), api('Latency', 'p99'), api('IntegrationLatency', 'p99')] },
+    {
+      title: 'API requests and errors',
+      metrics: [api('Count', 'Sum'), api('4XXError', 'Sum'), api('5XXError', 'Sum')],
+    },
+    {
+      title: 'API latency (ms)',
+      metrics: [api('Latency', 'p50'), api('Latency', 'p99'), api('IntegrationLatency', 'p99')],
+    },
     {
       title: 'Function invocations',
-      metrics: [fn('Invocations', 'Sum'), fn('Errors', 'Sum'), fn('Throttles', 'Sum'), fn('ConcurrentExecutions', 'Maximum')],
+      metrics: [
+        fn('Invocations', 'Sum'),
+        fn('Errors', 'Sum'),
+        fn('Throttles', 'Sum'),
+        fn('ConcurrentExecutions', 'Maximum'),
+      ],
     },
     { title: 'Function duration (ms)', metrics: [fn('Duration', 'p50'), fn('Duration', 'p99')] },
     {
       title: 'Tracking table capacity',
-      metrics: [table('ConsumedWriteCapacityUnits'), table('ConsumedReadCapacityUnits'), index('ConsumedWriteCapacityUnits')],
+      metrics: [
+        table('ConsumedWriteCapacityUnits'),
+        table('ConsumedReadCapacityUnits'),
+        index('ConsumedWriteCapacityUnits'),
+      ],
     },
     {
       title: 'Tracking table throttles',
-      metrics: [table('WriteThrottleEvents'), table('ReadThrottleEvents'), index('WriteThrottleEvents'), index('ReadThrottleEvents')],
+      metrics: [
+        table('WriteThrottleEvents'),
+        table('ReadThrottleEvents'),
+        index('WriteThrottleEvents'),
+        index('ReadThrottleEvents'),
+      ],
     },
-    { title: 'Parked updates (queue)', metrics: [queue('ApproximateNumberOfMessagesVisible'), queue('ApproximateAgeOfOldestMessage')] },
+    {
+      title: 'Parked updates (queue)',
+      metrics: [queue('ApproximateNumberOfMessagesVisible'), queue('ApproximateAgeOfOldestMessage')],
+    },
     { title: 'Tracking outcomes (function metrics)', metrics: Object.values(METRICS).map(custom) },
   ];
 
@@ -78,7 +138,14 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
       y: Math.floor(i / 2) * height,
       width,
       height,
-      properties: { title: panel.title, region: names.region, view: 'timeSeries', stacked: false, period: 60, metrics: panel.metrics },
+      properties: {
+        title: panel.title,
+        region: names.region,
+        view: 'timeSeries',
+        stacked: false,
+        period: 60,
+        metrics: panel.metrics,
+      },
     })),
   };
 }

@@ -34,13 +34,22 @@ export function createFunction(
 ): DeployedFunction {
   const names = resourceNames(args.environmentSuffix).function(definition.key);
   const parent = scope.parent;
-  const child = (part?: string) => scope.name(part ? `${definition.key}-function-${part}` : `${definition.key}-function`);
+  const child = (part?: string) =>
+    scope.name(part ? `${definition.key}-function-${part}` : `${definition.key}-function`);
 
   // Created by the stack (retention, tags, deleted with the stack) and attached through
   // loggingConfig below, so the function logs exactly here whatever its name.
-  const logGroup = new cloudwatch.LogGroup(child('log-group'), { name: definition.logGroup, retentionInDays: args.logRetentionDays }, { parent });
+  const logGroup = new cloudwatch.LogGroup(
+    child('log-group'),
+    { name: definition.logGroup, retentionInDays: args.logRetentionDays },
+    { parent },
+  );
 
-  const role = new iam.Role(child('role'), { name: names.role, assumeRolePolicy: JSON.stringify(LAMBDA_TRUST_POLICY) }, { parent });
+  const role = new iam.Role(
+    child('role'),
+    { name: names.role, assumeRolePolicy: JSON.stringify(LAMBDA_TRUST_POLICY) },
+    { parent },
+  );
 
   const policy = new iam.RolePolicy(
     child('policy'),
@@ -56,7 +65,9 @@ export function createFunction(
       runtime: definition.runtime,
       architectures: [definition.architecture],
       handler: definition.handler,
-      code: new pulumi.asset.AssetArchive({ [BUNDLE_FILE]: new pulumi.asset.StringAsset(buildBundle(definition.entry).code) }),
+      code: new pulumi.asset.AssetArchive({
+        [BUNDLE_FILE]: new pulumi.asset.StringAsset(buildBundle(definition.entry).code),
+      }),
       role: role.arn,
       memorySize: definition.memoryMb,
       timeout: definition.timeoutSeconds,

@@ -51,7 +51,10 @@ export const FUNCTIONS: Record<FunctionKey, { entry: string; description: string
   api: { entry: 'lambda/handler.ts', description: 'Logistics tracking API (POST /track, GET /status)' },
 };
 
-export function functionDefinitions<T>(args: TapStackArgs, refs: FunctionRefs<T>): Record<FunctionKey, FunctionDefinition<T>> {
+export function functionDefinitions<T>(
+  args: TapStackArgs,
+  refs: FunctionRefs<T>,
+): Record<FunctionKey, FunctionDefinition<T>> {
   const names = resourceNames(args.environmentSuffix);
   // Typed on FUNCTION_ENV's keys: a variable added to the contract fails the type check until set here.
   const contractEnv: { [K in keyof typeof FUNCTION_ENV]: T | string } = {

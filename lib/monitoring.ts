@@ -46,43 +46,97 @@ export function alarmSpecs(names: MonitoredNames): AlarmSpec[] {
   const anyAtAll = { comparisonOperator: 'GreaterThanOrEqualToThreshold', threshold: 1 } as const;
   // ThrottledRequests is only published per Operation; Read/WriteThrottleEvents exist per table and
   // per index, which is what these alarms watch.
-  const throttles = (key: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, what: string): AlarmSpec => ({
-    key, description: `${what}: DynamoDB throttled requests (refused writes are parked on the queue)`,
-    namespace: 'AWS/DynamoDB', metricName, dimensions, statistic: 'Sum', ...fiveMinutes, ...anyAtAll,
+  const throttles = (
+    key: string,
+    metricName: string,
+    dimensions: Record<string, pulumi.Input<string>>,
+    what: string,
+  ): AlarmSpec => ({
+    key,
+    description: `${what}: DynamoDB throttled requests (refused writes are parked on the queue)`,
+    namespace: 'AWS/DynamoDB',
+    metricName,
+    dimensions,
+    statistic: 'Sum',
+    ...fiveMinutes,
+    ...anyAtAll,
   });
   return [
     {
-      key: 'api-4xx', description: 'More than 20 client errors in 5 minutes (bad clients, auth failures or throttling)',
-      namespace: 'AWS/ApiGateway', metricName: '4XXError', dimensions: api, statistic: 'Sum', ...fiveMinutes,
-      comparisonOperator: 'GreaterThanThreshold', threshold: 20,
+      key: 'api-4xx',
+      description: 'More than 20 client errors in 5 minutes (bad clients, auth failures or throttling)',
+      namespace: 'AWS/ApiGateway',
+      metricName: '4XXError',
+      dimensions: api,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 20,
     },
     {
       // Bad input never yields a 5xx (the contract): any 5xx is a fault or an outage (a 503 when
       // DynamoDB refuses a query after retries), worth a look even at low traffic.
-      key: 'api-5xx', description: 'Any server error in 5 minutes',
-      namespace: 'AWS/ApiGateway', metricName: '5XXError', dimensions: api, statistic: 'Sum', ...fiveMinutes, ...anyAtAll,
+      key: 'api-5xx',
+      description: 'Any server error in 5 minutes',
+      namespace: 'AWS/ApiGateway',
+      metricName: '5XXError',
+      dimensions: api,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
     },
     {
-      key: 'api-latency-p99', description: 'p99 latency above 2 s for 3 consecutive minutes',
-      namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: api, extendedStatistic: 'p99',
-      period: 60, evaluationPeriods: 3, datapointsToAlarm: 3, comparisonOperator: 'GreaterThanThreshold', threshold: 2000,
+      key: 'api-latency-p99',
+      description: 'p99 latency above 2 s for 3 consecutive minutes',
+      namespace: 'AWS/ApiGateway',
+      metricName: 'Latency',
+      dimensions: api,
+      extendedStatistic: 'p99',
+      period: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 2000,
     },
     {
-      key: 'function-errors', description: 'The function failed (unhandled error or timeout)',
-      namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: fn, statistic: 'Sum', ...fiveMinutes, ...anyAtAll,
+      key: 'function-errors',
+      description: 'The function failed (unhandled error or timeout)',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: fn,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
     },
     {
-      key: 'function-throttles', description: 'The function was throttled (concurrency exhausted)',
-      namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: fn, statistic: 'Sum', ...fiveMinutes, ...anyAtAll,
+      key: 'function-throttles',
+      description: 'The function was throttled (concurrency exhausted)',
+      namespace: 'AWS/Lambda',
+      metricName: 'Throttles',
+      dimensions: fn,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
     },
     {
-      key: 'parked-updates', description: 'Parked tracking updates are waiting for a replay (npm run replay)',
-      namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: names.queueName },
-      statistic: 'Maximum', ...fiveMinutes, comparisonOperator: 'GreaterThanThreshold', threshold: 0,
+      key: 'parked-updates',
+      description: 'Parked tracking updates are waiting for a replay (npm run replay)',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: names.queueName },
+      statistic: 'Maximum',
+      ...fiveMinutes,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
     },
     throttles('table-write-throttles', 'WriteThrottleEvents', table, 'Tracking table writes'),
     throttles('table-read-throttles', 'ReadThrottleEvents', table, 'Tracking table reads'),
-    throttles('index-write-throttles', 'WriteThrottleEvents', index, 'StatusIndex writes (back-pressure throttles table writes)'),
+    throttles(
+      'index-write-throttles',
+      'WriteThrottleEvents',
+      index,
+      'StatusIndex writes (back-pressure throttles table writes)',
+    ),
     throttles('index-read-throttles', 'ReadThrottleEvents', index, 'StatusIndex reads'),
   ];
 }
@@ -100,7 +154,11 @@ export function createMonitoring(scope: Scope, args: TapStackArgs, names: Monito
   const topic = new sns.Topic(scope.name('alarm-topic'), { name: resourceNames(suffix).alarmTopic }, { parent });
   if (args.alarmEmail) {
     // E-mail subscriptions stay pending until the recipient confirms.
-    new sns.TopicSubscription(scope.name('alarm-email'), { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, { parent });
+    new sns.TopicSubscription(
+      scope.name('alarm-email'),
+      { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail },
+      { parent },
+    );
   }
 
   const alarms = alarmSpecs(names).map(
@@ -128,7 +186,12 @@ export function createMonitoring(scope: Scope, args: TapStackArgs, names: Monito
         .apply(([region, apiName, stageName, functionName, tableName, queueName]) =>
           JSON.stringify(
             dashboardBody({
-              region, apiName, stageName, functionName, tableName, queueName,
+              region,
+              apiName,
+              stageName,
+              functionName,
+              tableName,
+              queueName,
               environment: suffix,
               indexName: TRACKING_TABLE.statusIndex.name,
             }),

@@ -19,7 +19,12 @@ export function resourceNames(suffix: string) {
     function: (key: FunctionKey) => {
       const base = FUNCTION_BASES[key];
       const functionName = name(base);
-      return { name: functionName, role: name(`${base}-role`), policy: name(`${base}-policy`), logGroup: `/aws/lambda/${functionName}` };
+      return {
+        name: functionName,
+        role: name(`${base}-role`),
+        policy: name(`${base}-policy`),
+        logGroup: `/aws/lambda/${functionName}`,
+      };
     },
     restApi: name('tracking-api'),
     requestValidator: name('tracking-api-validator'),

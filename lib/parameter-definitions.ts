@@ -23,7 +23,12 @@ export function parameterDefinitions<T>(args: TapStackArgs, tableName: T) {
     description: 'Tracking API runtime config (max_request_size, timeout, rate_limit)',
   };
   // A SecureString: policy treats anything named *endpoint* as sensitive.
-  const endpoint: ParameterDefinition<T> = { name: names.endpoint, type: 'SecureString', value: tableName, description: 'Tracking table name' };
+  const endpoint: ParameterDefinition<T> = {
+    name: names.endpoint,
+    type: 'SecureString',
+    value: tableName,
+    description: 'Tracking table name',
+  };
   const flags: ParameterDefinition<string> = {
     name: names.flags,
     type: 'String',

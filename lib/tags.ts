@@ -28,7 +28,10 @@ export const RESOURCE_INPUTS: Record<string, { tags: boolean; name: boolean }> =
   'aws:apigateway/method:Method': takes<apigateway.MethodArgs>({ tags: false, name: false }),
   'aws:apigateway/methodSettings:MethodSettings': takes<apigateway.MethodSettingsArgs>({ tags: false, name: false }),
   'aws:apigateway/model:Model': takes<apigateway.ModelArgs>({ tags: false, name: true }),
-  'aws:apigateway/requestValidator:RequestValidator': takes<apigateway.RequestValidatorArgs>({ tags: false, name: true }),
+  'aws:apigateway/requestValidator:RequestValidator': takes<apigateway.RequestValidatorArgs>({
+    tags: false,
+    name: true,
+  }),
   'aws:apigateway/resource:Resource': takes<apigateway.ResourceArgs>({ tags: false, name: false }),
   'aws:apigateway/response:Response': takes<apigateway.ResponseArgs>({ tags: false, name: false }),
   'aws:apigateway/restApi:RestApi': takes<apigateway.RestApiArgs>({ tags: true, name: true }),
@@ -39,7 +42,10 @@ export const RESOURCE_INPUTS: Record<string, { tags: boolean; name: boolean }> =
   'aws:dynamodb/table:Table': takes<dynamodb.TableArgs>({ tags: true, name: true }),
   'aws:iam/role:Role': takes<iam.RoleArgs>({ tags: true, name: true }),
   'aws:iam/rolePolicy:RolePolicy': takes<iam.RolePolicyArgs>({ tags: false, name: true }),
-  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': takes<iam.RolePolicyAttachmentArgs>({ tags: false, name: false }),
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': takes<iam.RolePolicyAttachmentArgs>({
+    tags: false,
+    name: false,
+  }),
   'aws:lambda/function:Function': takes<lambda.FunctionArgs>({ tags: true, name: true }),
   'aws:lambda/permission:Permission': takes<lambda.PermissionArgs>({ tags: false, name: false }),
   'aws:sns/topic:Topic': takes<sns.TopicArgs>({ tags: true, name: true }),
@@ -57,7 +63,8 @@ export function tagTransformation(tags: Record<string, string>): pulumi.Resource
   return ({ type, props, opts }) => {
     if (!type.startsWith('aws:')) return undefined;
     const inputs = RESOURCE_INPUTS[type];
-    if (inputs === undefined) throw new Error(`lib/tags.ts does not say whether ${type} takes tags: add it to RESOURCE_INPUTS`);
+    if (inputs === undefined)
+      throw new Error(`lib/tags.ts does not say whether ${type} takes tags: add it to RESOURCE_INPUTS`);
     if (!inputs.tags) return undefined;
     return { props: { ...props, tags: { ...(props.tags as Record<string, string> | undefined), ...tags } }, opts };
   };

@@ -28,7 +28,12 @@ export class TapStack extends pulumi.ComponentResource {
   readonly monitoring: Monitoring;
 
   constructor(name: string, args: TapStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super('tap:stack:TapStack', name, {}, { ...opts, transformations: [...(opts.transformations ?? []), tagTransformation(stackTags(args))] });
+    super(
+      'tap:stack:TapStack',
+      name,
+      {},
+      { ...opts, transformations: [...(opts.transformations ?? []), tagTransformation(stackTags(args))] },
+    );
     const scope = scopeOf(this, name);
 
     this.region = getRegionOutput({}, { parent: this }).region;
@@ -57,7 +62,11 @@ export class TapStack extends pulumi.ComponentResource {
       }),
     };
     this.apiGatewayAccount = args.manageApiGatewayAccount ? createApiGatewayAccount(scope, args) : undefined;
-    this.api = createApi(scope, args, { fn: this.functions.api.fn, functionName: definitions.api.name, account: this.apiGatewayAccount?.account });
+    this.api = createApi(scope, args, {
+      fn: this.functions.api.fn,
+      functionName: definitions.api.name,
+      account: this.apiGatewayAccount?.account,
+    });
     this.monitoring = createMonitoring(scope, args, {
       region: this.region,
       apiName: this.api.restApi.name,

@@ -9,7 +9,11 @@ function shellQuote(value: string): string {
 export function banner(api: LocalApi): string {
   const { accessKeyId, secretAccessKey } = api.credentials;
   const sigv4 = `curl --aws-sigv4 "aws:amz:${api.region}:execute-api" --user "${accessKeyId}:${secretAccessKey}"`;
-  const update = JSON.stringify({ tracking_id: 'PKG-1001', status: 'in_transit', location: { lat: 47.61, lng: -122.33 } });
+  const update = JSON.stringify({
+    tracking_id: 'PKG-1001',
+    status: 'in_transit',
+    location: { lat: 47.61, lng: -122.33 },
+  });
   const replayEnv = {
     ...api.aws.env,
     [FUNCTION_ENV.tableName]: api.tableName,
@@ -29,7 +33,9 @@ export function banner(api: LocalApi): string {
     `  ${sigv4} "${api.url}/status?tracking_id=PKG-1001"`,
     '',
     'Replay parked updates into the local table (in another terminal):',
-    `  env ${Object.entries(replayEnv).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} npm run replay`,
+    `  env ${Object.entries(replayEnv)
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(' ')} npm run replay`,
     '',
   ].join('\n');
 }

@@ -104,7 +104,9 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
       region,
       tables: [names.table],
       queues: [names.queue],
-      parameters: Object.fromEntries(Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }])),
+      parameters: Object.fromEntries(
+        Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
+      ),
       dataDir: options.dataDir,
       faults: options.faults,
     });
@@ -144,8 +146,12 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
         return;
       }
       const failed = await runtime.start(bundle.file);
-      if (failed) log(`reloaded bundle fails to initialise (${failed.errorType}: ${failed.errorMessage}); kept the previous one`);
-      else log(`reloaded function (${(bundle.bytes / 1024).toFixed(0)} KiB, sha256 ${bundle.sha256.slice(0, 12)}) in ${Date.now() - started} ms`);
+      if (failed)
+        log(`reloaded bundle fails to initialise (${failed.errorType}: ${failed.errorMessage}); kept the previous one`);
+      else
+        log(
+          `reloaded function (${(bundle.bytes / 1024).toFixed(0)} KiB, sha256 ${bundle.sha256.slice(0, 12)}) in ${Date.now() - started} ms`,
+        );
     };
     if (options.watch) cleanup.push(watchSources(reload));
 

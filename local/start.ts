@@ -49,7 +49,10 @@ Exit code 2 on a bad argument, 1 if the API cannot start; 0 after Ctrl-C / SIGTE
 
 /** The parsed command line as startLocalApi options (plus --quiet); a bad value throws CliError. */
 export function startOptions(values: CliValues<typeof START_CLI.options>, env: NodeJS.ProcessEnv) {
-  const port = values.port === undefined ? integerOption('PORT', env.PORT || '3000', 0, 65535) : integerOption('--port', values.port, 0, 65535);
+  const port =
+    values.port === undefined
+      ? integerOption('PORT', env.PORT || '3000', 0, 65535)
+      : integerOption('--port', values.port, 0, 65535);
   const config: Record<string, string> = {};
   for (const pair of values.set ?? []) {
     const at = pair.indexOf('=');

@@ -16,7 +16,9 @@ import { WAIVERS } from './waivers';
 export const PACK_NAME = 'tap-compliance';
 
 /** The mandatory rules; `waivers` decides which rules accept a waived condition. */
-export function mandatoryRules(waivers: readonly Waiver[] = WAIVERS): (ResourceValidationPolicy | StackValidationPolicy)[] {
+export function mandatoryRules(
+  waivers: readonly Waiver[] = WAIVERS,
+): (ResourceValidationPolicy | StackValidationPolicy)[] {
   return [
     ...apigatewayRules,
     ...lambdaRules(waivers),

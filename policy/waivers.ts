@@ -43,7 +43,9 @@ export const WAIVERS: readonly Waiver[] = [
       'The function talks only to AWS service APIs (DynamoDB, SSM, SQS, X-Ray, CloudWatch Logs) over TLS with SigV4; it reaches no private network resource. ' +
       'A VPC would add NAT gateways or five interface endpoints, ENI management and cold-start cost, and move no traffic off the AWS network; the IAM role remains the access boundary. ' +
       'Revisit if the function ever needs a private resource (a database, an internal service).',
-    findings: each(T.lambdaFunction, (p) => (list(obj(p.vpcConfig)?.subnetIds).length ? undefined : 'the function runs outside any VPC')),
+    findings: each(T.lambdaFunction, (p) =>
+      list(obj(p.vpcConfig)?.subnetIds).length ? undefined : 'the function runs outside any VPC',
+    ),
   },
   {
     id: 'lambda-reserved-concurrency',
@@ -66,7 +68,9 @@ export const WAIVERS: readonly Waiver[] = [
     reason:
       'The bundle is built deterministically from the reviewed repository by the deploying pipeline and uploaded by Pulumi in the same step; there is no separate artifact hand-off for a signature to protect. ' +
       'Adopt AWS Signer if artifacts are ever built in one place and deployed from another.',
-    findings: each(T.lambdaFunction, (p) => (str(p.codeSigningConfigArn) ? undefined : 'no code-signing configuration')),
+    findings: each(T.lambdaFunction, (p) =>
+      str(p.codeSigningConfigArn) ? undefined : 'no code-signing configuration',
+    ),
   },
   {
     id: 'lambda-environment-cmk',
@@ -76,7 +80,9 @@ export const WAIVERS: readonly Waiver[] = [
       'The environment holds names only (table, parameter names, queue URL, log level); no secret is ever placed there (rule lambda-no-secrets-in-environment). ' +
       'Lambda encrypts it at rest with the aws/lambda key; a customer managed key would protect nothing more.',
     findings: each(T.lambdaFunction, (p) =>
-      Object.keys(obj(obj(p.environment)?.variables) ?? {}).length && !str(p.kmsKeyArn) ? 'environment encrypted with the AWS managed key' : undefined,
+      Object.keys(obj(obj(p.environment)?.variables) ?? {}).length && !str(p.kmsKeyArn)
+        ? 'environment encrypted with the AWS managed key'
+        : undefined,
     ),
   },
   {
@@ -107,7 +113,7 @@ export const WAIVERS: readonly Waiver[] = [
     controls: { checkov: ['CKV2_AWS_51'], fsbp: ['APIGateway.2'] },
     reason:
       'A client certificate authenticates API Gateway to an HTTP backend. The only integration is AWS_PROXY to Lambda, which API Gateway invokes through the Lambda API with SigV4, ' +
-      'authorized by the function\'s resource policy scoped to this API\'s execution ARN (rule lambda-permission-scoped); there is no HTTP backend to present a certificate to.',
+      "authorized by the function's resource policy scoped to this API's execution ARN (rule lambda-permission-scoped); there is no HTTP backend to present a certificate to.",
     findings: each(T.stage, (p) => (str(p.clientCertificateId) ? undefined : 'no client certificate')),
   },
   {
@@ -115,9 +121,11 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'API methods authorized by IAM (SigV4) rather than a Cognito user pool',
     controls: { cdkNag: ['AwsSolutions-COG4'] },
     reason:
-      'Callers are carriers\', depots\' and scanners\' AWS principals, not end users with passwords: AWS_IAM authorization verifies their SigV4 signature and evaluates their IAM policies. ' +
+      "Callers are carriers', depots' and scanners' AWS principals, not end users with passwords: AWS_IAM authorization verifies their SigV4 signature and evaluates their IAM policies. " +
       'A user pool would add a second identity system for no caller.',
-    findings: each(T.method, (p) => (str(p.authorization) === 'COGNITO_USER_POOLS' ? undefined : `authorization ${str(p.authorization) ?? 'unset'}`)),
+    findings: each(T.method, (p) =>
+      str(p.authorization) === 'COGNITO_USER_POOLS' ? undefined : `authorization ${str(p.authorization) ?? 'unset'}`,
+    ),
   },
   {
     id: 'dynamodb-cmk',
@@ -126,7 +134,9 @@ export const WAIVERS: readonly Waiver[] = [
     reason:
       'KMS encryption with aws/dynamodb is on (rule dynamodb-sse-kms) and its use is logged in CloudTrail. A customer managed key adds a key policy to run and per-request KMS cost; ' +
       'it is worth it only for cross-account access to the data, crypto-shredding, or a rotation/ownership requirement, none of which applies today.',
-    findings: each(T.table, (p) => (str(obj(p.serverSideEncryption)?.kmsKeyArn) ? undefined : 'encrypted with the AWS managed key')),
+    findings: each(T.table, (p) =>
+      str(obj(p.serverSideEncryption)?.kmsKeyArn) ? undefined : 'encrypted with the AWS managed key',
+    ),
   },
   {
     id: 'dynamodb-deletion-protection',
@@ -143,7 +153,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'DynamoDB table not covered by an AWS Backup plan',
     controls: { fsbp: ['DynamoDB.4'] },
     reason:
-      'Point-in-time recovery (rule dynamodb-pitr) restores any second of the last 35 days. Longer retention and cross-account copies belong to the account\'s central AWS Backup plan (tag-based selection), not to one application stack.',
+      "Point-in-time recovery (rule dynamodb-pitr) restores any second of the last 35 days. Longer retention and cross-account copies belong to the account's central AWS Backup plan (tag-based selection), not to one application stack.",
     findings: (resources) =>
       resources.some((r) => r.type === 'aws:backup/selection:Selection')
         ? []
@@ -154,7 +164,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'SQS queue encrypted with SSE-SQS, not a customer managed KMS key',
     controls: { checkov: ['CKV2_AWS_73'] },
     reason:
-      'SSE-SQS encrypts at rest (rule sqs-encryption) with no key policy to maintain and no KMS request cost; the queue is only reachable by this stack\'s function and replay tooling (queue policy and IAM). ' +
+      "SSE-SQS encrypts at rest (rule sqs-encryption) with no key policy to maintain and no KMS request cost; the queue is only reachable by this stack's function and replay tooling (queue policy and IAM). " +
       'Use a customer managed key if another account or service must read the parked messages.',
     findings: each(T.queue, (p) => (str(p.kmsMasterKeyId) ? undefined : 'SSE-SQS (SQS-owned key)')),
   },
@@ -163,7 +173,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'SQS queue without its own dead-letter queue',
     controls: { cdkNag: ['AwsSolutions-SQS3'] },
     reason:
-      'This queue IS the terminal dead-letter and parking queue: the function\'s failed asynchronous invocations and the writes DynamoDB refused land here, and are replayed idempotently by the replay script. ' +
+      "This queue IS the terminal dead-letter and parking queue: the function's failed asynchronous invocations and the writes DynamoDB refused land here, and are replayed idempotently by the replay script. " +
       'Nothing consumes it automatically, so there is no poison-message loop for another queue to catch.',
     findings: each(T.queue, (p) => (p.redrivePolicy ? undefined : 'no redrive policy')),
   },
@@ -175,7 +185,9 @@ export const WAIVERS: readonly Waiver[] = [
       'The API config (max_request_size, timeout, rate_limit) and feature flags are non-secret tuning values operators must be able to read and diff. ' +
       'Parameters whose names mark them sensitive (endpoint, secret, password, key) must be SecureString (rule ssm-sensitive-securestring).',
     findings: each(T.parameter, (p) =>
-      str(p.type) !== 'SecureString' && !SENSITIVE_NAME.test(str(p.name) ?? '') ? `${str(p.name) ?? 'parameter'} is ${str(p.type) ?? 'String'}` : undefined,
+      str(p.type) !== 'SecureString' && !SENSITIVE_NAME.test(str(p.name) ?? '')
+        ? `${str(p.name) ?? 'parameter'} is ${str(p.type) ?? 'String'}`
+        : undefined,
     ),
   },
   {
@@ -186,7 +198,9 @@ export const WAIVERS: readonly Waiver[] = [
       'The only SecureString holds the table name: it is kept encrypted by policy, not because it is a credential. aws/ssm needs no key policy and lets the function decrypt through its ssm:GetParameter grant. ' +
       'Use a customer managed key for a real secret that must be shared across accounts.',
     findings: each(T.parameter, (p) =>
-      str(p.type) === 'SecureString' && (!str(p.keyId) || str(p.keyId) === 'alias/aws/ssm') ? 'encrypted with aws/ssm' : undefined,
+      str(p.type) === 'SecureString' && (!str(p.keyId) || str(p.keyId) === 'alias/aws/ssm')
+        ? 'encrypted with aws/ssm'
+        : undefined,
     ),
   },
   {
@@ -202,7 +216,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'Log groups retained for less than one year',
     controls: { checkov: ['CKV_AWS_338'] },
     reason:
-      'Data minimisation: access and function logs carry caller ARNs and tracking ids (personal data when a shipment is a person\'s). They are kept for tap:logRetentionDays (default 14) for operations; ' +
+      "Data minimisation: access and function logs carry caller ARNs and tracking ids (personal data when a shipment is a person's). They are kept for tap:logRetentionDays (default 14) for operations; " +
       'the table is the record. Set a longer retention per stack if an audit regime requires it (CloudWatch.16 is then met with its default 365 days).',
     findings: each(T.logGroup, (p) => {
       const days = num(p.retentionInDays) ?? 0;
@@ -223,10 +237,14 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'Alarm topic without a policy denying non-TLS publishing',
     controls: { cdkNag: ['AwsSolutions-SNS3'] },
     reason:
-      'Only CloudWatch (a service principal, over TLS) publishes to the topic; its default policy admits this account\'s principals only. Subscribers are e-mail endpoints configured by operators.',
+      "Only CloudWatch (a service principal, over TLS) publishes to the topic; its default policy admits this account's principals only. Subscribers are e-mail endpoints configured by operators.",
     findings: (resources) => {
-      const denied = ofType(resources, 'aws:sns/topicPolicy:TopicPolicy').some((p) => JSON.stringify(p.props.policy ?? '').includes('aws:SecureTransport'));
-      return denied ? [] : ofType(resources, T.topic).map((resource) => ({ resource, detail: 'no TLS-only topic policy' }));
+      const denied = ofType(resources, 'aws:sns/topicPolicy:TopicPolicy').some((p) =>
+        JSON.stringify(p.props.policy ?? '').includes('aws:SecureTransport'),
+      );
+      return denied
+        ? []
+        : ofType(resources, T.topic).map((resource) => ({ resource, detail: 'no TLS-only topic policy' }));
     },
   },
   {
@@ -242,7 +260,10 @@ export const WAIVERS: readonly Waiver[] = [
           if (!('statements' in parsed)) return [];
           const xray = new Set(RESOURCE_STAR_ACTIONS.map((a) => a.toLowerCase()));
           return parsed.statements.some(
-            (s) => s.effect === 'Allow' && (s.resources ?? []).some(isUnscopedResource) && (s.actions ?? []).some((a) => xray.has(a.toLowerCase())),
+            (s) =>
+              s.effect === 'Allow' &&
+              (s.resources ?? []).some(isUnscopedResource) &&
+              (s.actions ?? []).some((a) => xray.has(a.toLowerCase())),
           )
             ? [{ resource, detail: `${where} allows X-Ray actions on "*"` }]
             : [];
@@ -260,7 +281,9 @@ export const WAIVERS: readonly Waiver[] = [
     findings: (resources) =>
       resources.flatMap((resource) => {
         const arns = resource.type === T.role ? list(resource.props.managedPolicyArns) : [resource.props.policyArn];
-        return arns.includes(APIGATEWAY_LOGS_POLICY) ? [{ resource, detail: 'uses AmazonAPIGatewayPushToCloudWatchLogs' }] : [];
+        return arns.includes(APIGATEWAY_LOGS_POLICY)
+          ? [{ resource, detail: 'uses AmazonAPIGatewayPushToCloudWatchLogs' }]
+          : [];
       }),
   },
 ];

@@ -26,7 +26,9 @@ export interface CliSpec<O extends CliOptions = CliOptions> {
 }
 
 /** What util.parseArgs returns as `values` for these options, strict and without positionals. */
-export type CliValues<O extends CliOptions> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'];
+export type CliValues<O extends CliOptions> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>
+>['values'];
 
 /** A bad argument: exit code 2, the message printed after `<command>: `. */
 export class CliError extends Error {
@@ -104,8 +106,16 @@ export function cliExitCode(
  * CliError); on --help or a bad argument, prints and exits the process (0 or 2).
  */
 export function runCli<O extends CliOptions>(spec: CliSpec<O>, argv: readonly string[]): CliValues<O>;
-export function runCli<O extends CliOptions, T>(spec: CliSpec<O>, argv: readonly string[], check: (values: CliValues<O>) => T): T;
-export function runCli<O extends CliOptions, T>(spec: CliSpec<O>, argv: readonly string[], check?: (values: CliValues<O>) => T): T | CliValues<O> {
+export function runCli<O extends CliOptions, T>(
+  spec: CliSpec<O>,
+  argv: readonly string[],
+  check: (values: CliValues<O>) => T,
+): T;
+export function runCli<O extends CliOptions, T>(
+  spec: CliSpec<O>,
+  argv: readonly string[],
+  check?: (values: CliValues<O>) => T,
+): T | CliValues<O> {
   try {
     const values = parseCli(spec, argv);
     return check ? check(values) : values;
@@ -115,7 +125,8 @@ export function runCli<O extends CliOptions, T>(spec: CliSpec<O>, argv: readonly
 }
 
 function describeRange(min: number, max: number): string {
-  if (max === Infinity) return min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`;
+  if (max === Infinity)
+    return min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`;
   return `an integer from ${min} to ${max}`;
 }
 

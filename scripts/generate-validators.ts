@@ -36,7 +36,9 @@ const SCHEMAS = {
   validateTrackingId: TRACKING_UPDATE_SCHEMA.properties.tracking_id,
 };
 if (TRACKING_BATCH_SCHEMA.properties.updates.items !== TRACKING_UPDATE_SCHEMA) {
-  throw new Error('the contract no longer nests TRACKING_UPDATE_SCHEMA in the batch schema: revisit the $ref in this generator');
+  throw new Error(
+    'the contract no longer nests TRACKING_UPDATE_SCHEMA in the batch schema: revisit the $ref in this generator',
+  );
 }
 
 const UCS2LENGTH_REQUIRE = 'require("ajv/dist/runtime/ucs2length").default';
@@ -54,13 +56,20 @@ const HEADER = `/* eslint-disable */
 /** The source of lambda/generated/validators.ts, deterministic for a given contract and Ajv version. */
 export function generateValidatorsSource(): string {
   // Strict mode and the meta-schema pass run here, at build time, instead of at every cold start.
-  const ajv = new Ajv({ ...VALIDATOR_OPTIONS, strict: true, inlineRefs: false, code: { source: true, esm: true, lines: true } });
+  const ajv = new Ajv({
+    ...VALIDATOR_OPTIONS,
+    strict: true,
+    inlineRefs: false,
+    code: { source: true, esm: true, lines: true },
+  });
   for (const [name, schema] of Object.entries(SCHEMAS)) ajv.addSchema(schema, name);
   let code = standaloneCode(ajv, Object.fromEntries(Object.keys(SCHEMAS).map((name) => [name, name])));
   // Ajv's ESM output still loads its one runtime helper with require(): make it an import, so the
   // module is plain ESM for esbuild and plain TypeScript for ts-jest and tsc.
-  if (code.includes(UCS2LENGTH_REQUIRE)) code = `${UCS2LENGTH_IMPORT}\n${code.split(UCS2LENGTH_REQUIRE).join('ucs2length')}`;
-  if (/\brequire\(/.test(code)) throw new Error('the generated validators need a runtime module this generator does not import');
+  if (code.includes(UCS2LENGTH_REQUIRE))
+    code = `${UCS2LENGTH_IMPORT}\n${code.split(UCS2LENGTH_REQUIRE).join('ucs2length')}`;
+  if (/\brequire\(/.test(code))
+    throw new Error('the generated validators need a runtime module this generator does not import');
   return `${HEADER}${code.replace(/^"use strict";\n?/m, '')}\n`;
 }
 

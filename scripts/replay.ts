@@ -65,7 +65,9 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
   const summary: ReplaySummary = { received: 0, stored: 0, alreadyStored: 0, failed: 0, notDeleted: 0, failures: [] };
 
   try {
-    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     const approximate = Number(attributes.Attributes?.ApproximateNumberOfMessages);
     if (Number.isFinite(approximate)) summary.queuedBefore = approximate;
   } catch (error) {
@@ -159,7 +161,12 @@ export function formatSummary(summary: ReplaySummary): string {
   );
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console.log, err = console.error): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  out = console.log,
+  err = console.error,
+): Promise<number> {
   let args: ReplayArgs;
   try {
     args = parseReplayArgs(argv, env);
@@ -169,7 +176,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out = console
   const sqs = new SQSClient(awsClientConfig());
   const dynamo = new DynamoDBClient(awsClientConfig());
   try {
-    const store = new TrackingStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), args.tableName);
+    const store = new TrackingStore(
+      DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      args.tableName,
+    );
     const summary = await replayParkedUpdates({ ...args, sqs, store, log: out });
     out(formatSummary(summary));
     return summary.failed > 0 ? 1 : 0;

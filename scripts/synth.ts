@@ -99,7 +99,9 @@ async function synthesizeNow(opts: SynthOptions): Promise<SynthResult> {
   if (programError) throw programError;
   if (recorder.failures.length) throw recorder.failures[0];
 
-  const resources = await Promise.all(recorder.resources().map(async (r) => ({ ...r, inputs: (await render(r.inputs)) as Record<string, unknown> })));
+  const resources = await Promise.all(
+    recorder.resources().map(async (r) => ({ ...r, inputs: (await render(r.inputs)) as Record<string, unknown> })),
+  );
   resources.sort((a, b) => rank(a) - rank(b) || compare(a.type, b.type) || compare(a.name, b.name));
   return { stack: opts.stack, resources, outputs: (resolved ?? {}) as Record<string, unknown> };
 }
@@ -218,7 +220,9 @@ class Recorder {
 async function render(value: unknown): Promise<unknown> {
   if (pulumi.asset.Archive.isInstance(value)) {
     const assets = await (value as pulumi.asset.AssetArchive).assets;
-    const entries = await Promise.all(Object.entries(assets ?? {}).map(async ([k, v]) => [k, await render(v)] as const));
+    const entries = await Promise.all(
+      Object.entries(assets ?? {}).map(async ([k, v]) => [k, await render(v)] as const),
+    );
     return Object.fromEntries(entries);
   }
   if (pulumi.asset.Asset.isInstance(value)) {
@@ -242,7 +246,9 @@ async function render(value: unknown): Promise<unknown> {
 
 /** A stable, realistic-looking id (API Gateway ids are 10 lowercase alphanumerics). */
 export function fakeId(seed: string, length = 10): string {
-  return BigInt(`0x${createHash('sha256').update(seed).digest('hex')}`).toString(36).slice(0, length);
+  return BigInt(`0x${createHash('sha256').update(seed).digest('hex')}`)
+    .toString(36)
+    .slice(0, length);
 }
 
 function mocks(region: string): pulumi.runtime.Mocks {
@@ -281,11 +287,17 @@ function computedState(
   region: string,
   account: string,
 ): Record<string, string> {
-  const arn = (service: string, resource: string, scope = `${region}:${account}`) => `arn:aws:${service}:${scope}:${resource}`;
+  const arn = (service: string, resource: string, scope = `${region}:${account}`) =>
+    `arn:aws:${service}:${scope}:${resource}`;
   switch (type) {
     case 'aws:dynamodb/table:Table': {
       const tableArn = arn('dynamodb', `table/${name}`);
-      return { id: name, arn: tableArn, streamArn: `${tableArn}/stream/2024-01-01T00:00:00.000`, streamLabel: '2024-01-01T00:00:00.000' };
+      return {
+        id: name,
+        arn: tableArn,
+        streamArn: `${tableArn}/stream/2024-01-01T00:00:00.000`,
+        streamLabel: '2024-01-01T00:00:00.000',
+      };
     }
     case 'aws:sqs/queue:Queue': {
       const url = `https://sqs.${region}.amazonaws.com/${account}/${name}`;
@@ -296,7 +308,11 @@ function computedState(
     case 'aws:ssm/parameter:Parameter':
       return { id: name, arn: arn('ssm', `parameter${name.startsWith('/') ? '' : '/'}${name}`), version: '1' };
     case 'aws:iam/role:Role':
-      return { id: name, arn: `arn:aws:iam::${account}:role/${name}`, uniqueId: `AROA${fakeId(name, 17).toUpperCase()}` };
+      return {
+        id: name,
+        arn: `arn:aws:iam::${account}:role/${name}`,
+        uniqueId: `AROA${fakeId(name, 17).toUpperCase()}`,
+      };
     case 'aws:iam/rolePolicy:RolePolicy':
       return { id: `${inputs.role}:${name}` };
     case 'aws:iam/rolePolicyAttachment:RolePolicyAttachment':

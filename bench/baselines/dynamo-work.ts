@@ -28,5 +28,8 @@ export async function dynamoWork(documents: DynamoDBDocumentClient, table: strin
       Limit: 10,
     }),
   );
-  return { statusCode: 200, body: JSON.stringify({ tracking_id: trackingId, updates: result.Items, count: result.Count }) };
+  return {
+    statusCode: 200,
+    body: JSON.stringify({ tracking_id: trackingId, updates: result.Items, count: result.Count }),
+  };
 }

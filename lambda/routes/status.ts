@@ -46,7 +46,10 @@ function parseQuery(request: ApiRequest): StatusQuery {
   if (rawLimit !== undefined) {
     limit = LIMIT_PATTERN.test(rawLimit) ? Number(rawLimit) : NaN;
     if (!(limit >= LIMITS.pageSizeMin && limit <= LIMITS.pageSizeMax)) {
-      problems.push({ field: 'limit', message: `must be an integer from ${LIMITS.pageSizeMin} to ${LIMITS.pageSizeMax}` });
+      problems.push({
+        field: 'limit',
+        message: `must be an integer from ${LIMITS.pageSizeMin} to ${LIMITS.pageSizeMax}`,
+      });
     }
   }
 
@@ -70,7 +73,9 @@ export async function getStatus(request: ApiRequest, deps: StatusDeps): Promise<
 
   let page;
   try {
-    page = await withDeadline(queryBudget(request.remainingMs?.()), (signal) => deps.store.newestFirst(trackingId, limit, after, signal));
+    page = await withDeadline(queryBudget(request.remainingMs?.()), (signal) =>
+      deps.store.newestFirst(trackingId, limit, after, signal),
+    );
   } catch (error) {
     if (!(error instanceof ReadUnavailableError)) throw error;
     deps.logger.error('DynamoDB refused the status query', { tracking_id: trackingId, error: error.cause ?? error });

@@ -29,7 +29,9 @@ function validUpdates(body: unknown, batchProcessing: boolean): { batch: boolean
 
   const batch = isBatchBody(body);
   if (batch && !batchProcessing) {
-    throw new RequestError(400, 'batch processing is disabled', [{ field: 'updates', message: 'batch processing is disabled; send one update per request' }]);
+    throw new RequestError(400, 'batch processing is disabled', [
+      { field: 'updates', message: 'batch processing is disabled; send one update per request' },
+    ]);
   }
   if (batch) {
     const result = validateBatch(body);
@@ -61,27 +63,45 @@ function singleResponse(result: IntakeResult, requestId: string): APIGatewayProx
     case 'stored':
       return jsonResponse(200, { message: 'tracking update stored', tracking_id, timestamp });
     case 'queued':
-      return jsonResponse(202, { message: 'tracking update accepted and queued for storage', tracking_id, timestamp, queued: true });
+      return jsonResponse(202, {
+        message: 'tracking update accepted and queued for storage',
+        tracking_id,
+        timestamp,
+        queued: true,
+      });
     case 'rejected':
       return unavailableResponse('tracking update could not be stored; retry later', requestId);
   }
 }
 
 function batchResponse(results: IntakeResult[], requestId: string): APIGatewayProxyResult {
-  const summary = results.map(({ outcome, item }) => ({ tracking_id: item.tracking_id, timestamp: item.timestamp, outcome }));
+  const summary = results.map(({ outcome, item }) => ({
+    tracking_id: item.tracking_id,
+    timestamp: item.timestamp,
+    outcome,
+  }));
   const tally = (outcome: Outcome) => results.filter((r) => r.outcome === outcome).length;
   const stored = tally('stored');
   const queued = tally('queued');
   const rejected = tally('rejected');
   if (rejected > 0) {
     const details = results.flatMap((r, index) =>
-      r.outcome === 'rejected' ? [{ field: `updates[${index}]`, message: 'could not be stored or queued; retry this update' }] : [],
+      r.outcome === 'rejected'
+        ? [{ field: `updates[${index}]`, message: 'could not be stored or queued; retry this update' }]
+        : [],
     );
-    return unavailableResponse(`${rejected} of ${results.length} tracking updates could not be stored; retry those`, requestId, {
-      details,
-      extra: { results: summary },
-    });
+    return unavailableResponse(
+      `${rejected} of ${results.length} tracking updates could not be stored; retry those`,
+      requestId,
+      {
+        details,
+        extra: { results: summary },
+      },
+    );
   }
-  const message = queued > 0 ? `${stored} tracking updates stored, ${queued} queued for storage` : `${stored} tracking updates stored`;
+  const message =
+    queued > 0
+      ? `${stored} tracking updates stored, ${queued} queued for storage`
+      : `${stored} tracking updates stored`;
   return jsonResponse(queued > 0 ? 202 : 200, { message, count: results.length, stored, queued, results: summary });
 }

@@ -4,7 +4,12 @@
  * so every call is recorded and can be faulted before the engine sees it. The front forwards the
  * calls the product and its tools make, byte for byte, and passes the engine's answer back.
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -34,37 +39,47 @@ async function startEngine(dataDir: string | undefined): Promise<{ port: number;
   };
 }
 
-export async function startDynamoDb(opts: { faults: FaultInjector; calls: CallLog; dataDir?: string; port?: number }): Promise<LocalDynamoDb> {
+export async function startDynamoDb(opts: {
+  faults: FaultInjector;
+  calls: CallLog;
+  dataDir?: string;
+  port?: number;
+}): Promise<LocalDynamoDb> {
   const engine = await startEngine(opts.dataDir);
   const agent = new http.Agent({ keepAlive: true });
-  const forward = (operation: string): JsonOperation => (_input, raw) =>
-    new Promise<RawAnswer>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port: engine.port,
-          method: 'POST',
-          path: '/',
-          agent,
-          headers: {
-            'Content-Type': 'application/x-amz-json-1.0',
-            'Content-Length': Buffer.byteLength(raw),
-            'X-Amz-Target': `${TARGET_PREFIX}.${operation}`,
-            // dynalite checks that a signature is present, not what it is.
-            Authorization: 'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-            'X-Amz-Date': '20000101T000000Z',
+  const forward =
+    (operation: string): JsonOperation =>
+    (_input, raw) =>
+      new Promise<RawAnswer>((resolve, reject) => {
+        const request = http.request(
+          {
+            host: '127.0.0.1',
+            port: engine.port,
+            method: 'POST',
+            path: '/',
+            agent,
+            headers: {
+              'Content-Type': 'application/x-amz-json-1.0',
+              'Content-Length': Buffer.byteLength(raw),
+              'X-Amz-Target': `${TARGET_PREFIX}.${operation}`,
+              // dynalite checks that a signature is present, not what it is.
+              Authorization:
+                'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+              'X-Amz-Date': '20000101T000000Z',
+            },
           },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve(new RawAnswer(response.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))));
-          response.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(raw);
-    });
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () =>
+              resolve(new RawAnswer(response.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))),
+            );
+            response.on('error', reject);
+          },
+        );
+        request.on('error', reject);
+        request.end(raw);
+      });
 
   const front = await startJsonProtocolServer({
     service: 'dynamodb',

@@ -65,7 +65,9 @@ export function parseFault(spec: string): Fault {
   }
   const [, service, operation, error, rate, count, latency] = match;
   if (!(SERVICES as readonly string[]).includes(service)) {
-    throw new FaultSpecError(`fault ${JSON.stringify(spec)}: unknown service ${service}; one of ${SERVICES.join(', ')}`);
+    throw new FaultSpecError(
+      `fault ${JSON.stringify(spec)}: unknown service ${service}; one of ${SERVICES.join(', ')}`,
+    );
   }
   const fault: Fault = { service: service as ServiceName, operation };
   if (error) fault.error = error;
@@ -78,10 +80,14 @@ export function parseFault(spec: string): Fault {
 function checkFault(fault: Fault, spec?: string): Fault {
   const where = `fault ${spec === undefined ? JSON.stringify(fault) : JSON.stringify(spec)}`;
   if (fault.error !== undefined && !(fault.error in ERROR_STATUS)) {
-    throw new FaultSpecError(`${where}: unknown error code ${fault.error}; one of ${Object.keys(ERROR_STATUS).join(', ')}`);
+    throw new FaultSpecError(
+      `${where}: unknown error code ${fault.error}; one of ${Object.keys(ERROR_STATUS).join(', ')}`,
+    );
   }
-  if (fault.error === undefined && !fault.latencyMs) throw new FaultSpecError(`${where}: names neither an error code nor a latency`);
-  if (fault.rate !== undefined && !(fault.rate > 0 && fault.rate <= 1)) throw new FaultSpecError(`${where}: the rate must be in (0, 1]`);
+  if (fault.error === undefined && !fault.latencyMs)
+    throw new FaultSpecError(`${where}: names neither an error code nor a latency`);
+  if (fault.rate !== undefined && !(fault.rate > 0 && fault.rate <= 1))
+    throw new FaultSpecError(`${where}: the rate must be in (0, 1]`);
   if (fault.count !== undefined && !(Number.isInteger(fault.count) && fault.count >= 1)) {
     throw new FaultSpecError(`${where}: the count must be a positive integer`);
   }

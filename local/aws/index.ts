@@ -71,7 +71,11 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     cleanup.push(() => sqs.close());
     const endpoints = { dynamodb: dynamodb.endpoint, ssm: ssm.endpoint, sqs: sqs.endpoint };
 
-    const client = new DynamoDBClient({ region: options.region, endpoint: endpoints.dynamodb, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = new DynamoDBClient({
+      region: options.region,
+      endpoint: endpoints.dynamodb,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     try {
       for (const table of options.tables) await ensureTrackingTable(client, table);
     } finally {
@@ -80,7 +84,17 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     // Setting up is not what the product calls: the record starts empty, and the faults start now.
     calls.clear();
     for (const fault of initialFaults) faults.add(fault);
-    return { region: options.region, accountId: LOCAL_ACCOUNT_ID, endpoints, env: localSdkEnv(options.region, endpoints), faults, calls, ssm, sqs, close };
+    return {
+      region: options.region,
+      accountId: LOCAL_ACCOUNT_ID,
+      endpoints,
+      env: localSdkEnv(options.region, endpoints),
+      faults,
+      calls,
+      ssm,
+      sqs,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -68,7 +68,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).u
 
 export async function startJsonProtocolServer(options: JsonProtocolServerOptions): Promise<JsonProtocolServer> {
   const contentType = `application/x-amz-json-${options.jsonVersion}`;
-  const renderError = options.renderError ?? ((code: string): { type: string; headers?: Record<string, string> } => ({ type: code }));
+  const renderError =
+    options.renderError ?? ((code: string): { type: string; headers?: Record<string, string> } => ({ type: code }));
   const send = (res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, {
       'Content-Type': contentType,
@@ -109,7 +110,11 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
       const decision = options.faults.decide(options.service, operationName, input);
       if (decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.error) {
-        throw new AwsServiceError(decision.error.status, decision.error.code, `injected fault (${options.service}:${operationName})`);
+        throw new AwsServiceError(
+          decision.error.status,
+          decision.error.code,
+          `injected fault (${options.service}:${operationName})`,
+        );
       }
       const answer = await operation(input, raw);
       if (answer instanceof RawAnswer) send(res, answer.statusCode, answer.body);

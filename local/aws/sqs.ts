@@ -58,7 +58,14 @@ const sqsError = (status: number, code: string, message: string) => new AwsServi
 
 export async function startSqs(
   queueNames: string[],
-  opts: { faults: FaultInjector; calls: CallLog; region: string; accountId: string; visibilityTimeout?: number; port?: number },
+  opts: {
+    faults: FaultInjector;
+    calls: CallLog;
+    region: string;
+    accountId: string;
+    visibilityTimeout?: number;
+    port?: number;
+  },
 ): Promise<LocalSqs> {
   const { region, accountId } = opts;
   const defaultVisibility = opts.visibilityTimeout ?? 300;
@@ -89,7 +96,8 @@ export async function startSqs(
       );
     }
     const visibility = typeof input.VisibilityTimeout === 'number' ? input.VisibilityTimeout : defaultVisibility;
-    const deadline = Date.now() + 1000 * Math.min(20, typeof input.WaitTimeSeconds === 'number' ? input.WaitTimeSeconds : 0);
+    const deadline =
+      Date.now() + 1000 * Math.min(20, typeof input.WaitTimeSeconds === 'number' ? input.WaitTimeSeconds : 0);
     const visibleNow = () => queue.filter((m) => m.visibleAt <= Date.now());
     let ready = visibleNow();
     while (ready.length === 0 && !closed && Date.now() < deadline) {
@@ -121,7 +129,9 @@ export async function startSqs(
         ApproximateReceiveCount: String(message.receiveCount),
         ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
       };
-      const attributes = Object.fromEntries(Object.entries(system).filter(([name]) => wanted.has('All') || wanted.has(name)));
+      const attributes = Object.fromEntries(
+        Object.entries(system).filter(([name]) => wanted.has('All') || wanted.has(name)),
+      );
       return {
         MessageId: message.id,
         ReceiptHandle: message.receiptHandle,
@@ -183,7 +193,11 @@ export async function startSqs(
         const queue = queueOf(input);
         const handle = input.ReceiptHandle;
         if (typeof handle !== 'string' || !handle.startsWith('local-')) {
-          throw sqsError(400, 'ReceiptHandleIsInvalid', `The input receipt handle "${String(handle)}" is not a valid receipt handle.`);
+          throw sqsError(
+            400,
+            'ReceiptHandleIsInvalid',
+            `The input receipt handle "${String(handle)}" is not a valid receipt handle.`,
+          );
         }
         // A handle of a message already deleted is accepted, as SQS does.
         const index = queue.findIndex((m) => m.receiptHandle === handle);
@@ -203,7 +217,11 @@ export async function startSqs(
           SqsManagedSseEnabled: 'true',
         };
         const names = (input.AttributeNames as string[] | undefined) ?? [];
-        return { Attributes: Object.fromEntries(Object.entries(all).filter(([n]) => names.includes('All') || names.includes(n))) };
+        return {
+          Attributes: Object.fromEntries(
+            Object.entries(all).filter(([n]) => names.includes('All') || names.includes(n)),
+          ),
+        };
       },
     },
   });

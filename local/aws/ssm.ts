@@ -76,7 +76,10 @@ export async function startSsm(
             Name: name,
             Type: parameter.type,
             Value: secret
-              ? Buffer.concat([Buffer.from('local-kms:alias/aws/ssm:'), Buffer.from(parameter.value).reverse()]).toString('base64')
+              ? Buffer.concat([
+                  Buffer.from('local-kms:alias/aws/ssm:'),
+                  Buffer.from(parameter.value).reverse(),
+                ]).toString('base64')
               : parameter.value,
             Version: parameter.version,
             LastModifiedDate: parameter.lastModified,

@@ -144,7 +144,13 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
     };
 
     /** `status` is what API Gateway answers for a DEFAULT_* type, which carries no status of its own. */
-    const gatewayError = (type: string, message: string, errorType: string, validationError?: string, status = 500): Reply => {
+    const gatewayError = (
+      type: string,
+      message: string,
+      errorType: string,
+      validationError?: string,
+      status = 500,
+    ): Reply => {
       const response = gatewayResponse(type);
       return {
         status: response.statusCode ?? status,
@@ -169,7 +175,13 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
         throw error;
       }
 
-      const received = { method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headersDistinct as Record<string, string[]>, body };
+      const received = {
+        method: req.method ?? 'GET',
+        rawPath,
+        rawQuery,
+        headers: req.headersDistinct as Record<string, string[]>,
+        body,
+      };
       const route = routes.get(`${req.method} ${rawPath}`);
       if (!route) {
         // API Gateway still parses a SigV4 header on an unknown route; a malformed one is reported.
@@ -177,7 +189,13 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
         if (auth && !auth.ok && auth.errorType === 'IncompleteSignatureException') {
           return finish(gatewayError(auth.responseType, auth.message, auth.errorType));
         }
-        return finish(gatewayError('MISSING_AUTHENTICATION_TOKEN', 'Missing Authentication Token', 'MissingAuthenticationTokenException'));
+        return finish(
+          gatewayError(
+            'MISSING_AUTHENTICATION_TOKEN',
+            'Missing Authentication Token',
+            'MissingAuthenticationTokenException',
+          ),
+        );
       }
 
       const auth = await options.verifier.verify(received);
@@ -191,7 +209,14 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
       const text = body.toString('utf8');
       const invalid = validate(route, { query, contentType: req.headers['content-type'], body: text });
       if (invalid) {
-        return finish(gatewayError(invalid.responseType, invalid.message, ERROR_TYPES[invalid.responseType], invalid.validationError));
+        return finish(
+          gatewayError(
+            invalid.responseType,
+            invalid.message,
+            ERROR_TYPES[invalid.responseType],
+            invalid.validationError,
+          ),
+        );
       }
 
       const host = String(req.headers.host ?? '');
@@ -226,10 +251,14 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
       ]).finally(() => clearTimeout(timer));
       if (outcome === 'timeout') {
         log(`${requestId} Execution failed due to a timeout error`);
-        return finish(gatewayError('DEFAULT_5XX', 'Endpoint request timed out', 'InternalServerErrorException', undefined, 504));
+        return finish(
+          gatewayError('DEFAULT_5XX', 'Endpoint request timed out', 'InternalServerErrorException', undefined, 504),
+        );
       }
       if (!outcome.ok) {
-        log(`${requestId} Lambda execution failed due to customer function error: ${outcome.errorType}: ${outcome.errorMessage}`);
+        log(
+          `${requestId} Lambda execution failed due to customer function error: ${outcome.errorType}: ${outcome.errorMessage}`,
+        );
         return finish(gatewayError('DEFAULT_5XX', 'Internal server error', ERROR_TYPES.DEFAULT_5XX, undefined, 502));
       }
       const reply = proxyReply(outcome.payload);

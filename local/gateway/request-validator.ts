@@ -29,10 +29,17 @@ const list = (values: unknown[]) => `[${values.map((v) => JSON.stringify(v)).joi
 function describe(error: ErrorObject, data: unknown): string {
   const p = error.params as Record<string, unknown>;
   const value = error.instancePath
-    ? error.instancePath.split('/').slice(1).reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], data)
+    ? error.instancePath
+        .split('/')
+        .slice(1)
+        .reduce<unknown>(
+          (node, key) => (node as Record<string, unknown>)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')],
+          data,
+        )
     : data;
   const at = error.instancePath ? ` at ${error.instancePath}` : '';
-  const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
+  const typeOf = (v: unknown) =>
+    v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
   switch (error.keyword) {
     case 'oneOf': {
       const passing = p.passingSchemas as number[] | null;

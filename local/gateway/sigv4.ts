@@ -83,7 +83,11 @@ const incomplete = (message: string): AuthFailure => ({
   message,
 });
 
-const invalid = (message: string, errorType = 'InvalidSignatureException', differs?: AuthFailure['differs']): AuthFailure => ({
+const invalid = (
+  message: string,
+  errorType = 'InvalidSignatureException',
+  differs?: AuthFailure['differs'],
+): AuthFailure => ({
   ok: false,
   responseType: 'INVALID_SIGNATURE',
   errorType,
@@ -94,7 +98,10 @@ const invalid = (message: string, errorType = 'InvalidSignatureException', diffe
 /** `20240102T030405Z` <-> Date. */
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 function parseAmzDate(value: string): number | undefined {
   const m = AMZ_DATE.exec(value);
@@ -132,10 +139,17 @@ function parseAuthorization(header: string): { fields: Record<string, string> } 
   const space = trimmed.indexOf(' ');
   const rest = space < 0 ? '' : trimmed.slice(space + 1);
   const fields: Record<string, string> = {};
-  for (const part of rest.split(/,\s*/).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of rest
+    .split(/,\s*/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const at = part.indexOf('=');
     if (at < 0) {
-      return { failure: incomplete(`'${part}' not a valid key=value pair (missing equal-sign) in Authorization header: '${header}'.`) };
+      return {
+        failure: incomplete(
+          `'${part}' not a valid key=value pair (missing equal-sign) in Authorization header: '${header}'.`,
+        ),
+      };
     }
     fields[part.slice(0, at)] = part.slice(at + 1);
   }
@@ -175,7 +189,8 @@ export class SigV4Verifier {
       fields.Credential === undefined && "Authorization header requires 'Credential' parameter.",
       fields.Signature === undefined && "Authorization header requires 'Signature' parameter.",
       fields.SignedHeaders === undefined && "Authorization header requires 'SignedHeaders' parameter.",
-      amzDate === undefined && dateHeader === undefined &&
+      amzDate === undefined &&
+        dateHeader === undefined &&
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
     ].filter(Boolean);
     if (missing.length) return incomplete(`${missing.join(' ')} Authorization=${authorization}`);
@@ -206,7 +221,9 @@ export class SigV4Verifier {
     const signedAt = amzDate !== undefined ? parseAmzDate(amzDate) : Date.parse(dateHeader ?? '');
     if (signedAt === undefined || Number.isNaN(signedAt)) {
       const got = amzDate ?? dateHeader;
-      return incomplete(`Date must be in ISO-8601 'basic format'. Got '${got}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+      return incomplete(
+        `Date must be in ISO-8601 'basic format'. Got '${got}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+      );
     }
     const longDate = formatAmzDate(signedAt);
     if (scopeDate !== longDate.slice(0, 8)) {
@@ -232,7 +249,9 @@ export class SigV4Verifier {
       );
     }
 
-    const signedHeaders = fields.SignedHeaders.split(';').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    const signedHeaders = fields.SignedHeaders.split(';')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
     if (!signedHeaders.includes('host')) {
       return invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
     }
@@ -273,7 +292,10 @@ export class SigV4Verifier {
       const signer = new SignatureV4({
         service: this.service,
         region: this.region,
-        credentials: { accessKeyId: signing.credential.accessKeyId, secretAccessKey: signing.credential.secretAccessKey },
+        credentials: {
+          accessKeyId: signing.credential.accessKeyId,
+          secretAccessKey: signing.credential.secretAccessKey,
+        },
         sha256: Sha256,
         applyChecksum: false,
       });

@@ -14,7 +14,10 @@ export interface BuiltBundle {
   bytes: number;
 }
 
-export function buildFunctionBundle(definition: Pick<FunctionDefinition<unknown>, 'key' | 'entry'>, bundleDir: string = BUNDLE_DIR): BuiltBundle {
+export function buildFunctionBundle(
+  definition: Pick<FunctionDefinition<unknown>, 'key' | 'entry'>,
+  bundleDir: string = BUNDLE_DIR,
+): BuiltBundle {
   const bundle = buildBundle(definition.entry);
   const outDir = path.join(bundleDir, definition.key);
   fs.mkdirSync(outDir, { recursive: true });
@@ -32,7 +35,11 @@ export const FUNCTION_SOURCE_DIRS = [path.join(PROJECT_ROOT, 'lambda')];
  * Calls `onChange` (debounced) when a source file changes; returns a function that stops watching.
  * Changes during a running `onChange` coalesce into one more call after it.
  */
-export function watchSources(onChange: () => Promise<void>, dirs: string[] = FUNCTION_SOURCE_DIRS, debounceMs = 150): () => void {
+export function watchSources(
+  onChange: () => Promise<void>,
+  dirs: string[] = FUNCTION_SOURCE_DIRS,
+  debounceMs = 150,
+): () => void {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;

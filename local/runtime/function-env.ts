@@ -6,7 +6,10 @@
 import type { FunctionDefinition } from '../../lib/functions';
 
 /** What Lambda's runtime itself sets in every execution environment of `definition`. */
-export function lambdaRuntimeVariables(definition: FunctionDefinition<string>, taskRoot: string): Record<string, string> {
+export function lambdaRuntimeVariables(
+  definition: FunctionDefinition<string>,
+  taskRoot: string,
+): Record<string, string> {
   const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
   return {
     AWS_LAMBDA_FUNCTION_NAME: definition.name,
@@ -27,7 +30,11 @@ export function lambdaRuntimeVariables(definition: FunctionDefinition<string>, t
   };
 }
 
-export function functionEnvironment(definition: FunctionDefinition<string>, sdkEnv: Record<string, string>, taskRoot: string): Record<string, string> {
+export function functionEnvironment(
+  definition: FunctionDefinition<string>,
+  sdkEnv: Record<string, string>,
+  taskRoot: string,
+): Record<string, string> {
   // Local Node may be older than the Lambda runtime; keep the SDK's version notice out of the logs.
   const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   return { ...lambdaRuntimeVariables(definition, taskRoot), ...definition.environment, ...quiet, ...sdkEnv };

@@ -121,13 +121,18 @@ class ExecutionEnvironment {
         resolve(message.ready ? undefined : ({ ...message.error, ok: false } as InvokeFailure));
       };
       this.worker.on('message', onMessage);
-      this.worker.once('exit', () => resolve({ ok: false, errorType: 'Runtime.ExitError', errorMessage: 'worker exited during init' }));
+      this.worker.once('exit', () =>
+        resolve({ ok: false, errorType: 'Runtime.ExitError', errorMessage: 'worker exited during init' }),
+      );
     });
     this.worker.on('message', (message: { id?: number; ok?: boolean; payload?: string }) => {
       if (message.id === undefined) return;
       const pending = this.pending.get(message.id);
       if (!pending) return;
-      this.settle(message.id, message.ok ? { ok: true, payload: JSON.parse(message.payload ?? 'null') } : (message as InvokeOutcome));
+      this.settle(
+        message.id,
+        message.ok ? { ok: true, payload: JSON.parse(message.payload ?? 'null') } : (message as InvokeOutcome),
+      );
     });
     const die = (errorType: string, errorMessage: string) => {
       this.dead = true;
@@ -135,7 +140,9 @@ class ExecutionEnvironment {
     };
     this.worker.on('error', (error) =>
       die(
-        (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
+        (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? 'Runtime.OutOfMemory'
+          : 'Runtime.ExitError',
         error.message,
       ),
     );
@@ -263,7 +270,11 @@ export class LambdaRuntime {
             traceId: invocation.traceId,
             timeoutMs,
             context: contextFields(
-              { name: this.options.functionName, memoryMb: this.options.memoryMb, logGroup: this.options.env.AWS_LAMBDA_LOG_GROUP_NAME ?? '' },
+              {
+                name: this.options.functionName,
+                memoryMb: this.options.memoryMb,
+                logGroup: this.options.env.AWS_LAMBDA_LOG_GROUP_NAME ?? '',
+              },
               {
                 requestId: invocation.requestId,
                 region: this.options.region,

@@ -67,7 +67,8 @@ export function buildProxyEvent(input: EventInput): APIGatewayProxyEvent {
   const forwarded = multiValueHeaders[caseOf['x-forwarded-for'] ?? ''];
   delete multiValueHeaders[caseOf['x-forwarded-for'] ?? ''];
   add('X-Forwarded-For', [...(forwarded ?? []), input.sourceIp].join(', '));
-  for (const name of ['X-Forwarded-Port', 'X-Forwarded-Proto', 'X-Amzn-Trace-Id']) delete multiValueHeaders[caseOf[name.toLowerCase()] ?? ''];
+  for (const name of ['X-Forwarded-Port', 'X-Forwarded-Proto', 'X-Amzn-Trace-Id'])
+    delete multiValueHeaders[caseOf[name.toLowerCase()] ?? ''];
   add('X-Forwarded-Port', String(input.port));
   add('X-Forwarded-Proto', input.protocol);
   add('X-Amzn-Trace-Id', input.traceId);

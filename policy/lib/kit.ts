@@ -79,7 +79,10 @@ export function resourceRule(meta: RuleMeta & { types: string[]; check: Check })
   return { ...metadata(meta), validateResource: validate };
 }
 
-export type StackCheck = (resources: PolicyResource[], report: (resource: PolicyResource, message: string) => void) => void;
+export type StackCheck = (
+  resources: PolicyResource[],
+  report: (resource: PolicyResource, message: string) => void,
+) => void;
 
 /** A mandatory rule evaluated once over every resource of the stack (links across resources). */
 export function stackRule(meta: RuleMeta & { check: StackCheck }): StackValidationPolicy {

@@ -17,7 +17,9 @@ export const methodAuthorization = resourceRule({
   check: (props, report) => {
     const authorization = str(props.authorization);
     if (!authorization || !AUTHORIZED.has(authorization)) {
-      report(`method ${str(props.httpMethod) ?? '?'} has authorization ${JSON.stringify(authorization ?? null)}; callers would reach the backend unauthenticated`);
+      report(
+        `method ${str(props.httpMethod) ?? '?'} has authorization ${JSON.stringify(authorization ?? null)}; callers would reach the backend unauthenticated`,
+      );
     } else if (authorization !== 'AWS_IAM' && !str(props.authorizerId)) {
       report(`method ${str(props.httpMethod) ?? '?'} uses ${authorization} without an authorizerId`);
     }
@@ -43,7 +45,8 @@ export const postValidation = stackRule({
   summary: 'Every POST method has a request validator that validates the body against a model defined in the stack.',
   controls: { checkov: ['CKV2_AWS_53'], cdkNag: ['AwsSolutions-APIG2'] },
   severity: 'high',
-  remediation: 'Give the method `requestValidatorId` (a RequestValidator with validateRequestBody: true) and `requestModels: {"application/json": <model name>}`.',
+  remediation:
+    'Give the method `requestValidatorId` (a RequestValidator with validateRequestBody: true) and `requestModels: {"application/json": <model name>}`.',
   check: (resources, report) => {
     const validators = ofType(resources, T.requestValidator);
     const models = ofType(resources, T.model);
@@ -55,7 +58,10 @@ export const postValidation = stackRule({
         const linked = validatorsOf(method, validators);
         if (!linked.length) report(method, 'the request validator of this POST method is not defined in the stack');
         else if (linked.some((v) => v.props.validateRequestBody !== true)) {
-          report(method, 'the request validator of this POST method does not validate the body (validateRequestBody is not true)');
+          report(
+            method,
+            'the request validator of this POST method does not validate the body (validateRequestBody is not true)',
+          );
         }
       }
       const requestModels = obj(method.props.requestModels) ?? {};
@@ -97,7 +103,8 @@ export const stageAccessLogs = resourceRule({
   summary: 'API Gateway stages write JSON access logs (with the request id) to a CloudWatch log group.',
   controls: { checkov: ['CKV_AWS_76'], cdkNag: ['AwsSolutions-APIG1'] },
   severity: 'medium',
-  remediation: 'Set `accessLogSettings: {destinationArn: <log group ARN>, format: JSON.stringify({requestId: "$context.requestId", ...})}`.',
+  remediation:
+    'Set `accessLogSettings: {destinationArn: <log group ARN>, format: JSON.stringify({requestId: "$context.requestId", ...})}`.',
   types: [T.stage],
   check: (props, report) => {
     const settings = obj(props.accessLogSettings);
@@ -107,7 +114,8 @@ export const stageAccessLogs = resourceRule({
       report('the stage has no access log destination');
       return;
     }
-    if (!/^arn:aws[a-z-]*:logs:/.test(destination)) report(`access logs go to ${destination}, not a CloudWatch log group`);
+    if (!/^arn:aws[a-z-]*:logs:/.test(destination))
+      report(`access logs go to ${destination}, not a CloudWatch log group`);
     if (!format || !isJsonTemplate(format)) report('the access log format is not a JSON object');
     else if (!format.includes('$context.requestId')) report('the access log format does not record $context.requestId');
   },
@@ -116,7 +124,10 @@ export const stageAccessLogs = resourceRule({
 /** The `*\/*` (stage-wide) method settings of a stage. */
 function stageWideSettings(stage: PolicyResource, all: PolicyResource[]): PolicyResource[] {
   return ofType(all, T.methodSettings).filter(
-    (s) => str(s.props.methodPath) === '*/*' && sameString(s.props.stageName, stage.props.stageName) !== false && sameApi(s, stage),
+    (s) =>
+      str(s.props.methodPath) === '*/*' &&
+      sameString(s.props.stageName, stage.props.stageName) !== false &&
+      sameApi(s, stage),
   );
 }
 
@@ -126,7 +137,8 @@ function settingsOf(resource: PolicyResource) {
 
 export const executionLogging = stackRule({
   name: 'apigateway-execution-logging',
-  summary: 'Every stage has execution logging on for all methods (loggingLevel ERROR or INFO in its */* method settings).',
+  summary:
+    'Every stage has execution logging on for all methods (loggingLevel ERROR or INFO in its */* method settings).',
   controls: { checkov: ['CKV2_AWS_4'], fsbp: ['APIGateway.1'], cdkNag: ['AwsSolutions-APIG6'] },
   severity: 'medium',
   remediation: 'Add MethodSettings with methodPath "*/*" and settings.loggingLevel "ERROR" (or "INFO") for the stage.',
@@ -134,7 +146,10 @@ export const executionLogging = stackRule({
     for (const stage of ofType(resources, T.stage)) {
       const levels = stageWideSettings(stage, resources).map((s) => str(settingsOf(s).loggingLevel));
       if (!levels.some((l) => l !== undefined && EXECUTION_LOG_LEVELS.has(l))) {
-        report(stage, `execution logging is off (stage-wide loggingLevel: ${levels.length ? levels.join(', ') : 'no */* method settings'})`);
+        report(
+          stage,
+          `execution logging is off (stage-wide loggingLevel: ${levels.length ? levels.join(', ') : 'no */* method settings'})`,
+        );
       }
     }
   },
@@ -149,7 +164,9 @@ export const noDataTrace = resourceRule({
   types: [T.methodSettings],
   check: (props, report) => {
     if (obj(props.settings)?.dataTraceEnabled === true) {
-      report(`method settings ${str(props.methodPath) ?? ''} log full request/response bodies (dataTraceEnabled: true)`);
+      report(
+        `method settings ${str(props.methodPath) ?? ''} log full request/response bodies (dataTraceEnabled: true)`,
+      );
     }
   },
 });
@@ -159,7 +176,8 @@ export const stageThrottling = stackRule({
   summary: 'Every stage sets a stage-wide throttling rate and burst limit.',
   controls: { other: ['AWS Well-Architected REL05-BP02 (throttle requests)'] },
   severity: 'medium',
-  remediation: 'Set settings.throttlingRateLimit and settings.throttlingBurstLimit (> 0) in the stage\'s */* MethodSettings.',
+  remediation:
+    "Set settings.throttlingRateLimit and settings.throttlingBurstLimit (> 0) in the stage's */* MethodSettings.",
   check: (resources, report) => {
     for (const stage of ofType(resources, T.stage)) {
       const throttled = stageWideSettings(stage, resources).some((s) => {
@@ -180,7 +198,8 @@ export const cacheEncrypted = resourceRule({
   types: [T.methodSettings],
   check: (props, report) => {
     const settings = obj(props.settings);
-    if (settings?.cachingEnabled === true && settings.cacheDataEncrypted !== true) report('response cache is not encrypted');
+    if (settings?.cachingEnabled === true && settings.cacheDataEncrypted !== true)
+      report('response cache is not encrypted');
   },
 });
 
@@ -189,14 +208,21 @@ export const executionLogRetention = stackRule({
   summary: 'A stage with execution logging has its execution log group created by the stack, with a retention period.',
   controls: { checkov: ['CKV_AWS_66'], fsbp: ['CloudWatch.16'] },
   severity: 'medium',
-  remediation: 'Create the LogGroup "API-Gateway-Execution-Logs_<restApiId>/<stage>" with retentionInDays before the stage; otherwise API Gateway creates it with no expiry.',
+  remediation:
+    'Create the LogGroup "API-Gateway-Execution-Logs_<restApiId>/<stage>" with retentionInDays before the stage; otherwise API Gateway creates it with no expiry.',
   check: (resources, report) => {
     for (const stage of ofType(resources, T.stage)) {
-      const logging = stageWideSettings(stage, resources).some((s) => EXECUTION_LOG_LEVELS.has(str(settingsOf(s).loggingLevel) ?? ''));
+      const logging = stageWideSettings(stage, resources).some((s) =>
+        EXECUTION_LOG_LEVELS.has(str(settingsOf(s).loggingLevel) ?? ''),
+      );
       const name = executionLogGroupName(stage);
       if (!logging || !name) continue;
       const group = logGroupByName(resources, name);
-      if (!group) report(stage, `execution log group ${name} is not managed by the stack (API Gateway would create it without retention)`);
+      if (!group)
+        report(
+          stage,
+          `execution log group ${name} is not managed by the stack (API Gateway would create it without retention)`,
+        );
       else if ((num(group.props.retentionInDays) ?? 0) <= 0) report(group, 'execution log group has no retention');
     }
   },
@@ -213,4 +239,3 @@ export const apigatewayRules = [
   cacheEncrypted,
   executionLogRetention,
 ];
-

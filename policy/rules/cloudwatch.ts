@@ -10,8 +10,9 @@ export const alarmActions = resourceRule({
   remediation: 'Set `alarmActions: [<SNS topic ARN>]` and leave actionsEnabled true.',
   types: [T.metricAlarm, T.compositeAlarm],
   check: (props, report) => {
-    if (!list(props.alarmActions).some((a) => typeof a === 'string' && a.length > 0)) report('the alarm has no alarm action: nobody is told');
-    if (props.actionsEnabled === false) report('the alarm\'s actions are disabled');
+    if (!list(props.alarmActions).some((a) => typeof a === 'string' && a.length > 0))
+      report('the alarm has no alarm action: nobody is told');
+    if (props.actionsEnabled === false) report("the alarm's actions are disabled");
   },
 });
 

@@ -17,13 +17,15 @@ export const pointInTimeRecovery = resourceRule({
 
 export const encryption = resourceRule({
   name: 'dynamodb-sse-kms',
-  summary: 'DynamoDB tables use KMS server-side encryption (the aws/dynamodb key or a customer managed key), so key use is auditable in CloudTrail; a customer managed key (CKV_AWS_119) is a listed waiver.',
+  summary:
+    'DynamoDB tables use KMS server-side encryption (the aws/dynamodb key or a customer managed key), so key use is auditable in CloudTrail; a customer managed key (CKV_AWS_119) is a listed waiver.',
   controls: { other: ['AWS Well-Architected SEC08-BP02 (enforce encryption at rest)'] },
   severity: 'medium',
   remediation: 'Set `serverSideEncryption: {enabled: true}` (optionally with kmsKeyArn).',
   types: [T.table],
   check: (props, report) => {
-    if (obj(props.serverSideEncryption)?.enabled !== true) report('server-side encryption with KMS is not enabled (AWS-owned key only)');
+    if (obj(props.serverSideEncryption)?.enabled !== true)
+      report('server-side encryption with KMS is not enabled (AWS-owned key only)');
   },
 });
 
@@ -38,8 +40,10 @@ export const billingMode = stackRule({
     for (const table of ofType(resources, T.table)) {
       const mode = str(table.props.billingMode);
       if (mode === 'PAY_PER_REQUEST') continue;
-      if (mode !== 'PROVISIONED') report(table, 'billing mode is not stated (billingMode PAY_PER_REQUEST or PROVISIONED)');
-      else if (!scaled.includes(`table/${str(table.props.name) ?? ''}`)) report(table, 'PROVISIONED table without an auto-scaling target');
+      if (mode !== 'PROVISIONED')
+        report(table, 'billing mode is not stated (billingMode PAY_PER_REQUEST or PROVISIONED)');
+      else if (!scaled.includes(`table/${str(table.props.name) ?? ''}`))
+        report(table, 'PROVISIONED table without an auto-scaling target');
     }
   },
 });

@@ -57,7 +57,8 @@ function eachAllow(
 
 export const noWildcardAction = resourceRule({
   name: 'iam-no-wildcard-action',
-  summary: 'IAM policies allow exact actions only: no "*", no "service:*", no wildcard pattern, no Allow with NotAction.',
+  summary:
+    'IAM policies allow exact actions only: no "*", no "service:*", no wildcard pattern, no Allow with NotAction.',
   controls: { checkov: ['CKV_AWS_63'], fsbp: ['IAM.21'], cdkNag: ['AwsSolutions-IAM5'] },
   severity: 'high',
   remediation: 'List the exact actions the code calls (e.g. dynamodb:PutItem, dynamodb:Query).',
@@ -69,7 +70,8 @@ export const noWildcardAction = resourceRule({
       report,
       (s, where) => {
         if (s.notActions) report(`${where} allows every action except ${s.notActions.join(', ')} (NotAction)`);
-        for (const action of s.actions ?? []) if (hasWildcard(action)) report(`${where} allows the wildcard action ${action}`);
+        for (const action of s.actions ?? [])
+          if (hasWildcard(action)) report(`${where} allows the wildcard action ${action}`);
       },
       true,
     ),
@@ -77,10 +79,12 @@ export const noWildcardAction = resourceRule({
 
 export const noWildcardResource = resourceRule({
   name: 'iam-no-wildcard-resource',
-  summary: 'IAM policies allow actions on named resources only; Resource "*" only for X-Ray actions, which have no resource-level permissions.',
+  summary:
+    'IAM policies allow actions on named resources only; Resource "*" only for X-Ray actions, which have no resource-level permissions.',
   controls: { checkov: ['CKV_AWS_355'], cdkNag: ['AwsSolutions-IAM5'] },
   severity: 'high',
-  remediation: 'Name the ARNs (table, index, parameters, queue, log group); keep "*" for xray:PutTraceSegments/PutTelemetryRecords only.',
+  remediation:
+    'Name the ARNs (table, index, parameters, queue, log group); keep "*" for xray:PutTraceSegments/PutTelemetryRecords only.',
   types: IDENTITY_POLICY_TYPES,
   check: (props, report, args) =>
     eachAllow(args.type, props, report, (s, where) => {
@@ -94,7 +98,8 @@ export const noWildcardResource = resourceRule({
 
 export const noPassRole = resourceRule({
   name: 'iam-no-pass-role',
-  summary: 'IAM policies never allow iam:PassRole (directly or through a wildcard): the function hands its role to nothing.',
+  summary:
+    'IAM policies never allow iam:PassRole (directly or through a wildcard): the function hands its role to nothing.',
   controls: { checkov: ['CKV_AWS_286'] },
   severity: 'critical',
   remediation: 'Remove iam:PassRole (and iam:* / iam:Pass* patterns) from the policy.',
@@ -107,7 +112,12 @@ export const noPassRole = resourceRule({
 
 const ADMIN_POLICY = /^(AdministratorAccess|PowerUserAccess|IAMFullAccess|.*FullAccess)$/;
 const AWS_MANAGED = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/;
-const ATTACHMENT_TYPES: string[] = [T.rolePolicyAttachment, T.userPolicyAttachment, T.groupPolicyAttachment, T.policyAttachment];
+const ATTACHMENT_TYPES: string[] = [
+  T.rolePolicyAttachment,
+  T.userPolicyAttachment,
+  T.groupPolicyAttachment,
+  T.policyAttachment,
+];
 
 export const ADMIN_POLICIES_RULE = 'iam-no-admin-policies';
 
@@ -115,7 +125,8 @@ export function noAdminPolicies(waivers: readonly Waiver[]) {
   const allowed = new Set(waivers.flatMap((w) => w.allowsPolicyArns ?? []));
   return resourceRule({
     name: ADMIN_POLICIES_RULE,
-    summary: 'No administrator-level access: no "*" on "*" statement, no AdministratorAccess/PowerUserAccess/*FullAccess, and no AWS-managed policy outside the waiver list.',
+    summary:
+      'No administrator-level access: no "*" on "*" statement, no AdministratorAccess/PowerUserAccess/*FullAccess, and no AWS-managed policy outside the waiver list.',
     controls: {
       checkov: ['CKV_AWS_62', 'CKV_AWS_274', 'CKV2_AWS_56'],
       fsbp: ['IAM.1'],
@@ -127,14 +138,21 @@ export function noAdminPolicies(waivers: readonly Waiver[]) {
     check: (props, report, args) => {
       eachAllow(args.type, props, report, (s, where) => {
         const everyAction = !!s.notActions || (s.actions ?? []).includes('*');
-        if (everyAction && (s.resources ?? []).includes('*')) report(`${where} grants full administrative privileges ("*" on "*")`);
+        if (everyAction && (s.resources ?? []).includes('*'))
+          report(`${where} grants full administrative privileges ("*" on "*")`);
       });
-      const arns = args.type === T.role ? list(props.managedPolicyArns) : ATTACHMENT_TYPES.includes(args.type) ? [props.policyArn] : [];
+      const arns =
+        args.type === T.role
+          ? list(props.managedPolicyArns)
+          : ATTACHMENT_TYPES.includes(args.type)
+            ? [props.policyArn]
+            : [];
       for (const arn of arns.filter((a): a is string => typeof a === 'string')) {
         const managed = AWS_MANAGED.exec(arn);
         if (!managed) continue; // customer managed: its document is checked where the stack defines it
         if (ADMIN_POLICY.test(managed[1])) report(`attaches the administrator-level AWS managed policy ${managed[1]}`);
-        else if (!allowed.has(arn)) report(`attaches the AWS managed policy ${managed[1]}, which is not on the waiver list`);
+        else if (!allowed.has(arn))
+          report(`attaches the AWS managed policy ${managed[1]}, which is not on the waiver list`);
       }
     },
   });
@@ -145,7 +163,7 @@ export const trustPolicyScoped = resourceRule({
   summary: 'IAM roles can be assumed only by named principals (no "*" principal without a condition).',
   controls: { checkov: ['CKV_AWS_60'] },
   severity: 'critical',
-  remediation: 'Name the service (e.g. lambda.amazonaws.com) or account in the trust policy\'s Principal.',
+  remediation: "Name the service (e.g. lambda.amazonaws.com) or account in the trust policy's Principal.",
   types: [T.role],
   check: (props, report) => {
     if (props.assumeRolePolicy === undefined) return;
@@ -155,7 +173,8 @@ export const trustPolicyScoped = resourceRule({
       return;
     }
     parsed.statements.forEach((s, i) => {
-      if (s.effect === 'Allow' && isAnyPrincipal(s.principal) && !s.condition) report(`trust policy ${label(s, i)} lets any principal assume the role`);
+      if (s.effect === 'Allow' && isAnyPrincipal(s.principal) && !s.condition)
+        report(`trust policy ${label(s, i)} lets any principal assume the role`);
     });
   },
 });

@@ -10,7 +10,8 @@ export const runtimeSupported = resourceRule({
   summary: 'Lambda functions use a supported (not deprecated) managed runtime.',
   controls: { checkov: ['CKV_AWS_363'], fsbp: ['Lambda.2'], cdkNag: ['AwsSolutions-L1'] },
   severity: 'high',
-  remediation: 'Move the function to a runtime listed in policy/rules/lambda-runtimes.ts before its deprecation date (nodejs22.x or later).',
+  remediation:
+    'Move the function to a runtime listed in policy/rules/lambda-runtimes.ts before its deprecation date (nodejs22.x or later).',
   types: [T.lambdaFunction],
   check: (props, report) => {
     if (str(props.packageType) === 'Image') return;
@@ -37,7 +38,8 @@ export const logGroupRetention = stackRule({
   summary: 'Every Lambda function logs into a log group the stack creates, with a retention period.',
   controls: { checkov: ['CKV_AWS_66'], fsbp: ['CloudWatch.16'] },
   severity: 'medium',
-  remediation: 'Create a LogGroup with retentionInDays and attach it with `loggingConfig: {logGroup: <its name>}`; the group Lambda creates by itself never expires.',
+  remediation:
+    'Create a LogGroup with retentionInDays and attach it with `loggingConfig: {logGroup: <its name>}`; the group Lambda creates by itself never expires.',
   check: (resources, report) => {
     for (const fn of ofType(resources, T.lambdaFunction)) {
       const name = functionLogGroupName(fn);
@@ -56,21 +58,29 @@ const EXECUTE_API_ARN = /^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:([^/*]+)\
 
 export const permissionScoped = resourceRule({
   name: 'lambda-permission-scoped',
-  summary: 'Lambda invoke permissions are never public, and those granted to AWS services are scoped by sourceArn (API Gateway: this API\'s execution ARN).',
+  summary:
+    "Lambda invoke permissions are never public, and those granted to AWS services are scoped by sourceArn (API Gateway: this API's execution ARN).",
   controls: { checkov: ['CKV_AWS_364', 'CKV_AWS_301'], fsbp: ['Lambda.1'] },
   severity: 'critical',
-  remediation: 'Set `sourceArn` to the caller\'s ARN; for API Gateway, the API\'s execution ARN followed by /<stage>/<method>/<path> (wildcards allowed after the API id).',
+  remediation:
+    "Set `sourceArn` to the caller's ARN; for API Gateway, the API's execution ARN followed by /<stage>/<method>/<path> (wildcards allowed after the API id).",
   types: [T.lambdaPermission],
   check: (props, report) => {
     const principal = str(props.principal) ?? '';
     const sourceArn = str(props.sourceArn);
-    if (principal === '*' || principal === '') report(`principal ${JSON.stringify(principal)} lets anyone invoke the function`);
-    if (str(props.functionUrlAuthType) === 'NONE') report('function URL without authentication (functionUrlAuthType NONE)');
+    if (principal === '*' || principal === '')
+      report(`principal ${JSON.stringify(principal)} lets anyone invoke the function`);
+    if (str(props.functionUrlAuthType) === 'NONE')
+      report('function URL without authentication (functionUrlAuthType NONE)');
     if (!principal.endsWith('.amazonaws.com')) return;
     if (!sourceArn || sourceArn === '*') {
-      report(`permission for ${principal} is not scoped by sourceArn: any ${principal} resource, in any account, could invoke the function`);
+      report(
+        `permission for ${principal} is not scoped by sourceArn: any ${principal} resource, in any account, could invoke the function`,
+      );
     } else if (principal === 'apigateway.amazonaws.com' && !EXECUTE_API_ARN.test(sourceArn)) {
-      report(`sourceArn ${sourceArn} is not one API's execution ARN (arn:aws:execute-api:<region>:<account>:<api-id>/...)`);
+      report(
+        `sourceArn ${sourceArn} is not one API's execution ARN (arn:aws:execute-api:<region>:<account>:<api-id>/...)`,
+      );
     }
   },
 });
@@ -80,16 +90,20 @@ export const RESERVED_CONCURRENCY_RULE = 'lambda-reserved-concurrency';
 export function reservedConcurrency(waivers: readonly Waiver[]) {
   return resourceRule({
     name: RESERVED_CONCURRENCY_RULE,
-    summary: 'Lambda functions set a reserved concurrency limit, unless the waiver lambda-reserved-concurrency is in force.',
+    summary:
+      'Lambda functions set a reserved concurrency limit, unless the waiver lambda-reserved-concurrency is in force.',
     controls: { checkov: ['CKV_AWS_115'] },
     severity: 'low',
-    remediation: 'Set `reservedConcurrentExecutions` (stack config tap:lambdaReservedConcurrency >= 0), or keep the documented waiver.',
+    remediation:
+      'Set `reservedConcurrentExecutions` (stack config tap:lambdaReservedConcurrency >= 0), or keep the documented waiver.',
     types: [T.lambdaFunction],
     check: (props, report) => {
       const reserved = num(props.reservedConcurrentExecutions);
       if (reserved !== undefined && reserved >= 0) return;
       if (relaxedBy(waivers, RESERVED_CONCURRENCY_RULE)) return; // reported by the advisory waiver policy
-      report('no reserved concurrency: one function can take the whole account\'s concurrency, and be starved by others');
+      report(
+        "no reserved concurrency: one function can take the whole account's concurrency, and be starved by others",
+      );
     },
   });
 }
@@ -116,14 +130,17 @@ export const noSecretsInEnvironment = resourceRule({
   summary: 'Lambda environment variables hold no secrets (no credentials, keys or passwords in clear).',
   controls: { checkov: ['CKV_AWS_45'] },
   severity: 'high',
-  remediation: 'Store the secret as an SSM SecureString (or in Secrets Manager), put its name in the environment, and read it at run time.',
+  remediation:
+    'Store the secret as an SSM SecureString (or in Secrets Manager), put its name in the environment, and read it at run time.',
   types: [T.lambdaFunction],
   check: (props, report) => {
     const variables = obj(obj(props.environment)?.variables) ?? {};
     for (const [name, raw] of Object.entries(variables)) {
       const value = typeof raw === 'string' ? raw : JSON.stringify(raw ?? '');
-      if (SECRET_VALUE.some((pattern) => pattern.test(value))) report(`environment variable ${name} holds a credential`);
-      else if (SECRET_NAME.test(name) && !REFERENCE.test(value)) report(`environment variable ${name} looks like a secret held in clear`);
+      if (SECRET_VALUE.some((pattern) => pattern.test(value)))
+        report(`environment variable ${name} holds a credential`);
+      else if (SECRET_NAME.test(name) && !REFERENCE.test(value))
+        report(`environment variable ${name} looks like a secret held in clear`);
     }
   },
 });

@@ -26,7 +26,9 @@ function conditionValue(condition: Record<string, unknown> | undefined, operator
 }
 
 function coversQueue(statement: Statement, name: string): boolean {
-  return (statement.resources ?? []).some((r) => r === '*' || resourceMatches(r.split(':').slice(5).join(':') || r, name));
+  return (statement.resources ?? []).some(
+    (r) => r === '*' || resourceMatches(r.split(':').slice(5).join(':') || r, name),
+  );
 }
 
 /** A Deny of every SQS action, to anyone, when aws:SecureTransport is false, on this queue. */
@@ -54,15 +56,20 @@ function queueDocuments(queue: PolicyResource, resources: PolicyResource[]): unk
 
 export const tlsOnly = stackRule({
   name: 'sqs-tls-only',
-  summary: 'Every SQS queue has a policy (its own or an attached QueuePolicy) that denies any request made without TLS (aws:SecureTransport false).',
-  controls: { cdkNag: ['AwsSolutions-SQS4'], other: ['AWS Well-Architected SEC09-BP02 (enforce encryption in transit)'] },
+  summary:
+    'Every SQS queue has a policy (its own or an attached QueuePolicy) that denies any request made without TLS (aws:SecureTransport false).',
+  controls: {
+    cdkNag: ['AwsSolutions-SQS4'],
+    other: ['AWS Well-Architected SEC09-BP02 (enforce encryption in transit)'],
+  },
   severity: 'high',
-  remediation: 'Attach a QueuePolicy with {"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":<queue ARN>,"Condition":{"Bool":{"aws:SecureTransport":"false"}}}.',
+  remediation:
+    'Attach a QueuePolicy with {"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":<queue ARN>,"Condition":{"Bool":{"aws:SecureTransport":"false"}}}.',
   check: (resources, report) => {
     for (const queue of ofType(resources, T.queue)) {
       const names = [...queueNames(queue)];
       if (!names.length) {
-        report(queue, 'the queue\'s name is unknown, so its TLS-only policy cannot be found');
+        report(queue, "the queue's name is unknown, so its TLS-only policy cannot be found");
         continue;
       }
       const statements = queueDocuments(queue, resources).flatMap((doc) => {
@@ -81,7 +88,8 @@ export const policyNotPublic = resourceRule({
   summary: 'SQS queue policies grant nothing to everyone and never allow every action.',
   controls: { checkov: ['CKV_AWS_168', 'CKV_AWS_72'] },
   severity: 'critical',
-  remediation: 'Name the principals (account, role or service with aws:SourceArn) and the exact sqs: actions in Allow statements.',
+  remediation:
+    'Name the principals (account, role or service with aws:SourceArn) and the exact sqs: actions in Allow statements.',
   types: [T.queuePolicy, T.queue],
   check: (props, report) => {
     if (props.policy === undefined) return;
@@ -93,7 +101,8 @@ export const policyNotPublic = resourceRule({
     parsed.statements.forEach((s, i) => {
       if (s.effect !== 'Allow') return;
       if (isAnyPrincipal(s.principal) && !s.condition) report(`${label(s, i)} allows everyone without a condition`);
-      if ((s.actions ?? []).some((a) => a === '*' || a.toLowerCase() === 'sqs:*')) report(`${label(s, i)} allows every SQS action`);
+      if ((s.actions ?? []).some((a) => a === '*' || a.toLowerCase() === 'sqs:*'))
+        report(`${label(s, i)} allows every SQS action`);
     });
   },
 });

@@ -7,7 +7,8 @@ export const SENSITIVE_NAME = /(endpoint|secret|passw(or)?d|key|token|credential
 
 export const sensitiveSecureString = resourceRule({
   name: 'ssm-sensitive-securestring',
-  summary: 'SSM parameters named *endpoint*, *secret*, *password*, *key* (or token/credential) are SecureString, encrypted with KMS.',
+  summary:
+    'SSM parameters named *endpoint*, *secret*, *password*, *key* (or token/credential) are SecureString, encrypted with KMS.',
   controls: { checkov: ['CKV2_AWS_34'] },
   severity: 'high',
   remediation: 'Set `type: "SecureString"` (the reader needs kms:Decrypt on the key, implicit for aws/ssm).',
@@ -15,7 +16,8 @@ export const sensitiveSecureString = resourceRule({
   check: (props, report) => {
     const name = str(props.name) ?? '';
     const type = str(props.type);
-    if (SENSITIVE_NAME.test(name) && type !== 'SecureString') report(`parameter ${name} is ${type ?? 'untyped'}, not SecureString`);
+    if (SENSITIVE_NAME.test(name) && type !== 'SecureString')
+      report(`parameter ${name} is ${type ?? 'untyped'}, not SecureString`);
   },
 });
 

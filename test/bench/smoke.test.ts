@@ -23,7 +23,14 @@ describe('npm run bench (smoke, --quick)', () => {
   let report: {
     targets: { name: string; value: number; baseline: number; ratio: number; limit: string; pass: boolean }[];
     cold_start_ms: Record<string, number>;
-    against_floor: { name: string; ours: number; floor: number; minimal: number; oursToFloor: number; floorToMinimal: number }[];
+    against_floor: {
+      name: string;
+      ours: number;
+      floor: number;
+      minimal: number;
+      oursToFloor: number;
+      floorToMinimal: number;
+    }[];
     local_api: { post: { serverOk200: number }; itemsStored: number };
   };
   let stdout = '';
@@ -31,10 +38,14 @@ describe('npm run bench (smoke, --quick)', () => {
   beforeAll(async () => {
     const root = path.resolve(__dirname, '..', '..');
     // Exit code 1 means "a target was missed": still a complete run. Anything else is a crash.
-    const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {
-      cwd: root,
-      timeout: 120_000,
-    }).catch((error: { code?: number; stdout?: string; stderr?: string }) => {
+    const result = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out],
+      {
+        cwd: root,
+        timeout: 120_000,
+      },
+    ).catch((error: { code?: number; stdout?: string; stderr?: string }) => {
       if (error.code !== 1) throw new Error(`bench crashed (${error.code}): ${error.stderr}`);
       return { stdout: error.stdout ?? '' };
     });

@@ -24,14 +24,17 @@ describe('tracking API end to end', () => {
   });
   afterAll(() => target?.close());
 
-  const post = (body: string, headers?: Record<string, string>) => target.client.request({ method: 'POST', path: '/track', body, headers });
+  const post = (body: string, headers?: Record<string, string>) =>
+    target.client.request({ method: 'POST', path: '/track', body, headers });
   const status = (query: Record<string, string>) => target.client.request({ method: 'GET', path: '/status', query });
 
   it('stores an update (POST /track) and reads it back (GET /status)', async () => {
     const id = uniqueId('E2E-RT');
     const stored = await post(update(id, 'pending'));
     expect(stored.status).toBe(200);
-    expect(stored.json).toEqual(expect.objectContaining({ message: expect.any(String), tracking_id: id, timestamp: expect.any(Number) }));
+    expect(stored.json).toEqual(
+      expect.objectContaining({ message: expect.any(String), tracking_id: id, timestamp: expect.any(Number) }),
+    );
     expect(stored.headers['x-amzn-requestid']).toEqual(expect.any(String));
 
     const read = await status({ tracking_id: id });
@@ -40,7 +43,11 @@ describe('tracking API end to end', () => {
     expect(read.json.next_key).toBeUndefined();
     const [first] = read.json.updates as Record<string, unknown>[];
     expect(first).toEqual(
-      expect.objectContaining({ timestamp: stored.json.timestamp, status: 'pending', location: { lat: 47.61, lng: -122.33 } }),
+      expect.objectContaining({
+        timestamp: stored.json.timestamp,
+        status: 'pending',
+        location: { lat: 47.61, lng: -122.33 },
+      }),
     );
   });
 
@@ -88,7 +95,9 @@ describe('tracking API end to end', () => {
     });
 
     it('refuses a body that does not match the model', async () => {
-      const r = await post(JSON.stringify({ tracking_id: uniqueId('E2E-BAD'), status: 'lost', location: { lat: 1, lng: 1 } }));
+      const r = await post(
+        JSON.stringify({ tracking_id: uniqueId('E2E-BAD'), status: 'lost', location: { lat: 1, lng: 1 } }),
+      );
       expectErrorShape(r, 400);
       expect(r.json.error).toBe('Invalid request body');
       expect(r.json.details).toHaveLength(1);
@@ -115,19 +124,26 @@ describe('tracking API end to end', () => {
     );
 
     it('answers an unknown path or method with 403 Missing Authentication Token', async () => {
-      for (const [method, path] of [['GET', '/nowhere'], ['DELETE', '/track'], ['POST', '/status']] as const) {
+      for (const [method, path] of [
+        ['GET', '/nowhere'],
+        ['DELETE', '/track'],
+        ['POST', '/status'],
+      ] as const) {
         const r = await target.client.request({ method, path });
         expectErrorShape(r, 403);
         expect(r.json.error).toBe('Missing Authentication Token');
       }
     });
 
-    localOnly('uploading 10 MB to a deployed stage is slow and billed')('refuses a payload over 10 MB with 413', async () => {
-      const big = 'x'.repeat(LIMITS.gatewayPayloadMaxBytes + 1);
-      const r = await target.client.request({ method: 'POST', path: '/track', body: big });
-      expectErrorShape(r, 413);
-      expect(r.json.error).toBe('Request Too Long');
-    });
+    localOnly('uploading 10 MB to a deployed stage is slow and billed')(
+      'refuses a payload over 10 MB with 413',
+      async () => {
+        const big = 'x'.repeat(LIMITS.gatewayPayloadMaxBytes + 1);
+        const r = await target.client.request({ method: 'POST', path: '/track', body: big });
+        expectErrorShape(r, 413);
+        expect(r.json.error).toBe('Request Too Long');
+      },
+    );
   });
 
   describe('validation in the function (passes the gateway)', () => {

@@ -11,7 +11,8 @@ const run = promisify(execFile);
 
 describe('AWS_IAM (SigV4) end to end', () => {
   let target: Target;
-  const body = () => JSON.stringify({ tracking_id: uniqueId('E2E-AUTH'), status: 'pending', location: { lat: 1, lng: 2 } });
+  const body = () =>
+    JSON.stringify({ tracking_id: uniqueId('E2E-AUTH'), status: 'pending', location: { lat: 1, lng: 2 } });
 
   beforeAll(async () => {
     target = await openTarget();
@@ -38,7 +39,12 @@ describe('AWS_IAM (SigV4) end to end', () => {
 
   it('refuses a body changed after signing', async () => {
     const signed = body();
-    const r = await target.client.request({ method: 'POST', path: '/track', body: signed, tamperBody: signed.replace('pending', 'failed ') });
+    const r = await target.client.request({
+      method: 'POST',
+      path: '/track',
+      body: signed,
+      tamperBody: signed.replace('pending', 'failed '),
+    });
     expect(r.status).toBe(403);
     expect(r.json.error).toMatch(/^The request signature we calculated does not match/);
   });
@@ -51,7 +57,9 @@ describe('AWS_IAM (SigV4) end to end', () => {
       signingDate: new Date(Date.now() - 20 * 60_000),
     });
     expect(r.status).toBe(403);
-    expect(r.json.error).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+    expect(r.json.error).toMatch(
+      /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+    );
   });
 
   it('refuses a signature dated in the future', async () => {
@@ -83,18 +91,31 @@ describe('AWS_IAM (SigV4) end to end', () => {
     }
     const creds = await target.client.credentials();
     const id = uniqueId('E2E-CURL');
-    const sigv4 = ['--silent', '--show-error', '--aws-sigv4', `aws:amz:${target.client.region}:execute-api`, '--user', `${creds.accessKeyId}:${creds.secretAccessKey}`];
+    const sigv4 = [
+      '--silent',
+      '--show-error',
+      '--aws-sigv4',
+      `aws:amz:${target.client.region}:execute-api`,
+      '--user',
+      `${creds.accessKeyId}:${creds.secretAccessKey}`,
+    ];
     if (creds.sessionToken) sigv4.push('-H', `x-amz-security-token: ${creds.sessionToken}`);
     const stage = target.client.stageUrl.replace(/\/$/, '');
     const write = await run('curl', [
       ...sigv4,
-      '-w', '\n%{http_code}',
-      '-H', 'Content-Type: application/json',
-      '-d', JSON.stringify({ tracking_id: id, status: 'delivered', location: { lat: 52.52, lng: 13.4 } }),
+      '-w',
+      '\n%{http_code}',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      JSON.stringify({ tracking_id: id, status: 'delivered', location: { lat: 52.52, lng: 13.4 } }),
       `${stage}/track`,
     ]);
     const [writeBody, writeStatus] = write.stdout.split('\n');
-    expect({ status: writeStatus, body: JSON.parse(writeBody) }).toEqual({ status: '200', body: expect.objectContaining({ tracking_id: id }) });
+    expect({ status: writeStatus, body: JSON.parse(writeBody) }).toEqual({
+      status: '200',
+      body: expect.objectContaining({ tracking_id: id }),
+    });
 
     const read = await run('curl', [...sigv4, '-w', '\n%{http_code}', `${stage}/status?tracking_id=${id}`]);
     const [readBody, readStatus] = read.stdout.split('\n');

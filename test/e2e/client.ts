@@ -68,7 +68,11 @@ function send(url: URL, method: string, headers: Record<string, string>, body?: 
   });
 }
 
-export function apiClient(stageUrl: string, region: string, credentials: () => Promise<AwsCredentialIdentity>): ApiClient {
+export function apiClient(
+  stageUrl: string,
+  region: string,
+  credentials: () => Promise<AwsCredentialIdentity>,
+): ApiClient {
   const base = new URL(stageUrl.replace(/\/$/, ''));
 
   const once = async (options: RequestOptions): Promise<ApiResponse> => {
@@ -90,7 +94,16 @@ export function apiClient(stageUrl: string, region: string, credentials: () => P
       });
       const query: Record<string, string> = { ...(options.query ?? {}) };
       const signed = await signer.sign(
-        { method: options.method, protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname, query, headers, body: options.body },
+        {
+          method: options.method,
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: url.port ? Number(url.port) : undefined,
+          path: url.pathname,
+          query,
+          headers,
+          body: options.body,
+        },
         { signingDate: options.signingDate },
       );
       Object.assign(headers, signed.headers);

@@ -34,7 +34,8 @@ export function deployedTarget(env: NodeJS.ProcessEnv = process.env): DeployedTa
     source = OUTPUTS_FILE;
   }
   if (!endpoint) return undefined;
-  region ??= /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(endpoint)?.[1] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  region ??=
+    /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(endpoint)?.[1] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new Error(`cannot tell the region of ${endpoint}: set AWS_REGION`);
   return { endpoint: endpoint.replace(/\/$/, ''), region, source };
 }

@@ -33,7 +33,8 @@ const json = (body: unknown) => () => postTrackEvent(body);
 const raw = (text: string) => () => postTrackEvent(text);
 const withUpdate = (overrides: Record<string, unknown>) => json(validUpdate('BAD-1', overrides));
 const withLocation = (location: unknown) => withUpdate({ location });
-const nested = (depth: number): Record<string, unknown> => (depth === 0 ? { leaf: true } : { level: nested(depth - 1) });
+const nested = (depth: number): Record<string, unknown> =>
+  depth === 0 ? { leaf: true } : { level: nested(depth - 1) };
 const status = (query: Record<string, string> | null) => () => getStatusEvent(query);
 const INVALID_BODY = 'request body is invalid';
 const INVALID_QUERY = 'invalid query parameters';
@@ -48,55 +49,276 @@ let seededTimestamp = 0;
 
 const CORPUS: BadInput[] = [
   // --- body: not JSON, not an object ---
-  { name: 'malformed JSON', event: raw('{"tracking_id": "A", '), status: 400, error: 'request body is not valid JSON', fields: ['(body)'] },
-  { name: 'NaN literal', event: raw('{"tracking_id":"A","status":"pending","location":{"lat":NaN,"lng":1}}'), status: 400, error: 'request body is not valid JSON' },
-  { name: 'Infinity literal', event: raw('{"tracking_id":"A","status":"pending","location":{"lat":Infinity,"lng":1}}'), status: 400, error: 'request body is not valid JSON' },
+  {
+    name: 'malformed JSON',
+    event: raw('{"tracking_id": "A", '),
+    status: 400,
+    error: 'request body is not valid JSON',
+    fields: ['(body)'],
+  },
+  {
+    name: 'NaN literal',
+    event: raw('{"tracking_id":"A","status":"pending","location":{"lat":NaN,"lng":1}}'),
+    status: 400,
+    error: 'request body is not valid JSON',
+  },
+  {
+    name: 'Infinity literal',
+    event: raw('{"tracking_id":"A","status":"pending","location":{"lat":Infinity,"lng":1}}'),
+    status: 400,
+    error: 'request body is not valid JSON',
+  },
   { name: 'empty body', event: raw(''), status: 400, error: 'request body is required' },
-  { name: 'no body at all', event: () => ({ ...postTrackEvent(''), body: null }), status: 400, error: 'request body is required' },
+  {
+    name: 'no body at all',
+    event: () => ({ ...postTrackEvent(''), body: null }),
+    status: 400,
+    error: 'request body is required',
+  },
   { name: 'JSON array', event: json([validUpdate('BAD-1')]), status: 400, error: INVALID_BODY, fields: ['(body)'] },
   { name: 'JSON string', event: raw('"just text"'), status: 400, error: INVALID_BODY, fields: ['(body)'] },
-  { name: 'plain text', event: raw('just text'), status: 400, error: 'request body is not valid JSON', fields: ['(body)'] },
+  {
+    name: 'plain text',
+    event: raw('just text'),
+    status: 400,
+    error: 'request body is not valid JSON',
+    fields: ['(body)'],
+  },
   { name: 'JSON null', event: raw('null'), status: 400, error: INVALID_BODY, fields: ['(body)'] },
   { name: 'JSON number', event: raw('42'), status: 400, error: INVALID_BODY, fields: ['(body)'] },
   // --- tracking_id ---
-  { name: 'tracking_id missing', event: json({ status: 'pending', location: { lat: 1, lng: 1 } }), status: 400, error: INVALID_BODY, fields: ['tracking_id'] },
-  { name: 'tracking_id empty', event: withUpdate({ tracking_id: '' }), status: 400, error: INVALID_BODY, fields: ['tracking_id'] },
-  { name: 'tracking_id 101 characters', event: withUpdate({ tracking_id: 'X'.repeat(101) }), status: 400, error: INVALID_BODY, fields: ['tracking_id'] },
-  { name: 'tracking_id a number', event: withUpdate({ tracking_id: 12345 }), status: 400, error: INVALID_BODY, fields: ['tracking_id'] },
-  { name: 'tracking_id with a control character', event: withUpdate({ tracking_id: 'AB\u0007C' }), status: 400, error: INVALID_BODY, fields: ['tracking_id'] },
-  { name: 'tracking_id with a newline', event: withUpdate({ tracking_id: 'AB\nC' }), status: 400, error: INVALID_BODY, fields: ['tracking_id'] },
-  { name: 'tracking_id with an unpaired surrogate', event: raw('{"tracking_id":"AB\\ud800","status":"pending","location":{"lat":1,"lng":1}}'), status: 400, error: INVALID_BODY, fields: ['tracking_id'] },
+  {
+    name: 'tracking_id missing',
+    event: json({ status: 'pending', location: { lat: 1, lng: 1 } }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id empty',
+    event: withUpdate({ tracking_id: '' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id 101 characters',
+    event: withUpdate({ tracking_id: 'X'.repeat(101) }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id a number',
+    event: withUpdate({ tracking_id: 12345 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id with a control character',
+    event: withUpdate({ tracking_id: 'AB\u0007C' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id with a newline',
+    event: withUpdate({ tracking_id: 'AB\nC' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id with an unpaired surrogate',
+    event: raw('{"tracking_id":"AB\\ud800","status":"pending","location":{"lat":1,"lng":1}}'),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['tracking_id'],
+  },
   // --- status ---
-  { name: 'status unknown', event: withUpdate({ status: 'lost' }), status: 400, error: INVALID_BODY, fields: ['status'] },
-  { name: 'status in the wrong case', event: withUpdate({ status: 'DELIVERED' }), status: 400, error: INVALID_BODY, fields: ['status'] },
-  { name: 'status missing', event: json({ tracking_id: 'BAD-1', location: { lat: 1, lng: 1 } }), status: 400, error: INVALID_BODY, fields: ['status'] },
-  { name: 'status not a string', event: withUpdate({ status: ['pending'] }), status: 400, error: INVALID_BODY, fields: ['status'] },
+  {
+    name: 'status unknown',
+    event: withUpdate({ status: 'lost' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['status'],
+  },
+  {
+    name: 'status in the wrong case',
+    event: withUpdate({ status: 'DELIVERED' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['status'],
+  },
+  {
+    name: 'status missing',
+    event: json({ tracking_id: 'BAD-1', location: { lat: 1, lng: 1 } }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['status'],
+  },
+  {
+    name: 'status not a string',
+    event: withUpdate({ status: ['pending'] }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['status'],
+  },
   // --- location ---
-  { name: 'location missing', event: json({ tracking_id: 'BAD-1', status: 'pending' }), status: 400, error: INVALID_BODY, fields: ['location'] },
-  { name: 'location an array', event: withLocation([52.5, 13.4]), status: 400, error: INVALID_BODY, fields: ['location'] },
+  {
+    name: 'location missing',
+    event: json({ tracking_id: 'BAD-1', status: 'pending' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location'],
+  },
+  {
+    name: 'location an array',
+    event: withLocation([52.5, 13.4]),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location'],
+  },
   { name: 'lng missing', event: withLocation({ lat: 1 }), status: 400, error: INVALID_BODY, fields: ['location.lng'] },
-  { name: 'lat a string', event: withLocation({ lat: '52.5', lng: 13.4 }), status: 400, error: INVALID_BODY, fields: ['location.lat'] },
-  { name: 'lat null', event: withLocation({ lat: null, lng: 13.4 }), status: 400, error: INVALID_BODY, fields: ['location.lat'] },
-  { name: 'lat above 90', event: withLocation({ lat: 90.0001, lng: 0 }), status: 400, error: INVALID_BODY, fields: ['location.lat'] },
-  { name: 'lat below -90', event: withLocation({ lat: -91, lng: 0 }), status: 400, error: INVALID_BODY, fields: ['location.lat'] },
-  { name: 'lng above 180', event: withLocation({ lat: 0, lng: 180.5 }), status: 400, error: INVALID_BODY, fields: ['location.lng'] },
-  { name: 'lng below -180', event: withLocation({ lat: 0, lng: -181 }), status: 400, error: INVALID_BODY, fields: ['location.lng'] },
-  { name: 'lat overflowing to Infinity (1e999)', event: raw('{"tracking_id":"BAD-1","status":"pending","location":{"lat":1e999,"lng":1}}'), status: 400, error: INVALID_BODY, fields: ['location.lat'] },
-  { name: 'lng underflowing DynamoDB (1e-200)', event: withLocation({ lat: 0, lng: 1e-200 }), status: 400, error: INVALID_BODY, fields: ['location.lng'] },
-  { name: 'an unknown field inside location', event: withLocation({ lat: 1, lng: 1, alt: 30 }), status: 400, error: INVALID_BODY, fields: ['location.alt'] },
+  {
+    name: 'lat a string',
+    event: withLocation({ lat: '52.5', lng: 13.4 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.lat'],
+  },
+  {
+    name: 'lat null',
+    event: withLocation({ lat: null, lng: 13.4 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.lat'],
+  },
+  {
+    name: 'lat above 90',
+    event: withLocation({ lat: 90.0001, lng: 0 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.lat'],
+  },
+  {
+    name: 'lat below -90',
+    event: withLocation({ lat: -91, lng: 0 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.lat'],
+  },
+  {
+    name: 'lng above 180',
+    event: withLocation({ lat: 0, lng: 180.5 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.lng'],
+  },
+  {
+    name: 'lng below -180',
+    event: withLocation({ lat: 0, lng: -181 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.lng'],
+  },
+  {
+    name: 'lat overflowing to Infinity (1e999)',
+    event: raw('{"tracking_id":"BAD-1","status":"pending","location":{"lat":1e999,"lng":1}}'),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.lat'],
+  },
+  {
+    name: 'lng underflowing DynamoDB (1e-200)',
+    event: withLocation({ lat: 0, lng: 1e-200 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.lng'],
+  },
+  {
+    name: 'an unknown field inside location',
+    event: withLocation({ lat: 1, lng: 1, alt: 30 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['location.alt'],
+  },
   // --- unknown fields, __proto__ ---
-  { name: 'an unknown top-level field', event: withUpdate({ priority: 'high' }), status: 400, error: INVALID_BODY, fields: ['priority'] },
-  { name: 'a top-level __proto__ key', event: raw('{"tracking_id":"BAD-1","status":"pending","location":{"lat":1,"lng":1},"__proto__":{"admin":true}}'), status: 400, error: INVALID_BODY, fields: ['__proto__'] },
-  { name: 'a __proto__ key inside metadata', event: raw('{"tracking_id":"BAD-1","status":"pending","location":{"lat":1,"lng":1},"metadata":{"a":{"__proto__":{"admin":true}}}}'), status: 400, error: INVALID_BODY, fields: ['metadata.a.__proto__'] },
+  {
+    name: 'an unknown top-level field',
+    event: withUpdate({ priority: 'high' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['priority'],
+  },
+  {
+    name: 'a top-level __proto__ key',
+    event: raw('{"tracking_id":"BAD-1","status":"pending","location":{"lat":1,"lng":1},"__proto__":{"admin":true}}'),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['__proto__'],
+  },
+  {
+    name: 'a __proto__ key inside metadata',
+    event: raw(
+      '{"tracking_id":"BAD-1","status":"pending","location":{"lat":1,"lng":1},"metadata":{"a":{"__proto__":{"admin":true}}}}',
+    ),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['metadata.a.__proto__'],
+  },
   // --- metadata ---
-  { name: 'metadata an array', event: withUpdate({ metadata: ['a'] }), status: 400, error: INVALID_BODY, fields: ['metadata'] },
-  { name: 'metadata a string', event: withUpdate({ metadata: 'fragile' }), status: 400, error: INVALID_BODY, fields: ['metadata'] },
-  { name: 'metadata over 4096 bytes', event: withUpdate({ metadata: { note: 'é'.repeat(2100) } }), status: 400, error: INVALID_BODY, fields: ['metadata'] },
-  { name: 'metadata with 51 properties', event: withUpdate({ metadata: manyProperties }), status: 400, error: INVALID_BODY, fields: ['metadata'] },
+  {
+    name: 'metadata an array',
+    event: withUpdate({ metadata: ['a'] }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['metadata'],
+  },
+  {
+    name: 'metadata a string',
+    event: withUpdate({ metadata: 'fragile' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['metadata'],
+  },
+  {
+    name: 'metadata over 4096 bytes',
+    event: withUpdate({ metadata: { note: 'é'.repeat(2100) } }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['metadata'],
+  },
+  {
+    name: 'metadata with 51 properties',
+    event: withUpdate({ metadata: manyProperties }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['metadata'],
+  },
   { name: 'metadata nested 20 levels', event: withUpdate({ metadata: nested(20) }), status: 400, error: INVALID_BODY },
-  { name: 'metadata number beyond 2^53', event: withUpdate({ metadata: { weight: 1e20 } }), status: 400, error: INVALID_BODY, fields: ['metadata.weight'] },
-  { name: 'metadata number below DynamoDB precision', event: withUpdate({ metadata: { tiny: 1e-200 } }), status: 400, error: INVALID_BODY, fields: ['metadata.tiny'] },
-  { name: 'metadata with an empty key', event: withUpdate({ metadata: { '': 1 } }), status: 400, error: INVALID_BODY, fields: ['metadata.'] },
+  {
+    name: 'metadata number beyond 2^53',
+    event: withUpdate({ metadata: { weight: 1e20 } }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['metadata.weight'],
+  },
+  {
+    name: 'metadata number below DynamoDB precision',
+    event: withUpdate({ metadata: { tiny: 1e-200 } }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['metadata.tiny'],
+  },
+  {
+    name: 'metadata with an empty key',
+    event: withUpdate({ metadata: { '': 1 } }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['metadata.'],
+  },
   // --- several problems at once: all listed ---
   {
     name: 'several problems at once',
@@ -106,43 +328,234 @@ const CORPUS: BadInput[] = [
     fields: ['tracking_id', 'status', 'location.lat', 'location.lng', 'extra'],
   },
   // --- batch ---
-  { name: 'batch with one invalid update (none stored)', event: json({ updates: [validUpdate('BAD-1'), validUpdate('BAD-2', { status: 'gone' })] }), status: 400, error: INVALID_BODY, fields: ['updates[1].status'] },
-  { name: 'batch with no updates', event: json({ updates: [] }), status: 400, error: INVALID_BODY, fields: ['updates'] },
-  { name: 'batch with 26 updates', event: json({ updates: Array.from({ length: 26 }, (_, i) => validUpdate(`BAD-${i}`)) }), status: 400, error: INVALID_BODY, fields: ['updates'] },
-  { name: 'batch that is not an array', event: json({ updates: validUpdate('BAD-1') }), status: 400, error: INVALID_BODY, fields: ['updates'] },
-  { name: 'batch with a stray top-level field', event: json({ updates: [validUpdate('BAD-1')], tracking_id: 'BAD-1' }), status: 400, error: INVALID_BODY, fields: ['tracking_id'] },
+  {
+    name: 'batch with one invalid update (none stored)',
+    event: json({ updates: [validUpdate('BAD-1'), validUpdate('BAD-2', { status: 'gone' })] }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['updates[1].status'],
+  },
+  {
+    name: 'batch with no updates',
+    event: json({ updates: [] }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['updates'],
+  },
+  {
+    name: 'batch with 26 updates',
+    event: json({ updates: Array.from({ length: 26 }, (_, i) => validUpdate(`BAD-${i}`)) }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['updates'],
+  },
+  {
+    name: 'batch that is not an array',
+    event: json({ updates: validUpdate('BAD-1') }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['updates'],
+  },
+  {
+    name: 'batch with a stray top-level field',
+    event: json({ updates: [validUpdate('BAD-1')], tracking_id: 'BAD-1' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['tracking_id'],
+  },
   // --- size and content type ---
-  { name: 'body over max_request_size (10240 bytes)', event: withUpdate({ metadata: { note: 'x'.repeat(11_000) } }), status: 413, error: /^request body is \d+ bytes; the limit is 10240$/ },
-  { name: 'Content-Type text/plain', event: () => postTrackEvent(validUpdate('BAD-1'), { headers: { 'Content-Type': 'text/plain' } }), status: 415, error: /^Content-Type must be application\/json/ },
-  { name: 'Content-Type form-urlencoded', event: () => postTrackEvent('tracking_id=BAD-1', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }), status: 415, error: /^Content-Type must be application\/json/ },
-  { name: 'JSON in a charset other than UTF-8', event: () => postTrackEvent(validUpdate('BAD-1'), { headers: { 'Content-Type': 'application/json; charset=ISO-8859-1' } }), status: 415, error: /charset "iso-8859-1"/ },
+  {
+    name: 'body over max_request_size (10240 bytes)',
+    event: withUpdate({ metadata: { note: 'x'.repeat(11_000) } }),
+    status: 413,
+    error: /^request body is \d+ bytes; the limit is 10240$/,
+  },
+  {
+    name: 'Content-Type text/plain',
+    event: () => postTrackEvent(validUpdate('BAD-1'), { headers: { 'Content-Type': 'text/plain' } }),
+    status: 415,
+    error: /^Content-Type must be application\/json/,
+  },
+  {
+    name: 'Content-Type form-urlencoded',
+    event: () =>
+      postTrackEvent('tracking_id=BAD-1', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    status: 415,
+    error: /^Content-Type must be application\/json/,
+  },
+  {
+    name: 'JSON in a charset other than UTF-8',
+    event: () =>
+      postTrackEvent(validUpdate('BAD-1'), { headers: { 'Content-Type': 'application/json; charset=ISO-8859-1' } }),
+    status: 415,
+    error: /charset "iso-8859-1"/,
+  },
   // --- routes and methods ---
-  { name: 'GET /track', event: () => apiEvent('GET', '/track', null, null), status: 405, error: 'method GET is not allowed on /track; use POST' },
-  { name: 'PUT /track', event: () => apiEvent('PUT', '/track', JSON.stringify(validUpdate('BAD-1')), null), status: 405, error: 'method PUT is not allowed on /track; use POST' },
-  { name: 'POST /status', event: () => apiEvent('POST', '/status', JSON.stringify(validUpdate('BAD-1')), null), status: 405, error: 'method POST is not allowed on /status; use GET' },
-  { name: 'DELETE /status', event: () => apiEvent('DELETE', '/status', null, { tracking_id: SEEDED }), status: 405, error: 'method DELETE is not allowed on /status; use GET' },
-  { name: 'an unknown route', event: () => apiEvent('POST', '/tracks', JSON.stringify(validUpdate('BAD-1')), null), status: 404, error: 'no route for /tracks' },
+  {
+    name: 'GET /track',
+    event: () => apiEvent('GET', '/track', null, null),
+    status: 405,
+    error: 'method GET is not allowed on /track; use POST',
+  },
+  {
+    name: 'PUT /track',
+    event: () => apiEvent('PUT', '/track', JSON.stringify(validUpdate('BAD-1')), null),
+    status: 405,
+    error: 'method PUT is not allowed on /track; use POST',
+  },
+  {
+    name: 'POST /status',
+    event: () => apiEvent('POST', '/status', JSON.stringify(validUpdate('BAD-1')), null),
+    status: 405,
+    error: 'method POST is not allowed on /status; use GET',
+  },
+  {
+    name: 'DELETE /status',
+    event: () => apiEvent('DELETE', '/status', null, { tracking_id: SEEDED }),
+    status: 405,
+    error: 'method DELETE is not allowed on /status; use GET',
+  },
+  {
+    name: 'an unknown route',
+    event: () => apiEvent('POST', '/tracks', JSON.stringify(validUpdate('BAD-1')), null),
+    status: 404,
+    error: 'no route for /tracks',
+  },
   { name: 'the root path', event: () => apiEvent('GET', '/', null, null), status: 404, error: 'no route for /' },
   // --- GET /status parameters ---
-  { name: 'tracking_id parameter missing', event: status(null), status: 400, error: INVALID_QUERY, fields: ['tracking_id'] },
-  { name: 'tracking_id parameter empty', event: status({ tracking_id: '' }), status: 400, error: INVALID_QUERY, fields: ['tracking_id'] },
-  { name: 'tracking_id parameter too long', event: status({ tracking_id: 'Y'.repeat(101) }), status: 400, error: INVALID_QUERY, fields: ['tracking_id'] },
-  { name: 'tracking_id parameter with a control character', event: status({ tracking_id: 'A\u0000B' }), status: 400, error: INVALID_QUERY, fields: ['tracking_id'] },
-  { name: 'tracking_id given twice', event: () => getStatusEvent({ tracking_id: OTHER }, { multiValueQuery: { tracking_id: [SEEDED, OTHER] } }), status: 400, error: INVALID_QUERY, fields: ['tracking_id'] },
-  { name: 'limit 0', event: status({ tracking_id: SEEDED, limit: '0' }), status: 400, error: INVALID_QUERY, fields: ['limit'] },
-  { name: 'limit 101', event: status({ tracking_id: SEEDED, limit: '101' }), status: 400, error: INVALID_QUERY, fields: ['limit'] },
-  { name: 'limit -1', event: status({ tracking_id: SEEDED, limit: '-1' }), status: 400, error: INVALID_QUERY, fields: ['limit'] },
-  { name: 'limit 1.5', event: status({ tracking_id: SEEDED, limit: '1.5' }), status: 400, error: INVALID_QUERY, fields: ['limit'] },
-  { name: 'limit abc', event: status({ tracking_id: SEEDED, limit: 'abc' }), status: 400, error: INVALID_QUERY, fields: ['limit'] },
-  { name: 'limit empty', event: status({ tracking_id: SEEDED, limit: '' }), status: 400, error: INVALID_QUERY, fields: ['limit'] },
-  { name: 'limit 1e1', event: status({ tracking_id: SEEDED, limit: '1e1' }), status: 400, error: INVALID_QUERY, fields: ['limit'] },
-  { name: 'last_key not base64url', event: status({ tracking_id: SEEDED, last_key: 'not a cursor!' }), status: 400, error: INVALID_QUERY, fields: ['last_key'] },
-  { name: 'last_key empty', event: status({ tracking_id: SEEDED, last_key: '' }), status: 400, error: INVALID_QUERY, fields: ['last_key'] },
-  { name: 'last_key random base64url', event: status({ tracking_id: SEEDED, last_key: Buffer.from('{"tracking_id":"SEEDED-2"}').toString('base64url') }), status: 400, error: INVALID_QUERY, fields: ['last_key'] },
-  { name: 'last_key of another shipment', event: () => getStatusEvent({ tracking_id: SEEDED, last_key: encodeCursor(OTHER, seededTimestamp) }), status: 400, error: INVALID_QUERY, fields: ['last_key'] },
-  { name: 'last_key with an altered timestamp', event: () => getStatusEvent({ tracking_id: SEEDED, last_key: tamper(encodeCursor(SEEDED, seededTimestamp)) }), status: 400, error: INVALID_QUERY, fields: ['last_key'] },
-  { name: 'last_key of an unknown version', event: status({ tracking_id: SEEDED, last_key: Buffer.from('v9.1.AAAAAAAAAAAAAAAA').toString('base64url') }), status: 400, error: INVALID_QUERY, fields: ['last_key'] },
-  { name: 'last_key far too long', event: status({ tracking_id: SEEDED, last_key: 'A'.repeat(1000) }), status: 400, error: INVALID_QUERY, fields: ['last_key'] },
+  {
+    name: 'tracking_id parameter missing',
+    event: status(null),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id parameter empty',
+    event: status({ tracking_id: '' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id parameter too long',
+    event: status({ tracking_id: 'Y'.repeat(101) }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id parameter with a control character',
+    event: status({ tracking_id: 'A\u0000B' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'tracking_id given twice',
+    event: () => getStatusEvent({ tracking_id: OTHER }, { multiValueQuery: { tracking_id: [SEEDED, OTHER] } }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['tracking_id'],
+  },
+  {
+    name: 'limit 0',
+    event: status({ tracking_id: SEEDED, limit: '0' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'limit 101',
+    event: status({ tracking_id: SEEDED, limit: '101' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'limit -1',
+    event: status({ tracking_id: SEEDED, limit: '-1' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'limit 1.5',
+    event: status({ tracking_id: SEEDED, limit: '1.5' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'limit abc',
+    event: status({ tracking_id: SEEDED, limit: 'abc' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'limit empty',
+    event: status({ tracking_id: SEEDED, limit: '' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'limit 1e1',
+    event: status({ tracking_id: SEEDED, limit: '1e1' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'last_key not base64url',
+    event: status({ tracking_id: SEEDED, last_key: 'not a cursor!' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['last_key'],
+  },
+  {
+    name: 'last_key empty',
+    event: status({ tracking_id: SEEDED, last_key: '' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['last_key'],
+  },
+  {
+    name: 'last_key random base64url',
+    event: status({ tracking_id: SEEDED, last_key: Buffer.from('{"tracking_id":"SEEDED-2"}').toString('base64url') }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['last_key'],
+  },
+  {
+    name: 'last_key of another shipment',
+    event: () => getStatusEvent({ tracking_id: SEEDED, last_key: encodeCursor(OTHER, seededTimestamp) }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['last_key'],
+  },
+  {
+    name: 'last_key with an altered timestamp',
+    event: () => getStatusEvent({ tracking_id: SEEDED, last_key: tamper(encodeCursor(SEEDED, seededTimestamp)) }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['last_key'],
+  },
+  {
+    name: 'last_key of an unknown version',
+    event: status({ tracking_id: SEEDED, last_key: Buffer.from('v9.1.AAAAAAAAAAAAAAAA').toString('base64url') }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['last_key'],
+  },
+  {
+    name: 'last_key far too long',
+    event: status({ tracking_id: SEEDED, last_key: 'A'.repeat(1000) }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['last_key'],
+  },
 ];
 
 let aws: TestAws;
@@ -193,7 +606,9 @@ describe.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_name, bad) => {
     else expect(answer.body.error).toMatch(bad.error);
     expect(Object.keys(answer.body).filter((k) => !['error', 'details', 'request_id'].includes(k))).toEqual([]);
     for (const field of bad.fields ?? []) {
-      expect(answer.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]));
+      expect(answer.body.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]),
+      );
     }
     if (bad.status === 405) expect(answer.headers.Allow).toBe(event.path === '/track' ? 'POST' : 'GET');
     const after = await aws.allItems();
@@ -204,7 +619,10 @@ describe.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_name, bad) => {
 
 describe('messages name the problem precisely', () => {
   it('lists every problem of a body, each with its field path and message', async () => {
-    const answer = await invoke(handler, postTrackEvent({ tracking_id: '', status: 'flying', location: { lat: 100, lng: -200 }, extra: 1 }));
+    const answer = await invoke(
+      handler,
+      postTrackEvent({ tracking_id: '', status: 'flying', location: { lat: 100, lng: -200 }, extra: 1 }),
+    );
     expect(answer.body.details).toEqual(
       expect.arrayContaining([
         { field: 'extra', message: 'is not an allowed field' },
@@ -217,15 +635,26 @@ describe('messages name the problem precisely', () => {
   });
 
   it('says why a cursor is refused, without reading the other shipment', async () => {
-    const foreign = await invoke(handler, getStatusEvent({ tracking_id: SEEDED, last_key: encodeCursor(OTHER, seededTimestamp) }));
-    expect(foreign.body.details).toEqual([{ field: 'last_key', message: 'was not issued for this tracking_id or has been altered' }]);
-    const version = await invoke(handler, getStatusEvent({ tracking_id: SEEDED, last_key: Buffer.from('v9.1.AAAAAAAAAAAAAAAA').toString('base64url') }));
+    const foreign = await invoke(
+      handler,
+      getStatusEvent({ tracking_id: SEEDED, last_key: encodeCursor(OTHER, seededTimestamp) }),
+    );
+    expect(foreign.body.details).toEqual([
+      { field: 'last_key', message: 'was not issued for this tracking_id or has been altered' },
+    ]);
+    const version = await invoke(
+      handler,
+      getStatusEvent({ tracking_id: SEEDED, last_key: Buffer.from('v9.1.AAAAAAAAAAAAAAAA').toString('base64url') }),
+    );
     expect(version.body.details).toEqual([{ field: 'last_key', message: 'has unsupported version v9' }]);
   });
 
   it('accepts the very cursor it issued (the corpus cursors are refused for what they are, not for being cursors)', async () => {
     const first = await invoke(handler, getStatusEvent({ tracking_id: SEEDED, limit: '1' }));
-    const next = await invoke(handler, getStatusEvent({ tracking_id: SEEDED, limit: '1', last_key: first.body.next_key }));
+    const next = await invoke(
+      handler,
+      getStatusEvent({ tracking_id: SEEDED, limit: '1', last_key: first.body.next_key }),
+    );
     expect(next.statusCode).toBe(200);
     expect(next.body.updates[0].timestamp).toBeLessThan(first.body.updates[0].timestamp);
   });

@@ -16,7 +16,14 @@ import { buildFunctionBundle } from '../../local/runtime/function-bundle';
 import { functionEnvironment } from '../../local/runtime/function-env';
 import { LambdaRuntime } from '../../local/runtime/lambda-runtime';
 import { newTraceId } from '../../local/runtime/proxy-event';
-import { apiEvent, getStatusEvent, postTrackEvent, startTestAws, validUpdate, type TestAws } from '../helpers/handler-harness';
+import {
+  apiEvent,
+  getStatusEvent,
+  postTrackEvent,
+  startTestAws,
+  validUpdate,
+  type TestAws,
+} from '../helpers/handler-harness';
 
 let aws: TestAws;
 let bundleDir: string;
@@ -44,11 +51,15 @@ afterAll(async () => {
 
 /** Polls `done` every 10 ms for at most `ms` (log lines come from the worker's stdout, apart from its result). */
 async function waitUntil(done: () => boolean, ms = 2000): Promise<void> {
-  for (const until = Date.now() + ms; !done() && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (const until = Date.now() + ms; !done() && Date.now() < until;)
+    await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /** Invokes the bundle with `events`, one after the other, in one fresh execution environment. */
-async function run(events: unknown[], env: Record<string, string>): Promise<{ results: APIGatewayProxyResult[]; logs: string[] }> {
+async function run(
+  events: unknown[],
+  env: Record<string, string>,
+): Promise<{ results: APIGatewayProxyResult[]; logs: string[] }> {
   const logs: string[] = [];
   const runtime = new LambdaRuntime({
     bundleFile,
@@ -86,7 +97,11 @@ it('contains no Pulumi and nothing from lib/', () => {
 
 it('serves POST /track and GET /status from the bundle, falling back to the default settings without SSM', async () => {
   const { results, logs } = await run(
-    [postTrackEvent(validUpdate('BUNDLE-1'), { requestId: 'bundle-req-1' }), getStatusEvent({ tracking_id: 'BUNDLE-1' }), apiEvent('GET', '/nope', null, null)],
+    [
+      postTrackEvent(validUpdate('BUNDLE-1'), { requestId: 'bundle-req-1' }),
+      getStatusEvent({ tracking_id: 'BUNDLE-1' }),
+      apiEvent('GET', '/nope', null, null),
+    ],
     {},
   );
   expect(results.map((r) => r.statusCode)).toEqual([200, 200, 404]);
@@ -94,14 +109,18 @@ it('serves POST /track and GET /status from the bundle, falling back to the defa
   // Defaults (enhanced_tracking on): the request id is stored.
   expect((await aws.itemsOf('BUNDLE-1'))[0].request_id).toBe('bundle-req-1');
   const stdout = () => logs.join('\n');
-  await waitUntil(() => stdout().includes('"correlation_id":"bundle-req-1"') && stdout().includes('"Namespace":"LogisticsTracking"'));
+  await waitUntil(
+    () => stdout().includes('"correlation_id":"bundle-req-1"') && stdout().includes('"Namespace":"LogisticsTracking"'),
+  );
   expect(stdout()).toContain('"correlation_id":"bundle-req-1"');
   expect(stdout()).toContain('"Namespace":"LogisticsTracking"');
 });
 
 it('parks on the queue through the lazily loaded SQS client when DynamoDB refuses the write', async () => {
   aws.queue.purge();
-  const { results } = await run([postTrackEvent(validUpdate('BUNDLE-2'))], { [FUNCTION_ENV.tableName]: 'no-such-table' });
+  const { results } = await run([postTrackEvent(validUpdate('BUNDLE-2'))], {
+    [FUNCTION_ENV.tableName]: 'no-such-table',
+  });
   expect(results[0].statusCode).toBe(202);
   const parked = aws.queue.messages();
   expect(parked).toHaveLength(1);

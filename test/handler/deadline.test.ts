@@ -1,10 +1,22 @@
 /** The per-phase time budget given to SDK calls, and how a request's time is split (lambda/deadline.ts). */
-import { ANSWER_RESERVE_MS, MIN_PHASE_MS, PARK_RESERVE_MS, QUERY_BUDGET_MS, parkBudget, queryBudget, withDeadline, writeBudget } from '../../lambda/deadline';
+import {
+  ANSWER_RESERVE_MS,
+  MIN_PHASE_MS,
+  PARK_RESERVE_MS,
+  QUERY_BUDGET_MS,
+  parkBudget,
+  queryBudget,
+  withDeadline,
+  writeBudget,
+} from '../../lambda/deadline';
 
 afterEach(() => jest.useRealTimers());
 
 it('aborts the phase signal with a TimeoutError once the budget has passed', async () => {
-  const reason = await withDeadline(20, (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason))));
+  const reason = await withDeadline(
+    20,
+    (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason))),
+  );
   expect(reason).toBeInstanceOf(DOMException);
   expect((reason as DOMException).name).toBe('TimeoutError');
   expect((reason as DOMException).message).toBe('phase exceeded its 20 ms budget');
@@ -21,7 +33,10 @@ it('leaves no timer behind when the phase ends early, whether it succeeds or fai
 
 describe('the budgets of a request', () => {
   it('POST /track: writes end in time to park, parking in time to answer', () => {
-    expect(writeBudget(10_000, 10, 1_000_000)).toEqual({ writeMs: 10_000 - PARK_RESERVE_MS, parkBy: 1_000_000 + 10_000 - ANSWER_RESERVE_MS });
+    expect(writeBudget(10_000, 10, 1_000_000)).toEqual({
+      writeMs: 10_000 - PARK_RESERVE_MS,
+      parkBy: 1_000_000 + 10_000 - ANSWER_RESERVE_MS,
+    });
     expect(parkBudget(1_009_700, 1_008_000)).toBe(1700);
   });
 

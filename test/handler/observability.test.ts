@@ -56,12 +56,20 @@ describe('EMF metrics on stdout', () => {
 
     const coldStarts = afterSecond.filter((b) => 'ColdStart' in b);
     expect(coldStarts).toHaveLength(1);
-    expect(coldStarts[0]).toMatchObject({ function_name: 'tracking-api-test', service: OBSERVABILITY.serviceName, ColdStart: 1 });
+    expect(coldStarts[0]).toMatchObject({
+      function_name: 'tracking-api-test',
+      service: OBSERVABILITY.serviceName,
+      ColdStart: 1,
+    });
     expect(afterFirst.filter((b) => METRICS.updateStored in b)).toHaveLength(1);
     expect(afterSecond.filter((b) => METRICS.updateStored in b)).toHaveLength(2);
     const stored = afterSecond.find((b) => METRICS.updateStored in b);
     expect(stored?._aws.CloudWatchMetrics).toEqual([
-      { Namespace: OBSERVABILITY.metricsNamespace, Dimensions: [['service', 'environment']], Metrics: [{ Name: METRICS.updateStored, Unit: 'Count' }] },
+      {
+        Namespace: OBSERVABILITY.metricsNamespace,
+        Dimensions: [['service', 'environment']],
+        Metrics: [{ Name: METRICS.updateStored, Unit: 'Count' }],
+      },
     ]);
     expect(stored).toMatchObject({ service: 'tracking-api', environment: 'test' });
     // Metrics go to stdout only.
@@ -85,7 +93,11 @@ describe('EMF metrics on stdout', () => {
   });
 
   it('takes namespace and service from the Powertools environment variables', async () => {
-    const handler = createHandler({ ...aws.env, POWERTOOLS_METRICS_NAMESPACE: 'OtherNamespace', POWERTOOLS_SERVICE_NAME: 'other-service' });
+    const handler = createHandler({
+      ...aws.env,
+      POWERTOOLS_METRICS_NAMESPACE: 'OtherNamespace',
+      POWERTOOLS_SERVICE_NAME: 'other-service',
+    });
     await invoke(handler, postTrackEvent(validUpdate('OBS-3')));
     const [blob] = emfBlobs(output);
     expect(blob._aws.CloudWatchMetrics[0].Namespace).toBe('OtherNamespace');
@@ -112,7 +124,13 @@ describe('logs', () => {
         path: '/track',
         status_code: 200,
       }),
-      expect.objectContaining({ level: 'INFO', correlation_id: 'apigw-req-2', cold_start: false, method: 'GET', status_code: 200 }),
+      expect.objectContaining({
+        level: 'INFO',
+        correlation_id: 'apigw-req-2',
+        cold_start: false,
+        method: 'GET',
+        status_code: 200,
+      }),
     ]);
   });
 

@@ -47,7 +47,12 @@ const refusePuts = () => aws.fault('dynamodb:PutItem=ProvisionedThroughputExceed
 /** The parking queue refuses too. */
 const refuseSends = () => aws.fault('sqs:SendMessage=InternalError');
 const sqs = () => new SQSClient({});
-const replayOptions = () => ({ sqs: sqs(), store: new TrackingStore(aws.documents, aws.tableName), queueUrl: aws.queue.url, waitTimeSeconds: 0 });
+const replayOptions = () => ({
+  sqs: sqs(),
+  store: new TrackingStore(aws.documents, aws.tableName),
+  queueUrl: aws.queue.url,
+  waitTimeSeconds: 0,
+});
 
 function logsAt(level: string): Record<string, unknown>[] {
   return output.json().filter((line) => line.level === level);
@@ -91,7 +96,10 @@ describe('SSM failure: keep serving, never a 5xx', () => {
     ssm.failing = true;
     const handler = createHandler(aws.env);
 
-    const batch = await invoke(handler, postTrackEvent({ updates: [validUpdate('SSM-DEF-1')] }, { requestId: 'req-ssm-def' }));
+    const batch = await invoke(
+      handler,
+      postTrackEvent({ updates: [validUpdate('SSM-DEF-1')] }, { requestId: 'req-ssm-def' }),
+    );
 
     // DEFAULT_FEATURE_FLAGS: batch_processing and enhanced_tracking on.
     expect(DEFAULT_FEATURE_FLAGS).toMatchObject({ batch_processing: true, enhanced_tracking: true });
@@ -137,13 +145,26 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
     const at = Date.UTC(2024, 9, 1);
     freezeClock(at);
 
-    const answer = await invoke(handler, postTrackEvent(validUpdate('PARK-1', { status: 'delivered' }), { requestId: 'req-park-1' }));
+    const answer = await invoke(
+      handler,
+      postTrackEvent(validUpdate('PARK-1', { status: 'delivered' }), { requestId: 'req-park-1' }),
+    );
 
     expect(answer.statusCode).toBe(202);
-    expect(answer.body).toEqual({ message: 'tracking update accepted and queued for storage', tracking_id: 'PARK-1', timestamp: at, queued: true });
+    expect(answer.body).toEqual({
+      message: 'tracking update accepted and queued for storage',
+      tracking_id: 'PARK-1',
+      timestamp: at,
+      queued: true,
+    });
     expect(aws.parked()).toHaveLength(1);
     const parked = decodeParked(aws.parked()[0]);
-    expect(parked).toMatchObject({ tracking_id: 'PARK-1', timestamp: at, status: 'delivered', request_id: 'req-park-1' });
+    expect(parked).toMatchObject({
+      tracking_id: 'PARK-1',
+      timestamp: at,
+      status: 'delivered',
+      request_id: 'req-park-1',
+    });
     expect(JSON.parse(aws.parked()[0])).toMatchObject({ version: 1, reason: 'unavailable' });
     expect(await aws.itemsOf('PARK-1')).toHaveLength(0);
     const totals = metricTotals(output);
@@ -202,10 +223,14 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
     const at = Date.UTC(2024, 9, 2);
     freezeClock(at);
     const refusal = refusePuts();
-    expect((await invoke(handler, postTrackEvent(validUpdate('PARK-4', { status: 'failed' })))).body.timestamp).toBe(at);
+    expect((await invoke(handler, postTrackEvent(validUpdate('PARK-4', { status: 'failed' })))).body.timestamp).toBe(
+      at,
+    );
     refusal();
     // DynamoDB is back; a live update in the same millisecond takes the free slot.
-    expect((await invoke(handler, postTrackEvent(validUpdate('PARK-4', { status: 'pending' })))).body.timestamp).toBe(at);
+    expect((await invoke(handler, postTrackEvent(validUpdate('PARK-4', { status: 'pending' })))).body.timestamp).toBe(
+      at,
+    );
     const store = new TrackingStore(aws.documents, aws.tableName);
     const message = aws.parked()[0];
 
@@ -227,7 +252,11 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
     refusal();
     const lines: string[] = [];
 
-    const code = await replayMain(['--wait', '0'], { [FUNCTION_ENV.queueUrl]: aws.queue.url, [FUNCTION_ENV.tableName]: aws.tableName }, (line) => lines.push(line));
+    const code = await replayMain(
+      ['--wait', '0'],
+      { [FUNCTION_ENV.queueUrl]: aws.queue.url, [FUNCTION_ENV.tableName]: aws.tableName },
+      (line) => lines.push(line),
+    );
 
     expect(code).toBe(0);
     expect(lines[lines.length - 1]).toBe('replay: received 1 (queue held ~1): stored 1, already stored 0, failed 0');
@@ -236,7 +265,9 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
   });
 
   it('leaves a message it cannot replay on the queue and reports it', async () => {
-    await sqs().send(new SendMessageCommand({ QueueUrl: aws.queue.url, MessageBody: '{"version":1,"item":{"tracking_id":"X"}}' }));
+    await sqs().send(
+      new SendMessageCommand({ QueueUrl: aws.queue.url, MessageBody: '{"version":1,"item":{"tracking_id":"X"}}' }),
+    );
     const summary = await replayParkedUpdates(replayOptions());
     expect(summary).toMatchObject({ received: 1, stored: 0, failed: 1 });
     expect(summary.failures[0].error).toMatch(/^parked item is invalid/);
@@ -251,7 +282,12 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
     expect(answer.statusCode).toBe(202);
     expect(answer.body).toMatchObject({ stored: 0, queued: 2, count: 2 });
     expect(answer.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['queued', 'queued']);
-    expect(aws.parked().map((b) => decodeParked(b).tracking_id).sort()).toEqual(['PARK-B1', 'PARK-B2']);
+    expect(
+      aws
+        .parked()
+        .map((b) => decodeParked(b).tracking_id)
+        .sort(),
+    ).toEqual(['PARK-B1', 'PARK-B2']);
   });
 });
 
@@ -266,7 +302,10 @@ describe('the queue refuses too: 503, so the client retries', () => {
 
     expect(answer.statusCode).toBe(503);
     expect(answer.headers['Retry-After']).toBe('1');
-    expect(answer.body).toEqual({ error: 'tracking update could not be stored; retry later', request_id: 'req-lost-1' });
+    expect(answer.body).toEqual({
+      error: 'tracking update could not be stored; retry later',
+      request_id: 'req-lost-1',
+    });
     expect(aws.parked()).toHaveLength(0);
     expect(await aws.itemsOf('LOST-1')).toHaveLength(0);
     expect(metricTotals(output)[METRICS.updateLost]).toBe(1);
@@ -289,14 +328,17 @@ describe('the queue refuses too: 503, so the client retries', () => {
       service: 'dynamodb',
       operation: 'PutItem',
       error: 'ProvisionedThroughputExceededException',
-      match: (input: Record<string, unknown>) => (input.Item as { tracking_id?: { S?: string } } | undefined)?.tracking_id?.S === 'PART-2',
+      match: (input: Record<string, unknown>) =>
+        (input.Item as { tracking_id?: { S?: string } } | undefined)?.tracking_id?.S === 'PART-2',
     });
     const handler = createHandler(aws.env);
 
     const answer = await invoke(handler, postTrackEvent({ updates: [validUpdate('PART-1'), validUpdate('PART-2')] }));
 
     expect(answer.statusCode).toBe(503);
-    expect(answer.body.details).toEqual([{ field: 'updates[1]', message: 'could not be stored or queued; retry this update' }]);
+    expect(answer.body.details).toEqual([
+      { field: 'updates[1]', message: 'could not be stored or queued; retry this update' },
+    ]);
     expect(answer.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['stored', 'rejected']);
     expect(await aws.itemsOf('PART-1')).toHaveLength(1);
   });
@@ -341,7 +383,10 @@ describe('unexpected failures', () => {
     expect(answer.statusCode).toBe(500);
     expect(answer.body).toEqual({ error: 'internal error', request_id: 'req-boom' });
     const [logged] = logsAt('ERROR').filter((l) => l.message === 'unhandled error');
-    expect(logged).toMatchObject({ correlation_id: 'req-boom', error: { name: 'ValidationException', message: 'injected fault (dynamodb:Query)' } });
+    expect(logged).toMatchObject({
+      correlation_id: 'req-boom',
+      error: { name: 'ValidationException', message: 'injected fault (dynamodb:Query)' },
+    });
     expect(String((logged.error as { stack: string }).stack)).toContain('ValidationException');
     expect(metricTotals(output)[METRICS.unhandledError]).toBe(1);
   });

@@ -5,7 +5,16 @@
  * cold start and the calls go untraced.
  */
 import { createHandler } from '../../lambda/app';
-import { PARAMETERS, captureOutput, getStatusEvent, invoke, postTrackEvent, startTestAws, validUpdate, type TestAws } from '../helpers/handler-harness';
+import {
+  PARAMETERS,
+  captureOutput,
+  getStatusEvent,
+  invoke,
+  postTrackEvent,
+  startTestAws,
+  validUpdate,
+  type TestAws,
+} from '../helpers/handler-harness';
 
 let aws: TestAws;
 

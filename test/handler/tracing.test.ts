@@ -71,7 +71,10 @@ async function runLambda(invocations: { event: unknown; traceHeader: string }[])
     memoryMb: aws.definition.memoryMb,
     timeoutSeconds: aws.definition.timeoutSeconds,
     concurrency: 1,
-    env: { ...functionEnvironment(aws.definition, aws.local.env, path.dirname(bundleFile)), AWS_XRAY_DAEMON_ADDRESS: daemonAddress },
+    env: {
+      ...functionEnvironment(aws.definition, aws.local.env, path.dirname(bundleFile)),
+      AWS_XRAY_DAEMON_ADDRESS: daemonAddress,
+    },
   });
   // Kept open until the test ends: X-Ray's UDP sends are fire-and-forget, the worker must outlive them.
   runtimes.push(runtime);
@@ -80,14 +83,25 @@ async function runLambda(invocations: { event: unknown; traceHeader: string }[])
   const statuses: number[] = [];
   for (const invocation of invocations) {
     // Lambda's runtime sets _X_AMZN_TRACE_ID to the invocation's trace header.
-    const outcome = await runtime.invoke(invocation.event, { requestId: randomUUID(), traceId: invocation.traceHeader });
+    const outcome = await runtime.invoke(invocation.event, {
+      requestId: randomUUID(),
+      traceId: invocation.traceHeader,
+    });
     if (!outcome.ok) throw new Error(`invocation failed: ${outcome.errorType}: ${outcome.errorMessage}`);
     statuses.push((outcome.payload as APIGatewayProxyResult).statusCode);
   }
   return statuses;
 }
 
-type Doc = { id?: string; parent_id?: string; namespace?: string; name?: string; trace_id?: string; annotations?: Record<string, unknown>; subsegments?: Doc[] };
+type Doc = {
+  id?: string;
+  parent_id?: string;
+  namespace?: string;
+  name?: string;
+  trace_id?: string;
+  annotations?: Record<string, unknown>;
+  subsegments?: Doc[];
+};
 
 /** Every (sub)segment document received for a trace, nested ones included. */
 function documentsOf(traceId: string): Doc[] {
@@ -101,7 +115,8 @@ function documentsOf(traceId: string): Doc[] {
 }
 
 async function waitForDocuments(traceId: string, name: string): Promise<Doc[]> {
-  for (let i = 0; i < 50 && !documentsOf(traceId).some((d) => d.name === name); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 50 && !documentsOf(traceId).some((d) => d.name === name); i++)
+    await new Promise((r) => setTimeout(r, 20));
   return documentsOf(traceId);
 }
 
@@ -130,7 +145,11 @@ it('sends the handler subsegment of a sampled invocation with its annotations an
   for (const call of awsCalls) expect(call.parent_id).toBe(handlerDoc?.id);
 
   const thirdDocs = await waitForDocuments(third.root, '## index.handler');
-  expect(thirdDocs.find((d) => d.name === '## index.handler')?.annotations).toEqual({ ColdStart: false, Service: 'tracking-api', tracking_id: 'TRACE-1' });
+  expect(thirdDocs.find((d) => d.name === '## index.handler')?.annotations).toEqual({
+    ColdStart: false,
+    Service: 'tracking-api',
+    tracking_id: 'TRACE-1',
+  });
 
   expect(documentsOf(unsampled.root)).toEqual([]);
 });
@@ -143,5 +162,8 @@ it('takes the cold start on the first invocation even when that one is not sampl
     { event: postTrackEvent(validUpdate('TRACE-4')), traceHeader: sampled.header },
   ]);
   const docs = await waitForDocuments(sampled.root, '## index.handler');
-  expect(docs.find((d) => d.name === '## index.handler')?.annotations).toMatchObject({ ColdStart: false, tracking_id: 'TRACE-4' });
+  expect(docs.find((d) => d.name === '## index.handler')?.annotations).toMatchObject({
+    ColdStart: false,
+    tracking_id: 'TRACE-4',
+  });
 });

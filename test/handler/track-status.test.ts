@@ -99,10 +99,16 @@ describe('round trip', () => {
     aws.setParameters();
     const handler = createHandler(aws.env);
     const body = JSON.stringify(validUpdate('RT-HDR'));
-    const upper = await invoke(handler, postTrackEvent(body, { headers: { 'CONTENT-TYPE': 'Application/JSON; charset=UTF-8' } }));
+    const upper = await invoke(
+      handler,
+      postTrackEvent(body, { headers: { 'CONTENT-TYPE': 'Application/JSON; charset=UTF-8' } }),
+    );
     const encoded = await invoke(
       handler,
-      postTrackEvent(Buffer.from(body).toString('base64'), { headers: { 'content-type': 'application/json' }, isBase64Encoded: true }),
+      postTrackEvent(Buffer.from(body).toString('base64'), {
+        headers: { 'content-type': 'application/json' },
+        isBase64Encoded: true,
+      }),
     );
     expect([upper.statusCode, encoded.statusCode]).toEqual([200, 200]);
     expect(await aws.itemsOf('RT-HDR')).toHaveLength(2);
@@ -174,13 +180,17 @@ describe('no update is ever overwritten', () => {
     // request can wait seconds here that DynamoDB answers in milliseconds. Only for this test, give
     // the SDK and the invocation the time dynalite needs; the outcome under test is DynamoDB's.
     const config = awsClients.awsClientConfig();
-    jest.spyOn(awsClients, 'awsClientConfig').mockReturnValue({ ...config, requestHandler: { ...config.requestHandler, requestTimeout: 50_000 } } as never);
+    jest
+      .spyOn(awsClients, 'awsClientConfig')
+      .mockReturnValue({ ...config, requestHandler: { ...config.requestHandler, requestTimeout: 50_000 } } as never);
     const handler = createHandler(aws.env);
     const at = Date.UTC(2024, 7, 1, 8, 30);
     freezeClock(at);
 
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => invoke(handler, postTrackEvent(validUpdate('SAME-MS', { metadata: { seq: i } })), lambdaContext(55_000))),
+      Array.from({ length: 50 }, (_, i) =>
+        invoke(handler, postTrackEvent(validUpdate('SAME-MS', { metadata: { seq: i } })), lambdaContext(55_000)),
+      ),
     );
 
     expect(answers.map((a) => a.statusCode)).toEqual(Array(50).fill(200));
@@ -212,7 +222,14 @@ describe('no update is ever overwritten', () => {
 describe('the bounded timestamp walk', () => {
   it('gives up after maxAttempts taken timestamps with a contention refusal carrying the next one to try', async () => {
     const store = new TrackingStore(aws.documents, aws.tableName);
-    const base = { tracking_id: 'WALK-1', status: 'pending' as const, status_shard: 'pending#0', location: { lat: 0, lng: 0 }, environment: 'test', created_at: '2024-01-01T00:00:00.000Z' };
+    const base = {
+      tracking_id: 'WALK-1',
+      status: 'pending' as const,
+      status_shard: 'pending#0',
+      location: { lat: 0, lng: 0 },
+      environment: 'test',
+      created_at: '2024-01-01T00:00:00.000Z',
+    };
     await store.put({ ...base, timestamp: 1000, update_id: 'u-1' });
     await store.put({ ...base, timestamp: 1001, update_id: 'u-2' });
 
@@ -221,7 +238,11 @@ describe('the bounded timestamp walk', () => {
     await expect(attempt).rejects.toThrow(WriteRefusedError);
     await expect(attempt).rejects.toMatchObject({ reason: 'contention', item: { timestamp: 1002, update_id: 'u-3' } });
     expect((await aws.itemsOf('WALK-1')).map((i) => i.update_id)).toEqual(['u-1', 'u-2']);
-    expect(await store.put({ ...base, timestamp: 1000, update_id: 'u-3' }, { maxAttempts: 3 })).toMatchObject({ attempts: 3, alreadyStored: false, item: { timestamp: 1002 } });
+    expect(await store.put({ ...base, timestamp: 1000, update_id: 'u-3' }, { maxAttempts: 3 })).toMatchObject({
+      attempts: 3,
+      alreadyStored: false,
+      item: { timestamp: 1002 },
+    });
   });
 });
 

@@ -1,7 +1,14 @@
 /** The small pieces on their own: cursor, shard, settings parsing, parking, replay configuration. */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import Ajv from 'ajv-draft-04';
-import { FUNCTION_ENV, DEFAULT_API_CONFIG, DEFAULT_FEATURE_FLAGS, TRACKING_BATCH_SCHEMA, TRACKING_REQUEST_SCHEMA, TRACKING_UPDATE_SCHEMA } from '../../lambda/contract';
+import {
+  FUNCTION_ENV,
+  DEFAULT_API_CONFIG,
+  DEFAULT_FEATURE_FLAGS,
+  TRACKING_BATCH_SCHEMA,
+  TRACKING_REQUEST_SCHEMA,
+  TRACKING_UPDATE_SCHEMA,
+} from '../../lambda/contract';
 import { CursorError, decodeCursor, encodeCursor } from '../../lambda/cursor';
 import { readRuntimeEnv } from '../../lambda/env';
 import { ParkingError, ParkingQueue, decodeParked, encodeParked } from '../../lambda/park';
@@ -32,7 +39,10 @@ describe('cursor', () => {
     ['another shipment', () => decodeCursor(encodeCursor('SHIP-1', 5), 'SHIP-2')],
     ['a cut cursor', () => decodeCursor(encodeCursor('SHIP-1', 5).slice(0, -3), 'SHIP-1')],
     ['a non-canonical encoding', () => decodeCursor(`${encodeCursor('SHIP-1', 5)}=`, 'SHIP-1')],
-    ['an unsafe timestamp', () => decodeCursor(Buffer.from('v1.99999999999999999.AAAA').toString('base64url'), 'SHIP-1')],
+    [
+      'an unsafe timestamp',
+      () => decodeCursor(Buffer.from('v1.99999999999999999.AAAA').toString('base64url'), 'SHIP-1'),
+    ],
     ['three dots', () => decodeCursor(Buffer.from('v1.1.2.3').toString('base64url'), 'SHIP-1')],
   ])('refuses %s with a CursorError', (_name, decode) => {
     expect(decode).toThrow(CursorError);
@@ -70,7 +80,14 @@ describe('the contract schemas', () => {
   it('accepts what the API Gateway model (TRACKING_REQUEST_SCHEMA) accepts, and refuses what it refuses', () => {
     const model = new Ajv({ allErrors: true }).compile(TRACKING_REQUEST_SCHEMA);
     const single = { tracking_id: 'A', status: 'pending', location: { lat: 1, lng: 2 }, metadata: { a: 1 } };
-    const samples = [single, { updates: [single] }, { ...single, extra: 1 }, { updates: [] }, { tracking_id: 'A' }, { updates: [single], x: 1 }];
+    const samples = [
+      single,
+      { updates: [single] },
+      { ...single, extra: 1 },
+      { updates: [] },
+      { tracking_id: 'A' },
+      { updates: [single], x: 1 },
+    ];
     for (const sample of samples) {
       const handlerAccepts = 'updates' in sample ? validateBatch(sample).ok : validateUpdate(sample).ok;
       expect([JSON.stringify(sample), handlerAccepts]).toEqual([JSON.stringify(sample), model(sample)]);
@@ -89,7 +106,12 @@ describe('field paths in details', () => {
 
 describe('function environment', () => {
   it('reads the contract variables, deriving parameter names from ENVIRONMENT when unset', () => {
-    const env = readRuntimeEnv({ [FUNCTION_ENV.tableName]: 'tracking-prod', [FUNCTION_ENV.environment]: 'prod', [FUNCTION_ENV.statusShardCount]: '16', [FUNCTION_ENV.queueUrl]: 'https://q' });
+    const env = readRuntimeEnv({
+      [FUNCTION_ENV.tableName]: 'tracking-prod',
+      [FUNCTION_ENV.environment]: 'prod',
+      [FUNCTION_ENV.statusShardCount]: '16',
+      [FUNCTION_ENV.queueUrl]: 'https://q',
+    });
     expect(env).toMatchObject({
       tableName: 'tracking-prod',
       environment: 'prod',
@@ -104,7 +126,10 @@ describe('function environment', () => {
   it('reports unusable values and takes the defaults', () => {
     const env = readRuntimeEnv({ [FUNCTION_ENV.statusShardCount]: 'many' });
     expect(env.statusShardCount).toBe(8);
-    expect(env.problems).toEqual([`${FUNCTION_ENV.statusShardCount}="many" is not an integer 1..1000`, `${FUNCTION_ENV.tableName} is not set`]);
+    expect(env.problems).toEqual([
+      `${FUNCTION_ENV.statusShardCount}="many" is not an integer 1..1000`,
+      `${FUNCTION_ENV.tableName} is not set`,
+    ]);
   });
 });
 
@@ -121,7 +146,12 @@ describe('settings', () => {
   it('checks a cached parameter value once, not on every request', async () => {
     const cached = { enhanced_tracking: false };
     const read = jest.fn(async (name: string) => (name === 'flags' ? cached : {}));
-    const settings = new RuntimeSettings({ configParameter: 'config', flagsParameter: 'flags', read, onFallback: () => undefined });
+    const settings = new RuntimeSettings({
+      configParameter: 'config',
+      flagsParameter: 'flags',
+      read,
+      onFallback: () => undefined,
+    });
     const first = await settings.current();
     const second = await settings.current();
     expect(second.flags).toBe(first.flags);
@@ -151,13 +181,23 @@ const ITEM: TrackingItem = {
 
 describe('parking', () => {
   it('creates the SQS client only when the first update is parked', async () => {
-    const sqs = await startSqs(['parked'], { faults: new FaultInjector(), calls: new CallLog(), region: 'us-east-1', accountId: '000000000000' });
+    const sqs = await startSqs(['parked'], {
+      faults: new FaultInjector(),
+      calls: new CallLog(),
+      region: 'us-east-1',
+      accountId: '000000000000',
+    });
     const queue = sqs.queue('parked');
     let created: SQSClient | undefined;
     try {
       // The handler passes the tracer's capture as `instrument`: it sees every client created.
       const instrument = jest.fn((client: SQSClient) => (created = client));
-      const clientConfig = { region: 'us-east-1', endpoint: sqs.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
+      const clientConfig = {
+        region: 'us-east-1',
+        endpoint: sqs.endpoint,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      };
       const parking = new ParkingQueue(queue.url, { clientConfig, instrument });
       expect(instrument).not.toHaveBeenCalled();
       await parking.park(ITEM, 'unavailable');
@@ -174,7 +214,9 @@ describe('parking', () => {
   });
 
   it('refuses to park without a queue URL', async () => {
-    await expect(new ParkingQueue(undefined, { clientConfig: {} }).park(ITEM, 'unavailable')).rejects.toThrow(ParkingError);
+    await expect(new ParkingQueue(undefined, { clientConfig: {} }).park(ITEM, 'unavailable')).rejects.toThrow(
+      ParkingError,
+    );
   });
 
   it.each([
@@ -191,8 +233,15 @@ describe('parking', () => {
 
 describe('npm run replay configuration', () => {
   it(`takes ${FUNCTION_ENV.queueUrl} and ${FUNCTION_ENV.tableName} from the environment, flags winning`, () => {
-    expect(parseReplayArgs([], { [FUNCTION_ENV.queueUrl]: 'q-env', [FUNCTION_ENV.tableName]: 't-env' })).toEqual({ queueUrl: 'q-env', tableName: 't-env' });
-    expect(parseReplayArgs(['--queue-url', 'q-flag', '--table-name=t-flag', '--max', '5', '--wait', '0'], { [FUNCTION_ENV.queueUrl]: 'q-env' })).toEqual({
+    expect(parseReplayArgs([], { [FUNCTION_ENV.queueUrl]: 'q-env', [FUNCTION_ENV.tableName]: 't-env' })).toEqual({
+      queueUrl: 'q-env',
+      tableName: 't-env',
+    });
+    expect(
+      parseReplayArgs(['--queue-url', 'q-flag', '--table-name=t-flag', '--max', '5', '--wait', '0'], {
+        [FUNCTION_ENV.queueUrl]: 'q-env',
+      }),
+    ).toEqual({
       queueUrl: 'q-flag',
       tableName: 't-flag',
       maxMessages: 5,
@@ -202,17 +251,46 @@ describe('npm run replay configuration', () => {
 
   it('exits 2 with a clear message when the queue or the table is not configured', async () => {
     const errors: string[] = [];
-    expect(await main([], {}, () => undefined, (line) => errors.push(line))).toBe(2);
-    expect(await main(['--queue-url', 'q'], {}, () => undefined, (line) => errors.push(line))).toBe(2);
-    expect(await main(['--bogus'], {}, () => undefined, (line) => errors.push(line))).toBe(2);
+    expect(
+      await main(
+        [],
+        {},
+        () => undefined,
+        (line) => errors.push(line),
+      ),
+    ).toBe(2);
+    expect(
+      await main(
+        ['--queue-url', 'q'],
+        {},
+        () => undefined,
+        (line) => errors.push(line),
+      ),
+    ).toBe(2);
+    expect(
+      await main(
+        ['--bogus'],
+        {},
+        () => undefined,
+        (line) => errors.push(line),
+      ),
+    ).toBe(2);
     expect(errors[0]).toMatch(new RegExp(`^replay: no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url`));
     expect(errors[1]).toMatch(new RegExp(`^replay: no table: set ${FUNCTION_ENV.tableName} or pass --table-name`));
     expect(errors[2]).toMatch(/^replay: unknown argument "--bogus"/);
   });
 
   it('prints a one-line summary', () => {
-    expect(formatSummary({ queuedBefore: 3, received: 3, stored: 2, alreadyStored: 1, failed: 0, notDeleted: 0, failures: [] })).toBe(
-      'replay: received 3 (queue held ~3): stored 2, already stored 1, failed 0',
-    );
+    expect(
+      formatSummary({
+        queuedBefore: 3,
+        received: 3,
+        stored: 2,
+        alreadyStored: 1,
+        failed: 0,
+        notDeleted: 0,
+        failures: [],
+      }),
+    ).toBe('replay: received 3 (queue held ~3): stored 2, already stored 1, failed 0');
   });
 });

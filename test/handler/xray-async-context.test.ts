@@ -3,7 +3,13 @@
  * relies on (its segment follows each async flow; the context entered at init is the fallback).
  * The tracing suite checks the same on the shipped bundle, end to end.
  */
-import { createNamespace, destroyNamespace, getNamespace, reset, type Namespace } from '../../lambda/xray-async-context';
+import {
+  createNamespace,
+  destroyNamespace,
+  getNamespace,
+  reset,
+  type Namespace,
+} from '../../lambda/xray-async-context';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -9,7 +9,13 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'crypto';
-import { DEFAULT_API_CONFIG, DEFAULT_FEATURE_FLAGS, parameterNames, type ApiConfig, type FeatureFlags } from '../../lambda/contract';
+import {
+  DEFAULT_API_CONFIG,
+  DEFAULT_FEATURE_FLAGS,
+  parameterNames,
+  type ApiConfig,
+  type FeatureFlags,
+} from '../../lambda/contract';
 import { createHandler } from '../../lambda/app';
 import type { TrackingItem } from '../../lambda/store';
 import { resolveStackArgs } from '../../lib/config';
@@ -115,7 +121,11 @@ export async function startTestAws(): Promise<TestAws> {
   };
   reset();
 
-  const collect = async (send: (start?: Record<string, unknown>) => Promise<{ Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> }>) => {
+  const collect = async (
+    send: (
+      start?: Record<string, unknown>,
+    ) => Promise<{ Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> }>,
+  ) => {
     const items: TrackingItem[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -152,7 +162,10 @@ export async function startTestAws(): Promise<TestAws> {
           }),
         ),
       ),
-    allItems: () => collect((start) => documents.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }))),
+    allItems: () =>
+      collect((start) =>
+        documents.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start })),
+      ),
     parked: () => queue.messages().map((m) => m.body),
     reset,
     async close() {
@@ -173,7 +186,13 @@ export interface EventOptions {
   isBase64Encoded?: boolean;
 }
 
-export function apiEvent(method: string, path: string, body: string | null, query: Record<string, string> | null, options: EventOptions = {}): APIGatewayProxyEvent {
+export function apiEvent(
+  method: string,
+  path: string,
+  body: string | null,
+  query: Record<string, string> | null,
+  options: EventOptions = {},
+): APIGatewayProxyEvent {
   const userArn = options.userArn === undefined ? CALLER_ARN : options.userArn;
   return proxyEvent({
     method,
@@ -184,13 +203,19 @@ export function apiEvent(method: string, path: string, body: string | null, quer
     isBase64Encoded: options.isBase64Encoded,
     requestId: options.requestId,
     stage: ENVIRONMENT,
-    identity: userArn === null ? null : { accountId: '123456789012', userId: 'AIDATESTSCANNER00007', userArn, accessKey: 'AKIATESTSCANNER00007' },
+    identity:
+      userArn === null
+        ? null
+        : { accountId: '123456789012', userId: 'AIDATESTSCANNER00007', userArn, accessKey: 'AKIATESTSCANNER00007' },
   });
 }
 
 export function postTrackEvent(body: unknown, options: EventOptions = {}): APIGatewayProxyEvent {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return apiEvent('POST', '/track', text, null, { ...options, headers: options.headers ?? { 'Content-Type': 'application/json' } });
+  return apiEvent('POST', '/track', text, null, {
+    ...options,
+    headers: options.headers ?? { 'Content-Type': 'application/json' },
+  });
 }
 
 export function getStatusEvent(query: Record<string, string> | null, options: EventOptions = {}): APIGatewayProxyEvent {
@@ -211,9 +236,17 @@ export interface Answer {
 
 export type TestHandler = ReturnType<typeof createHandler>;
 
-export async function invoke(handler: TestHandler, event: APIGatewayProxyEvent, context: Context = lambdaContext()): Promise<Answer> {
+export async function invoke(
+  handler: TestHandler,
+  event: APIGatewayProxyEvent,
+  context: Context = lambdaContext(),
+): Promise<Answer> {
   const result: APIGatewayProxyResult = await handler(event, context);
-  return { statusCode: result.statusCode, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body) };
+  return {
+    statusCode: result.statusCode,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    body: JSON.parse(result.body),
+  };
 }
 
 export function validUpdate(trackingId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -244,7 +277,9 @@ export function captureOutput(): OutputCapture {
     }) as typeof process.stdout.write);
   }
   const lines = (stream: Stream = 'all') =>
-    (stream === 'all' ? buffers.stdout + buffers.stderr : buffers[stream]).split('\n').filter((line) => line.trim() !== '');
+    (stream === 'all' ? buffers.stdout + buffers.stderr : buffers[stream])
+      .split('\n')
+      .filter((line) => line.trim() !== '');
   return {
     lines,
     json: (stream: Stream = 'all') =>
@@ -264,7 +299,9 @@ export function captureOutput(): OutputCapture {
 }
 
 export interface EmfBlob {
-  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
   [key: string]: unknown;
 }
 

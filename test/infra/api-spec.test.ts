@@ -10,7 +10,7 @@ const base: ApiSpecInputs = { functionName: 'tracking-api-dev', validatorName: '
 const hash = (inputs: Partial<ApiSpecInputs> = {}) => redeploymentHash(apiSpec({ ...base, ...inputs }));
 
 describe('API definition', () => {
-  it('models POST bodies with the contract\'s schema, verbatim', () => {
+  it("models POST bodies with the contract's schema, verbatim", () => {
     expect(JSON.parse(apiSpec(base).model.schema)).toEqual(TRACKING_REQUEST_SCHEMA);
   });
 
@@ -25,8 +25,10 @@ describe('redeployment trigger', () => {
     expect(hash()).toBe(hash());
   });
 
-  it('changes when the contract\'s schema changes', () => {
-    const schema: { oneOf: { properties: { tracking_id: { maxLength: number } } }[] } = JSON.parse(JSON.stringify(TRACKING_REQUEST_SCHEMA));
+  it("changes when the contract's schema changes", () => {
+    const schema: { oneOf: { properties: { tracking_id: { maxLength: number } } }[] } = JSON.parse(
+      JSON.stringify(TRACKING_REQUEST_SCHEMA),
+    );
     schema.oneOf[0].properties.tracking_id.maxLength += 1;
     expect(hash({ schema })).not.toBe(hash());
   });
@@ -43,7 +45,9 @@ describe('redeployment trigger', () => {
   });
 
   it('does not depend on key order', () => {
-    expect(stableJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: 3 } })).toBe(stableJson({ a: { c: 3, d: [2, { e: 0, f: 1 }] }, b: 1 }));
+    expect(stableJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: 3 } })).toBe(
+      stableJson({ a: { c: 3, d: [2, { e: 0, f: 1 }] }, b: 1 }),
+    );
     expect(stableJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 });

@@ -5,7 +5,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { load } from 'js-yaml';
-import { API_GATEWAY_TIMEOUT_SECONDS, ConfigError, resolveStackArgs, stackTags, type ConfigReader } from '../../lib/config';
+import {
+  API_GATEWAY_TIMEOUT_SECONDS,
+  ConfigError,
+  resolveStackArgs,
+  stackTags,
+  type ConfigReader,
+} from '../../lib/config';
 import { readStackConfigFile } from '../../lib/stack-config-file';
 
 interface Declaration {
@@ -19,7 +25,10 @@ const project = load(fs.readFileSync(path.join(__dirname, '../../Pulumi.yaml'), 
   config: Record<string, Declaration>;
 };
 const declared = project.config;
-const fromRecord = (values: Record<string, unknown>): ConfigReader => (key) => values[key];
+const fromRecord =
+  (values: Record<string, unknown>): ConfigReader =>
+  (key) =>
+    values[key];
 
 describe('Pulumi.yaml', () => {
   it('is the nodejs project "tap"', () => {
@@ -32,9 +41,9 @@ describe('Pulumi.yaml', () => {
     resolveStackArgs((key) => void read.add(key), {});
     expect(Object.keys(declared).sort()).toEqual([...read].sort());
     for (const [key, declaration] of Object.entries(declared)) {
-      expect([key, typeof declaration.type, declaration.default !== undefined, typeof declaration.description]).toEqual([
-        key, 'string', true, 'string',
-      ]);
+      expect([key, typeof declaration.type, declaration.default !== undefined, typeof declaration.description]).toEqual(
+        [key, 'string', true, 'string'],
+      );
     }
   });
 
@@ -80,7 +89,10 @@ describe('resolveStackArgs', () => {
   });
 
   it('reads values the way the Pulumi CLI passes them (strings, JSON lists)', () => {
-    const args = resolveStackArgs(fromRecord({ lambdaMemory: '1024', tableDeletionProtection: 'false', tags: '["Team=x"]' }), {});
+    const args = resolveStackArgs(
+      fromRecord({ lambdaMemory: '1024', tableDeletionProtection: 'false', tags: '["Team=x"]' }),
+      {},
+    );
     expect([args.lambdaMemory, args.tableDeletionProtection, args.tags]).toEqual([1024, false, { Team: 'x' }]);
   });
 

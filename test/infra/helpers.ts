@@ -40,9 +40,12 @@ export function ofType(result: SynthResult, type: string): SynthResource[] {
 export function only(result: SynthResult, type: string, name?: string): SynthResource {
   const found = ofType(result, type).filter((r) => name === undefined || r.name === name);
   if (found.length !== 1) {
-    throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.map((r) => r.name).join(', ') || 'none'}`);
+    throw new Error(
+      `expected one ${type}${name ? ` named ${name}` : ''}, found ${found.map((r) => r.name).join(', ') || 'none'}`,
+    );
   }
   return found[0];
 }
 
-export const inputs = (result: SynthResult, type: string, name?: string): Inputs => only(result, type, name).inputs as Inputs;
+export const inputs = (result: SynthResult, type: string, name?: string): Inputs =>
+  only(result, type, name).inputs as Inputs;

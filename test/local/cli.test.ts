@@ -60,7 +60,11 @@ describe('parseCli', () => {
     ['a missing value at the end', ['--max'], '--max needs a value'],
     ['an empty value', ['--max='], '--max needs a value'],
     ['an empty value as the next argument', ['--out', ''], '--out needs a value'],
-    ['an option where the value should be', ['--max', '--quick'], '--max needs a value (one that starts with "-" goes as --max=VALUE)'],
+    [
+      'an option where the value should be',
+      ['--max', '--quick'],
+      '--max needs a value (one that starts with "-" goes as --max=VALUE)',
+    ],
     ['a value for a flag', ['--quick=yes'], '--quick takes no value'],
     ['a positional', ['extra'], 'unexpected argument "extra"'],
     ['a positional after valid options', ['--quick', '--max', '3', 'extra'], 'unexpected argument "extra"'],
@@ -88,7 +92,9 @@ describe('parseCli', () => {
   });
 
   it('keeps the help option its own', () => {
-    expect(() => parseCli({ command: 'x', usage: 'u', options: { help: { type: 'boolean' } } }, [])).toThrow(/help option/);
+    expect(() => parseCli({ command: 'x', usage: 'u', options: { help: { type: 'boolean' } } }, [])).toThrow(
+      /help option/,
+    );
   });
 });
 
@@ -100,7 +106,12 @@ describe('cliExitCode and runCli', () => {
 
   it.each<[string, unknown, number, { out: string[]; err: string[] }]>([
     ['--help: the usage on stdout, 0', new CliHelp(), 0, { out: [DEMO.usage], err: [] }],
-    ['a bad argument: `<command>: <message>` and the usage on stderr, 2', new CliError('unknown argument "--x"'), 2, { out: [], err: [`demo: unknown argument "--x"\n${DEMO.usage}`] }],
+    [
+      'a bad argument: `<command>: <message>` and the usage on stderr, 2',
+      new CliError('unknown argument "--x"'),
+      2,
+      { out: [], err: [`demo: unknown argument "--x"\n${DEMO.usage}`] },
+    ],
   ])('%s', (_name, error, code, printed) => {
     const { lines, out, err } = capture();
     expect(cliExitCode(DEMO, error, out, err)).toBe(code);
@@ -131,7 +142,13 @@ describe('cliExitCode and runCli', () => {
     it.each<[string, string[], number, 'log' | 'error', string]>([
       ['--help: usage, exit 0', ['--help'], 0, 'log', DEMO.usage],
       ['a bad argument: exit 2', ['--bogus'], 2, 'error', `demo: unknown argument "--bogus"\n${DEMO.usage}`],
-      ['a failed check: exit 2', ['--max', 'abc'], 2, 'error', `demo: --max must be a positive integer, got "abc"\n${DEMO.usage}`],
+      [
+        'a failed check: exit 2',
+        ['--max', 'abc'],
+        2,
+        'error',
+        `demo: --max must be a positive integer, got "abc"\n${DEMO.usage}`,
+      ],
     ])('%s', (_name, argv, code, stream, text) => {
       const exit = thrown(() => runCli(DEMO, argv, (values) => positiveInteger('--max', values.max)));
       expect(exit).toEqual(new Exit(code));
@@ -174,14 +191,42 @@ describe('value checks', () => {
     ['positiveInteger "0x10"', () => positiveInteger('--max', '0x10'), '--max must be a positive integer, got "0x10"'],
     ['positiveInteger " 5"', () => positiveInteger('--max', ' 5'), '--max must be a positive integer, got " 5"'],
     ['positiveInteger ""', () => positiveInteger('--max', ''), '--max must be a positive integer, got ""'],
-    ['positiveInteger beyond 2^53', () => positiveInteger('--max', '9007199254740993'), '--max must be a positive integer, got "9007199254740993"'],
-    ['integerOption "21" from 0 to 20', () => integerOption('--wait', '21', 0, 20), '--wait must be an integer from 0 to 20, got "21"'],
-    ['integerOption "-1" from 0', () => integerOption('--port', '-1', 0), '--port must be a non-negative integer, got "-1"'],
+    [
+      'positiveInteger beyond 2^53',
+      () => positiveInteger('--max', '9007199254740993'),
+      '--max must be a positive integer, got "9007199254740993"',
+    ],
+    [
+      'integerOption "21" from 0 to 20',
+      () => integerOption('--wait', '21', 0, 20),
+      '--wait must be an integer from 0 to 20, got "21"',
+    ],
+    [
+      'integerOption "-1" from 0',
+      () => integerOption('--port', '-1', 0),
+      '--port must be a non-negative integer, got "-1"',
+    ],
     ['integerOption "1" from 2', () => integerOption('--n', '1', 2), '--n must be an integer of at least 2, got "1"'],
-    ['nonNegativeNumber "-0.1"', () => nonNegativeNumber('--rate', '-0.1'), '--rate must be a non-negative number, got "-0.1"'],
-    ['nonNegativeNumber "abc"', () => nonNegativeNumber('--rate', 'abc'), '--rate must be a non-negative number, got "abc"'],
-    ['nonNegativeNumber "Infinity"', () => nonNegativeNumber('--rate', 'Infinity'), '--rate must be a non-negative number, got "Infinity"'],
-    ['nonNegativeNumber "1e999"', () => nonNegativeNumber('--rate', '1e999'), '--rate must be a non-negative number, got "1e999"'],
+    [
+      'nonNegativeNumber "-0.1"',
+      () => nonNegativeNumber('--rate', '-0.1'),
+      '--rate must be a non-negative number, got "-0.1"',
+    ],
+    [
+      'nonNegativeNumber "abc"',
+      () => nonNegativeNumber('--rate', 'abc'),
+      '--rate must be a non-negative number, got "abc"',
+    ],
+    [
+      'nonNegativeNumber "Infinity"',
+      () => nonNegativeNumber('--rate', 'Infinity'),
+      '--rate must be a non-negative number, got "Infinity"',
+    ],
+    [
+      'nonNegativeNumber "1e999"',
+      () => nonNegativeNumber('--rate', '1e999'),
+      '--rate must be a non-negative number, got "1e999"',
+    ],
     ['nonNegativeNumber ""', () => nonNegativeNumber('--rate', ''), '--rate must be a non-negative number, got ""'],
   ])('refuses %s, naming the option', (_name, check, message) => {
     const error = thrown(check);
@@ -195,11 +240,31 @@ describe('npm run replay: parseReplayArgs and main', () => {
 
   it.each<[string, string[], NodeJS.ProcessEnv, Record<string, unknown>]>([
     ['both from the environment', [], ENV, { queueUrl: 'q-env', tableName: 't-env' }],
-    ['both flags over the environment', ['--queue-url', 'q-flag', '--table-name=t-flag'], ENV, { queueUrl: 'q-flag', tableName: 't-flag' }],
-    ['the queue flag, the table from the environment', ['--queue-url', 'q-flag'], { [FUNCTION_ENV.tableName]: 't-env' }, { queueUrl: 'q-flag', tableName: 't-env' }],
-    ['the table flag, the queue from the environment', ['--table-name', 't-flag'], { [FUNCTION_ENV.queueUrl]: 'q-env' }, { queueUrl: 'q-env', tableName: 't-flag' }],
+    [
+      'both flags over the environment',
+      ['--queue-url', 'q-flag', '--table-name=t-flag'],
+      ENV,
+      { queueUrl: 'q-flag', tableName: 't-flag' },
+    ],
+    [
+      'the queue flag, the table from the environment',
+      ['--queue-url', 'q-flag'],
+      { [FUNCTION_ENV.tableName]: 't-env' },
+      { queueUrl: 'q-flag', tableName: 't-env' },
+    ],
+    [
+      'the table flag, the queue from the environment',
+      ['--table-name', 't-flag'],
+      { [FUNCTION_ENV.queueUrl]: 'q-env' },
+      { queueUrl: 'q-env', tableName: 't-flag' },
+    ],
     ['both flags, no environment', ['--queue-url=q', '--table-name', 't'], {}, { queueUrl: 'q', tableName: 't' }],
-    ['--max and --wait', ['--max', '5', '--wait=0'], ENV, { queueUrl: 'q-env', tableName: 't-env', maxMessages: 5, waitTimeSeconds: 0 }],
+    [
+      '--max and --wait',
+      ['--max', '5', '--wait=0'],
+      ENV,
+      { queueUrl: 'q-env', tableName: 't-env', maxMessages: 5, waitTimeSeconds: 0 },
+    ],
     ['--wait at its SQS limit', ['--wait', '20'], ENV, { queueUrl: 'q-env', tableName: 't-env', waitTimeSeconds: 20 }],
   ])('takes %s', (_name, argv, env, args) => {
     expect(parseReplayArgs(argv, env)).toEqual(args);
@@ -213,8 +278,18 @@ describe('npm run replay: parseReplayArgs and main', () => {
     ['--wait beyond 20', ['--wait', '21'], ENV, '--wait must be an integer from 0 to 20, got "21"'],
     ['--max without a value', ['--max'], ENV, '--max needs a value'],
     ['an empty --queue-url', ['--queue-url='], ENV, '--queue-url needs a value'],
-    ['no queue anywhere', [], { [FUNCTION_ENV.tableName]: 't' }, `no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url`],
-    [`an empty ${FUNCTION_ENV.queueUrl}`, [], { [FUNCTION_ENV.queueUrl]: '', [FUNCTION_ENV.tableName]: 't' }, `no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url`],
+    [
+      'no queue anywhere',
+      [],
+      { [FUNCTION_ENV.tableName]: 't' },
+      `no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url`,
+    ],
+    [
+      `an empty ${FUNCTION_ENV.queueUrl}`,
+      [],
+      { [FUNCTION_ENV.queueUrl]: '', [FUNCTION_ENV.tableName]: 't' },
+      `no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url`,
+    ],
     ['no table anywhere', ['--queue-url', 'q'], {}, `no table: set ${FUNCTION_ENV.tableName} or pass --table-name`],
     ['an unknown option', ['--bogus'], ENV, 'unknown argument "--bogus"'],
     ['a positional', ['now'], ENV, 'unexpected argument "now"'],
@@ -227,11 +302,30 @@ describe('npm run replay: parseReplayArgs and main', () => {
   it.each<[string, string[], NodeJS.ProcessEnv, number, { out: string[]; err: string[] }]>([
     ['--help: the usage on stdout, exit 0', ['--help'], {}, 0, { out: [REPLAY_CLI.usage], err: [] }],
     ['-h even with a bad --max', ['--max', 'abc', '-h'], ENV, 0, { out: [REPLAY_CLI.usage], err: [] }],
-    ['a bad --max: exit 2', ['--max', 'abc'], ENV, 2, { out: [], err: [`replay: --max must be a positive integer, got "abc"\n${REPLAY_CLI.usage}`] }],
-    ['no queue: exit 2 (a configuration error)', [], {}, 2, { out: [], err: [`replay: no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url\n${REPLAY_CLI.usage}`] }],
+    [
+      'a bad --max: exit 2',
+      ['--max', 'abc'],
+      ENV,
+      2,
+      { out: [], err: [`replay: --max must be a positive integer, got "abc"\n${REPLAY_CLI.usage}`] },
+    ],
+    [
+      'no queue: exit 2 (a configuration error)',
+      [],
+      {},
+      2,
+      { out: [], err: [`replay: no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url\n${REPLAY_CLI.usage}`] },
+    ],
   ])('main: %s', async (_name, argv, env, code, printed) => {
     const lines = { out: [] as string[], err: [] as string[] };
-    expect(await replayMain(argv, env, (l) => lines.out.push(l), (l) => lines.err.push(l))).toBe(code);
+    expect(
+      await replayMain(
+        argv,
+        env,
+        (l) => lines.out.push(l),
+        (l) => lines.err.push(l),
+      ),
+    ).toBe(code);
     expect(lines).toEqual(printed);
   });
 
@@ -250,13 +344,40 @@ describe('npm start: START_CLI and startOptions', () => {
     ['the defaults', [], {}, { host: '127.0.0.1', port: 3000, config: {} }],
     ['PORT and HOST from the environment', [], { PORT: '0', HOST: '0.0.0.0' }, { host: '0.0.0.0', port: 0 }],
     ['an empty PORT as unset', [], { PORT: '' }, { port: 3000 }],
-    ['--port and --host over the environment', ['--port', '4000', '--host', '::1'], { PORT: '5000', HOST: '0.0.0.0' }, { host: '::1', port: 4000 }],
-    ['--set, repeatable, tap: prefix dropped', ['--set', 'tap:batchProcessing=false', '--set=a=b=c'], {}, { config: { batchProcessing: 'false', a: 'b=c' } }],
-    ['--fault, repeatable, passed through in order', ['--fault', FAULT, '--fault=sqs:SendMessage=InternalError'], {}, { faults: [FAULT, 'sqs:SendMessage=InternalError'] }],
+    [
+      '--port and --host over the environment',
+      ['--port', '4000', '--host', '::1'],
+      { PORT: '5000', HOST: '0.0.0.0' },
+      { host: '::1', port: 4000 },
+    ],
+    [
+      '--set, repeatable, tap: prefix dropped',
+      ['--set', 'tap:batchProcessing=false', '--set=a=b=c'],
+      {},
+      { config: { batchProcessing: 'false', a: 'b=c' } },
+    ],
+    [
+      '--fault, repeatable, passed through in order',
+      ['--fault', FAULT, '--fault=sqs:SendMessage=InternalError'],
+      {},
+      { faults: [FAULT, 'sqs:SendMessage=InternalError'] },
+    ],
     ['no --fault: no faults', [], {}, { faults: undefined }],
     [
       'the other options',
-      ['--stack', 'prod', '--stage', 'pr7', '--data-dir', '.data', '--watch', '--throttle', '--concurrency', '2', '--quiet'],
+      [
+        '--stack',
+        'prod',
+        '--stage',
+        'pr7',
+        '--data-dir',
+        '.data',
+        '--watch',
+        '--throttle',
+        '--concurrency',
+        '2',
+        '--quiet',
+      ],
       {},
       { stack: 'prod', stage: 'pr7', dataDir: '.data', watch: true, throttle: true, concurrency: 2, quiet: true },
     ],

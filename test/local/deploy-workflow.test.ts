@@ -34,8 +34,14 @@ describe('.github/workflows/deploy.yml', () => {
   it('previews on pull requests and runs pulumi up on main with the official action', () => {
     const preview = steps.find((s) => s.with?.command === 'preview');
     const up = steps.find((s) => s.with?.command === 'up');
-    expect(preview).toMatchObject({ uses: expect.stringMatching(/^pulumi\/actions@v\d+$/), if: "github.event_name == 'pull_request'" });
-    expect(up).toMatchObject({ uses: expect.stringMatching(/^pulumi\/actions@v\d+$/), if: "github.event_name != 'pull_request'" });
+    expect(preview).toMatchObject({
+      uses: expect.stringMatching(/^pulumi\/actions@v\d+$/),
+      if: "github.event_name == 'pull_request'",
+    });
+    expect(up).toMatchObject({
+      uses: expect.stringMatching(/^pulumi\/actions@v\d+$/),
+      if: "github.event_name != 'pull_request'",
+    });
     expect(preview?.with?.['stack-name']).toBe('${{ matrix.suffix }}');
     expect(up?.with?.['stack-name']).toBe('${{ matrix.suffix }}');
   });

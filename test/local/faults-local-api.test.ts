@@ -22,7 +22,8 @@ async function start(faults: string[]): Promise<{ api: LocalApi; client: ApiClie
   };
 }
 
-const update = (trackingId: string) => JSON.stringify({ tracking_id: trackingId, status: 'in_transit', location: { lat: 47.61, lng: -122.33 } });
+const update = (trackingId: string) =>
+  JSON.stringify({ tracking_id: trackingId, status: 'in_transit', location: { lat: 47.61, lng: -122.33 } });
 
 describe(`local API with ${THROTTLED}`, () => {
   let local: Awaited<ReturnType<typeof start>>;
@@ -63,7 +64,11 @@ describe(`local API with ${THROTTLED} and sqs:SendMessage=InternalError`, () => 
   afterAll(() => local?.api.close());
 
   it('POST /track answers 503 with Retry-After, and nothing is parked', async () => {
-    const response = await local.client.request({ method: 'POST', path: '/track', body: update(`FAULT-LOST-${Date.now()}`) });
+    const response = await local.client.request({
+      method: 'POST',
+      path: '/track',
+      body: update(`FAULT-LOST-${Date.now()}`),
+    });
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
     expect(response.json.request_id).toEqual(expect.any(String));

@@ -22,7 +22,10 @@ describe('parseFault', () => {
     ['sqs:SendMessage=InternalError#2', { service: 'sqs', operation: 'SendMessage', error: 'InternalError', count: 2 }],
     ['dynamodb:Query=+50ms', { service: 'dynamodb', operation: 'Query', latencyMs: 50 }],
     ['ssm:*=InternalServerError', { service: 'ssm', operation: '*', error: 'InternalServerError' }],
-    ['ssm:GetParameter=ThrottlingException@1', { service: 'ssm', operation: 'GetParameter', error: 'ThrottlingException', rate: 1 }],
+    [
+      'ssm:GetParameter=ThrottlingException@1',
+      { service: 'ssm', operation: 'GetParameter', error: 'ThrottlingException', rate: 1 },
+    ],
     [
       'sqs:ReceiveMessage=ServiceUnavailable@0.5#3+20ms',
       { service: 'sqs', operation: 'ReceiveMessage', error: 'ServiceUnavailable', rate: 0.5, count: 3, latencyMs: 20 },
@@ -36,9 +39,17 @@ describe('parseFault', () => {
     ['malformed: no =', 'dynamodb:PutItem', `fault "dynamodb:PutItem" is not ${FORMAT}`],
     ['malformed: no operation', 'dynamodb=InternalError', `fault "dynamodb=InternalError" is not ${FORMAT}`],
     ['malformed: latency without ms', 'dynamodb:Query=+50', `fault "dynamodb:Query=+50" is not ${FORMAT}`],
-    ['malformed: options out of order', 'sqs:SendMessage=InternalError#2@0.5', `fault "sqs:SendMessage=InternalError#2@0.5" is not ${FORMAT}`],
+    [
+      'malformed: options out of order',
+      'sqs:SendMessage=InternalError#2@0.5',
+      `fault "sqs:SendMessage=InternalError#2@0.5" is not ${FORMAT}`,
+    ],
     ['malformed: empty', '', `fault "" is not ${FORMAT}`],
-    ['unknown service', 'lambda:Invoke=InternalError', 'fault "lambda:Invoke=InternalError": unknown service lambda; one of dynamodb, ssm, sqs'],
+    [
+      'unknown service',
+      'lambda:Invoke=InternalError',
+      'fault "lambda:Invoke=InternalError": unknown service lambda; one of dynamodb, ssm, sqs',
+    ],
     [
       'unknown error code',
       'dynamodb:PutItem=Boom',
@@ -46,12 +57,36 @@ describe('parseFault', () => {
         'RequestLimitExceeded, ValidationException, AccessDeniedException, ResourceNotFoundException, ParameterNotFound, ' +
         'QueueDoesNotExist, InternalServerError, InternalError, InternalFailure, ServiceUnavailable, ServiceUnavailableException',
     ],
-    ['rate 0', 'dynamodb:PutItem=InternalError@0', 'fault "dynamodb:PutItem=InternalError@0": the rate must be in (0, 1]'],
-    ['rate above 1', 'dynamodb:PutItem=InternalError@1.5', 'fault "dynamodb:PutItem=InternalError@1.5": the rate must be in (0, 1]'],
-    ['rate not a number', 'dynamodb:PutItem=InternalError@0.1.2', 'fault "dynamodb:PutItem=InternalError@0.1.2": the rate must be in (0, 1]'],
-    ['count 0', 'sqs:SendMessage=InternalError#0', 'fault "sqs:SendMessage=InternalError#0": the count must be a positive integer'],
-    ['neither error nor latency', 'dynamodb:PutItem=', 'fault "dynamodb:PutItem=": names neither an error code nor a latency'],
-    ['a latency of 0 only', 'dynamodb:PutItem=+0ms', 'fault "dynamodb:PutItem=+0ms": names neither an error code nor a latency'],
+    [
+      'rate 0',
+      'dynamodb:PutItem=InternalError@0',
+      'fault "dynamodb:PutItem=InternalError@0": the rate must be in (0, 1]',
+    ],
+    [
+      'rate above 1',
+      'dynamodb:PutItem=InternalError@1.5',
+      'fault "dynamodb:PutItem=InternalError@1.5": the rate must be in (0, 1]',
+    ],
+    [
+      'rate not a number',
+      'dynamodb:PutItem=InternalError@0.1.2',
+      'fault "dynamodb:PutItem=InternalError@0.1.2": the rate must be in (0, 1]',
+    ],
+    [
+      'count 0',
+      'sqs:SendMessage=InternalError#0',
+      'fault "sqs:SendMessage=InternalError#0": the count must be a positive integer',
+    ],
+    [
+      'neither error nor latency',
+      'dynamodb:PutItem=',
+      'fault "dynamodb:PutItem=": names neither an error code nor a latency',
+    ],
+    [
+      'a latency of 0 only',
+      'dynamodb:PutItem=+0ms',
+      'fault "dynamodb:PutItem=+0ms": names neither an error code nor a latency',
+    ],
   ])('refuses %s', (_case, spec, message) => {
     let thrown: unknown;
     try {
@@ -86,7 +121,8 @@ function sequence(...values: number[]): () => number {
   return () => values[i++ % values.length];
 }
 
-const hit = (injector: FaultInjector, service: 'dynamodb' | 'sqs' | 'ssm', operation: string) => injector.decide(service, operation).error?.code;
+const hit = (injector: FaultInjector, service: 'dynamodb' | 'sqs' | 'ssm', operation: string) =>
+  injector.decide(service, operation).error?.code;
 
 describe('FaultInjector', () => {
   it('with no fault, a call gets neither latency nor error', () => {
@@ -98,9 +134,18 @@ describe('FaultInjector', () => {
     injector.add('dynamodb:PutItem=ProvisionedThroughputExceededException');
     injector.add('sqs:SendMessage=InternalError');
     injector.add('ssm:GetParameter=ServiceUnavailable');
-    expect(injector.decide('dynamodb', 'PutItem')).toEqual({ latencyMs: 0, error: { code: 'ProvisionedThroughputExceededException', status: 400 } });
-    expect(injector.decide('sqs', 'SendMessage')).toEqual({ latencyMs: 0, error: { code: 'InternalError', status: 500 } });
-    expect(injector.decide('ssm', 'GetParameter')).toEqual({ latencyMs: 0, error: { code: 'ServiceUnavailable', status: 503 } });
+    expect(injector.decide('dynamodb', 'PutItem')).toEqual({
+      latencyMs: 0,
+      error: { code: 'ProvisionedThroughputExceededException', status: 400 },
+    });
+    expect(injector.decide('sqs', 'SendMessage')).toEqual({
+      latencyMs: 0,
+      error: { code: 'InternalError', status: 500 },
+    });
+    expect(injector.decide('ssm', 'GetParameter')).toEqual({
+      latencyMs: 0,
+      error: { code: 'ServiceUnavailable', status: 503 },
+    });
   });
 
   it.each<[string, string, 'dynamodb' | 'sqs' | 'ssm', string, boolean]>([
@@ -172,7 +217,10 @@ describe('FaultInjector', () => {
     injector.add('dynamodb:*=+15ms');
     injector.add('dynamodb:Query=ThrottlingException+5ms');
     injector.add('dynamodb:PutItem=+1000ms');
-    expect(injector.decide('dynamodb', 'Query')).toEqual({ latencyMs: 30, error: { code: 'ThrottlingException', status: 400 } });
+    expect(injector.decide('dynamodb', 'Query')).toEqual({
+      latencyMs: 30,
+      error: { code: 'ThrottlingException', status: 400 },
+    });
     expect(injector.decide('dynamodb', 'GetItem')).toEqual({ latencyMs: 15 });
   });
 
@@ -192,7 +240,10 @@ describe('FaultInjector', () => {
     expect(hit(injector, 'dynamodb', 'PutItem')).toBe('ThrottlingException');
     removeThrottle();
     removeThrottle();
-    expect(injector.decide('dynamodb', 'PutItem')).toEqual({ latencyMs: 5, error: { code: 'InternalError', status: 500 } });
+    expect(injector.decide('dynamodb', 'PutItem')).toEqual({
+      latencyMs: 5,
+      error: { code: 'InternalError', status: 500 },
+    });
     injector.clear();
     expect(injector.decide('dynamodb', 'PutItem')).toEqual({ latencyMs: 0 });
   });
@@ -203,8 +254,12 @@ describe('FaultInjector', () => {
     expect(hit(injector, 'sqs', 'SendMessage')).toBe('InternalError');
     expect(hit(injector, 'sqs', 'SendMessage')).toBeUndefined();
     expect(() => injector.add({ service: 'sqs', operation: 'SendMessage', error: 'Nope' })).toThrow(FaultSpecError);
-    expect(() => injector.add({ service: 'sqs', operation: 'SendMessage', error: 'InternalError', rate: 2 })).toThrow('the rate must be in (0, 1]');
-    expect(() => injector.add({ service: 'sqs', operation: 'SendMessage' })).toThrow('names neither an error code nor a latency');
+    expect(() => injector.add({ service: 'sqs', operation: 'SendMessage', error: 'InternalError', rate: 2 })).toThrow(
+      'the rate must be in (0, 1]',
+    );
+    expect(() => injector.add({ service: 'sqs', operation: 'SendMessage' })).toThrow(
+      'names neither an error code nor a latency',
+    );
   });
 
   it('add() refuses a bad spec and adds nothing', () => {
@@ -249,7 +304,12 @@ describe('faults through the real SDK clients against the local services', () =>
   });
 
   beforeAll(async () => {
-    aws = await startLocalAws({ region, tables: [table], queues: [queueName], parameters: { '/faults/p': { value: 'v', type: 'String' } } });
+    aws = await startLocalAws({
+      region,
+      tables: [table],
+      queues: [queueName],
+      parameters: { '/faults/p': { value: 'v', type: 'String' } },
+    });
     callsAfterStart = aws.calls.calls.length;
     queueUrl = aws.sqs.queue(queueName).url;
     // The function's own client configuration: standard retries, SDK_MAX_ATTEMPTS attempts.
@@ -287,11 +347,21 @@ describe('faults through the real SDK clients against the local services', () =>
     expect(aws.calls.of('dynamodb', 'PutItem')).toHaveLength(failure!.$metadata!.attempts!);
 
     // Nothing was stored; without the fault the same put succeeds.
-    const missing = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { tracking_id: { S: 'FAULT-1' }, timestamp: { N: '1700000000000' } } }));
+    const missing = await dynamodb.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { tracking_id: { S: 'FAULT-1' }, timestamp: { N: '1700000000000' } },
+      }),
+    );
     expect(missing.Item).toBeUndefined();
     aws.faults.clear();
     await dynamodb.send(new PutItemCommand({ TableName: table, Item: item('FAULT-1') }));
-    const stored = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { tracking_id: { S: 'FAULT-1' }, timestamp: { N: '1700000000000' } } }));
+    const stored = await dynamodb.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { tracking_id: { S: 'FAULT-1' }, timestamp: { N: '1700000000000' } },
+      }),
+    );
     expect(stored.Item?.status).toEqual({ S: 'in_transit' });
   });
 
@@ -299,7 +369,9 @@ describe('faults through the real SDK clients against the local services', () =>
     const delay = 300;
     aws.faults.add(`sqs:GetQueueAttributes=+${delay}ms`);
     const started = performance.now();
-    const answer = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const answer = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     expect(performance.now() - started).toBeGreaterThanOrEqual(delay);
     expect(answer.Attributes).toEqual({ ApproximateNumberOfMessages: '0' });
 
@@ -312,14 +384,23 @@ describe('faults through the real SDK clients against the local services', () =>
     const once = new SQSClient({ region, endpoint: aws.endpoints.sqs, credentials, maxAttempts: 1 });
     try {
       aws.faults.add('sqs:SendMessage=InternalError#1');
-      await expect(once.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'first' }))).rejects.toMatchObject({
+      await expect(
+        once.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'first' })),
+      ).rejects.toMatchObject({
         name: 'InternalError',
         $metadata: { httpStatusCode: 500 },
       });
-      await expect(once.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'second' }))).resolves.toMatchObject({
+      await expect(
+        once.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'second' })),
+      ).resolves.toMatchObject({
         MessageId: expect.any(String),
       });
-      expect(aws.sqs.queue(queueName).messages().map((m) => m.body)).toEqual(['second']);
+      expect(
+        aws.sqs
+          .queue(queueName)
+          .messages()
+          .map((m) => m.body),
+      ).toEqual(['second']);
     } finally {
       once.destroy();
     }
@@ -330,7 +411,12 @@ describe('faults through the real SDK clients against the local services', () =>
     const sent = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'retried' }));
     expect(sent.$metadata.attempts).toBe(2);
     expect(aws.calls.of('sqs', 'SendMessage')).toHaveLength(2);
-    expect(aws.sqs.queue(queueName).messages().map((m) => m.body)).toEqual(['second', 'retried']);
+    expect(
+      aws.sqs
+        .queue(queueName)
+        .messages()
+        .map((m) => m.body),
+    ).toEqual(['second', 'retried']);
   });
 
   it('the call record holds service, operation and input of each call, faulted ones included', async () => {

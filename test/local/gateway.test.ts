@@ -60,7 +60,12 @@ describe('local API Gateway front', () => {
   const valid = JSON.stringify({ tracking_id: 'PKG-1', status: 'pending', location: { lat: 1, lng: 2 } });
 
   it('builds the REST v1 proxy event with the full requestContext', async () => {
-    const r = await client.request({ method: 'GET', path: '/status', query: { tracking_id: 'PKG 1', limit: '5' }, headers: { 'X-Custom-Header': 'Kept' } });
+    const r = await client.request({
+      method: 'GET',
+      path: '/status',
+      query: { tracking_id: 'PKG 1', limit: '5' },
+      headers: { 'X-Custom-Header': 'Kept' },
+    });
     expect(r.text).toBe('{"ok":true}');
     const [event] = events;
     expect(event).toMatchObject({
@@ -74,7 +79,11 @@ describe('local API Gateway front', () => {
       body: null,
       isBase64Encoded: false,
     });
-    expect(event.headers).toMatchObject({ 'X-Custom-Header': 'Kept', 'X-Forwarded-Proto': 'http', 'X-Forwarded-For': '127.0.0.1' });
+    expect(event.headers).toMatchObject({
+      'X-Custom-Header': 'Kept',
+      'X-Forwarded-Proto': 'http',
+      'X-Forwarded-For': '127.0.0.1',
+    });
     expect(event.multiValueHeaders['X-Custom-Header']).toEqual(['Kept']);
     const identity = identityOf(KEY);
     expect(event.requestContext).toMatchObject({
@@ -126,7 +135,11 @@ describe('local API Gateway front', () => {
     expect(r.status).toBe(400);
     expect(r.headers['x-amzn-errortype']).toBe('BadRequestException');
     expect(r.text).toBe(
-      renderGatewayResponse(gatewayResponse('BAD_REQUEST_PARAMETERS'), { message, validationError: message, requestId: String(r.headers['x-amzn-requestid']) }),
+      renderGatewayResponse(gatewayResponse('BAD_REQUEST_PARAMETERS'), {
+        message,
+        validationError: message,
+        requestId: String(r.headers['x-amzn-requestid']),
+      }),
     );
     expect(events).toEqual([]);
   });
@@ -144,13 +157,28 @@ describe('local API Gateway front', () => {
       details: ['[instance failed to match exactly one schema (matched 0 out of 2)]'],
       request_id: expect.any(String),
     });
-    const charset = await client.request({ method: 'POST', path: '/track', body: bad, headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
+    const charset = await client.request({
+      method: 'POST',
+      path: '/track',
+      body: bad,
+      headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+    });
     expect(charset.status).toBe(400);
-    const notJson = await client.request({ method: 'POST', path: '/track', body: '{oops', headers: { 'content-type': 'application/json' } });
+    const notJson = await client.request({
+      method: 'POST',
+      path: '/track',
+      body: '{oops',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(notJson.json.error).toBe('Invalid request body');
     expect(events).toEqual([]);
 
-    const text = await client.request({ method: 'POST', path: '/track', body: bad, headers: { 'content-type': 'text/plain' } });
+    const text = await client.request({
+      method: 'POST',
+      path: '/track',
+      body: bad,
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(200);
     expect(events).toHaveLength(1);
   });
@@ -161,18 +189,37 @@ describe('local API Gateway front', () => {
   });
 
   it('answers unknown paths, methods and stages with 403 Missing Authentication Token, signed or not', async () => {
-    for (const [method, path] of [['GET', '/track'], ['PUT', '/status'], ['GET', '/'], ['GET', '/track/extra']] as const) {
+    for (const [method, path] of [
+      ['GET', '/track'],
+      ['PUT', '/status'],
+      ['GET', '/'],
+      ['GET', '/track/extra'],
+    ] as const) {
       const r = await client.request({ method, path });
-      expect({ method, path, status: r.status, error: r.json.error }).toEqual({ method, path, status: 403, error: 'Missing Authentication Token' });
+      expect({ method, path, status: r.status, error: r.json.error }).toEqual({
+        method,
+        path,
+        status: 403,
+        error: 'Missing Authentication Token',
+      });
       expect(r.headers['x-amzn-errortype']).toBe('MissingAuthenticationTokenException');
     }
-    const otherStage = await apiClient(`http://127.0.0.1:${port}/prod`, REGION, async () => KEY).request({ method: 'GET', path: '/status', query: { tracking_id: 'x' } });
+    const otherStage = await apiClient(`http://127.0.0.1:${port}/prod`, REGION, async () => KEY).request({
+      method: 'GET',
+      path: '/status',
+      query: { tracking_id: 'x' },
+    });
     expect(otherStage.status).toBe(403);
     expect(events).toEqual([]);
   });
 
   it('refuses a payload over 10 MB with 413 before running anything', async () => {
-    const r = await client.request({ method: 'POST', path: '/track', body: 'x'.repeat(10 * 1024 * 1024 + 1), sign: false });
+    const r = await client.request({
+      method: 'POST',
+      path: '/track',
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+      sign: false,
+    });
     expect(r.status).toBe(413);
     expect(r.json.error).toBe('Request Too Long');
     expect(events).toEqual([]);
@@ -186,10 +233,20 @@ describe('local API Gateway front', () => {
     expect(failed.json).toEqual({ error: 'Internal server error', request_id: failed.headers['x-amzn-requestid'] });
     expect(lines.some((l) => l.includes('Lambda execution failed') && l.includes('boom'))).toBe(true);
 
-    for (const payload of [null, 'text', { body: 'no status' }, { statusCode: 200, body: { not: 'a string' } }, { statusCode: 200, headers: { a: {} } }]) {
+    for (const payload of [
+      null,
+      'text',
+      { body: 'no status' },
+      { statusCode: 200, body: { not: 'a string' } },
+      { statusCode: 200, headers: { a: {} } },
+    ]) {
       answer = () => ({ ok: true, payload });
       const r = await client.request({ method: 'POST', path: '/track', body: valid });
-      expect({ payload, status: r.status, error: r.json.error }).toEqual({ payload, status: 502, error: 'Internal server error' });
+      expect({ payload, status: r.status, error: r.json.error }).toEqual({
+        payload,
+        status: 502,
+        error: 'Internal server error',
+      });
     }
   });
 
@@ -209,7 +266,12 @@ describe('local API Gateway front', () => {
       const c = apiClient(`http://127.0.0.1:${(throttled.address() as AddressInfo).port}/qa`, REGION, async () => KEY);
       const statuses = [];
       for (let i = 0; i < 3; i++) {
-        const r = await c.request({ method: 'GET', path: '/status', query: { tracking_id: 'x' }, retryThrottled: false });
+        const r = await c.request({
+          method: 'GET',
+          path: '/status',
+          query: { tracking_id: 'x' },
+          retryThrottled: false,
+        });
         statuses.push(r.status);
         if (r.status === 429) expect(r.json.error).toBe('Too Many Requests');
       }

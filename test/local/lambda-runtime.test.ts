@@ -83,8 +83,15 @@ describe('LambdaRuntime', () => {
   });
 
   it('reports a thrown error, an init error and a missing export as failures', async () => {
-    const throws = bundle('throws', `export const handler = async () => { const e = new Error('boom'); e.name = 'BoomError'; throw e; };`);
-    expect(await runtime(throws).invoke({}, invocation)).toMatchObject({ ok: false, errorType: 'BoomError', errorMessage: 'boom' });
+    const throws = bundle(
+      'throws',
+      `export const handler = async () => { const e = new Error('boom'); e.name = 'BoomError'; throw e; };`,
+    );
+    expect(await runtime(throws).invoke({}, invocation)).toMatchObject({
+      ok: false,
+      errorType: 'BoomError',
+      errorMessage: 'boom',
+    });
 
     const initFails = bundle('init', `throw new Error('cannot init');\nexport const handler = async () => 1;`);
     const r = runtime(initFails);
@@ -92,19 +99,29 @@ describe('LambdaRuntime', () => {
     expect(await r.invoke({}, invocation)).toMatchObject({ ok: false, errorMessage: 'cannot init' });
 
     const noExport = bundle('noexport', `export const other = async () => 1;`);
-    expect(await runtime(noExport).invoke({}, invocation)).toMatchObject({ ok: false, errorType: 'Runtime.HandlerNotFound' });
+    expect(await runtime(noExport).invoke({}, invocation)).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.HandlerNotFound',
+    });
   });
 
   it('times out an invocation after the function timeout', async () => {
     const slow = bundle('slow', `export const handler = () => new Promise((r) => setTimeout(() => r('late'), 5000));`);
     const started = Date.now();
     const outcome = await runtime(slow, { timeoutSeconds: 1 }).invoke({}, invocation);
-    expect(outcome).toMatchObject({ ok: false, errorType: 'Sandbox.Timedout', errorMessage: 'req-1 Task timed out after 1.00 seconds' });
+    expect(outcome).toMatchObject({
+      ok: false,
+      errorType: 'Sandbox.Timedout',
+      errorMessage: 'req-1 Task timed out after 1.00 seconds',
+    });
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('replaces an environment whose process exited', async () => {
-    const exits = bundle('exits', `export const handler = async (e) => { if (e.exit) process.exit(3); return 'alive'; };`);
+    const exits = bundle(
+      'exits',
+      `export const handler = async (e) => { if (e.exit) process.exit(3); return 'alive'; };`,
+    );
     const r = runtime(exits);
     expect(await r.invoke({ exit: true }, invocation)).toMatchObject({ ok: false, errorType: 'Runtime.ExitError' });
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'alive' });
@@ -116,7 +133,9 @@ describe('LambdaRuntime', () => {
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'v1' });
     expect(await r.start(bundle('v2', `export const handler = async () => 'v2';`))).toBeUndefined();
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'v2' });
-    expect(await r.start(bundle('broken', `export const handler = async () => { syntax error`))).toMatchObject({ ok: false });
+    expect(await r.start(bundle('broken', `export const handler = async () => { syntax error`))).toMatchObject({
+      ok: false,
+    });
     expect(await r.invoke({}, invocation)).toEqual({ ok: true, payload: 'v2' });
   });
 
@@ -137,7 +156,10 @@ describe('LambdaRuntime', () => {
   });
 
   it('discards the environment of a timed-out invocation', async () => {
-    const file = bundle('stuck', `const id = Math.random(); export const handler = async (e) => e.hang ? new Promise(() => {}) : id;`);
+    const file = bundle(
+      'stuck',
+      `const id = Math.random(); export const handler = async (e) => e.hang ? new Promise(() => {}) : id;`,
+    );
     const r = runtime(file, { timeoutSeconds: 1, concurrency: 1 });
     const first = await r.invoke({}, invocation);
     expect(await r.invoke({ hang: true }, invocation)).toMatchObject({ errorType: 'Sandbox.Timedout' });

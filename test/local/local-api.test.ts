@@ -44,7 +44,11 @@ describe('startLocalApi', () => {
   });
 
   it('creates the tracking table from the contract (keys and StatusIndex)', async () => {
-    const client = new DynamoDBClient({ endpoint: api.aws.endpoints.dynamodb, region: api.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const client = new DynamoDBClient({
+      endpoint: api.aws.endpoints.dynamodb,
+      region: api.region,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
     const { Table } = await client.send(new DescribeTableCommand({ TableName: api.tableName }));
     client.destroy();
     expect(Table?.KeySchema).toEqual([
@@ -55,16 +59,30 @@ describe('startLocalApi', () => {
   });
 
   it('serves the three SSM parameters with the stack config values (overrides applied)', async () => {
-    const client = new SSMClient({ endpoint: api.aws.endpoints.ssm, region: api.region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const client = new SSMClient({
+      endpoint: api.aws.endpoints.ssm,
+      region: api.region,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
     const names = api.parameterNames;
     const Parameters = await Promise.all(
-      [names.config, names.endpoint, names.flags].map(async (Name) => (await client.send(new GetParameterCommand({ Name, WithDecryption: true }))).Parameter!),
+      [names.config, names.endpoint, names.flags].map(
+        async (Name) => (await client.send(new GetParameterCommand({ Name, WithDecryption: true }))).Parameter!,
+      ),
     );
     client.destroy();
     const byName = Object.fromEntries(Parameters.map((p) => [p.Name, p]));
-    expect(JSON.parse(byName[names.config].Value!)).toEqual({ max_request_size: 4096, timeout: api.args.lambdaTimeout, rate_limit: api.args.apiRateLimit });
+    expect(JSON.parse(byName[names.config].Value!)).toEqual({
+      max_request_size: 4096,
+      timeout: api.args.lambdaTimeout,
+      rate_limit: api.args.apiRateLimit,
+    });
     expect(byName[names.endpoint]).toMatchObject({ Type: 'SecureString', Value: 'tracking-updates-qa7' });
-    expect(JSON.parse(byName[names.flags].Value!)).toEqual({ enhanced_tracking: true, batch_processing: false, real_time_notifications: false });
+    expect(JSON.parse(byName[names.flags].Value!)).toEqual({
+      enhanced_tracking: true,
+      batch_processing: false,
+      real_time_notifications: false,
+    });
     expect(names.config).toBe('/logistics/api/qa7/config');
   });
 

@@ -39,24 +39,39 @@ describe('npm run replay against the local API', () => {
       created_at: new Date(timestamp).toISOString(),
       update_id: `replay-test-${timestamp}`,
     };
-    const sqs = new SQSClient({ region: api.region, endpoint: api.aws.endpoints.sqs, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const sqs = new SQSClient({
+      region: api.region,
+      endpoint: api.aws.endpoints.sqs,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     await sqs.send(new SendMessageCommand({ QueueUrl: api.queueUrl, MessageBody: encodeParked(item, 'test') }));
     sqs.destroy();
     expect(queue.messages()).toHaveLength(1);
 
-    const replayLine = banner(api).split('\n').find((l) => l.trim().startsWith('env ') && l.trim().endsWith('npm run replay'));
+    const replayLine = banner(api)
+      .split('\n')
+      .find((l) => l.trim().startsWith('env ') && l.trim().endsWith('npm run replay'));
     expect(replayLine).toBeTruthy();
     await run('bash', ['-c', replayLine!.trim()], { cwd: PROJECT_ROOT });
     expect(queue.messages()).toEqual([]);
     // The replay (another process) went through the local services, as the call record shows.
     expect(api.aws.calls.of('dynamodb', 'PutItem')).toEqual([
-      expect.objectContaining({ input: expect.objectContaining({ TableName: api.tableName, Item: expect.objectContaining({ tracking_id: { S: trackingId } }) }) }),
+      expect.objectContaining({
+        input: expect.objectContaining({
+          TableName: api.tableName,
+          Item: expect.objectContaining({ tracking_id: { S: trackingId } }),
+        }),
+      }),
     ]);
-    expect(api.aws.calls.of('sqs', 'DeleteMessage')).toEqual([expect.objectContaining({ input: expect.objectContaining({ QueueUrl: api.queueUrl }) })]);
+    expect(api.aws.calls.of('sqs', 'DeleteMessage')).toEqual([
+      expect.objectContaining({ input: expect.objectContaining({ QueueUrl: api.queueUrl }) }),
+    ]);
 
     const client = apiClient(api.url, api.region, async () => api.credentials);
     const read = await client.request({ method: 'GET', path: '/status', query: { tracking_id: trackingId } });
     expect(read.status).toBe(200);
-    expect(read.json.updates).toEqual([expect.objectContaining({ timestamp, status: 'delivered', location: { lat: 10, lng: 20 } })]);
+    expect(read.json.updates).toEqual([
+      expect.objectContaining({ timestamp, status: 'delivered', location: { lat: 10, lng: 20 } }),
+    ]);
   });
 });

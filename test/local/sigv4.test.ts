@@ -18,7 +18,10 @@ interface Unsigned {
 }
 
 /** Signs like an SDK, then shapes the request the way the gateway receives it off the wire. */
-async function signed(request: Unsigned = {}, opts: { date?: number; secret?: string; region?: string; service?: string; key?: string } = {}): Promise<ReceivedRequest> {
+async function signed(
+  request: Unsigned = {},
+  opts: { date?: number; secret?: string; region?: string; service?: string; key?: string } = {},
+): Promise<ReceivedRequest> {
   const signer = new SignatureV4({
     service: opts.service ?? 'execute-api',
     region: opts.region ?? 'us-west-2',
@@ -28,7 +31,16 @@ async function signed(request: Unsigned = {}, opts: { date?: number; secret?: st
   const path = request.path ?? '/dev/status';
   const headers = { host: '127.0.0.1:3000', ...(request.headers ?? {}) };
   const out = await signer.sign(
-    { method: request.method ?? 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 3000, path, query: request.query ?? {}, headers, body: request.body },
+    {
+      method: request.method ?? 'GET',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 3000,
+      path,
+      query: request.query ?? {},
+      headers,
+      body: request.body,
+    },
     { signingDate: new Date(opts.date ?? NOW) },
   );
   const rawQuery = Object.entries(request.query ?? {})
@@ -36,7 +48,13 @@ async function signed(request: Unsigned = {}, opts: { date?: number; secret?: st
     .join('&');
   const received: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(out.headers)) received[k.toLowerCase()] = [String(v)];
-  return { method: request.method ?? 'GET', rawPath: path, rawQuery, headers: received, body: Buffer.from(request.body ?? '') };
+  return {
+    method: request.method ?? 'GET',
+    rawPath: path,
+    rawQuery,
+    headers: received,
+    body: Buffer.from(request.body ?? ''),
+  };
 }
 
 describe('SigV4Verifier', () => {
@@ -53,7 +71,12 @@ describe('SigV4Verifier', () => {
 
   it('accepts a signed POST body, repeated query parameters and an encoded path', async () => {
     const body = JSON.stringify({ tracking_id: 'A', status: 'pending' });
-    const post = await signed({ method: 'POST', path: '/dev/track', body, headers: { 'content-type': 'application/json' } });
+    const post = await signed({
+      method: 'POST',
+      path: '/dev/track',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     expect((await verifier.verify(post)).ok).toBe(true);
     const repeated = await signed({ query: { a: ['2', '1'], b: 'x y' } });
     expect((await verifier.verify(repeated)).ok).toBe(true);
@@ -90,18 +113,34 @@ describe('SigV4Verifier', () => {
 
   it('refuses an unknown key and a session token it never issued', async () => {
     const unknown = await verifier.verify(await signed({}, { key: 'AKIDNOTKNOWN00000000' }));
-    expect(unknown).toMatchObject({ ok: false, errorType: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
+    expect(unknown).toMatchObject({
+      ok: false,
+      errorType: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    });
     const withToken = await signed({ headers: { 'x-amz-security-token': 'token' } });
-    expect(await verifier.verify(withToken)).toMatchObject({ message: 'The security token included in the request is invalid.' });
+    expect(await verifier.verify(withToken)).toMatchObject({
+      message: 'The security token included in the request is invalid.',
+    });
   });
 
   it('refuses the wrong secret, telling the canonical request and string to sign', async () => {
     const result = await verifier.verify(await signed({ query: { tracking_id: 'X' } }, { secret: 'other' }));
-    expect(result).toMatchObject({ ok: false, responseType: 'INVALID_SIGNATURE', errorType: 'InvalidSignatureException' });
+    expect(result).toMatchObject({
+      ok: false,
+      responseType: 'INVALID_SIGNATURE',
+      errorType: 'InvalidSignatureException',
+    });
     const message = !result.ok ? result.message : '';
-    expect(message).toMatch(/^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key/);
-    expect(message).toContain("The Canonical String for this request should have been\n'GET\n/dev/status\ntracking_id=X\nhost:127.0.0.1:3000\nx-amz-content-sha256:");
-    expect(message).toContain(`The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n${formatAmzDate(NOW)}\n20260115/us-west-2/execute-api/aws4_request\n`);
+    expect(message).toMatch(
+      /^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key/,
+    );
+    expect(message).toContain(
+      "The Canonical String for this request should have been\n'GET\n/dev/status\ntracking_id=X\nhost:127.0.0.1:3000\nx-amz-content-sha256:",
+    );
+    expect(message).toContain(
+      `The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n${formatAmzDate(NOW)}\n20260115/us-west-2/execute-api/aws4_request\n`,
+    );
   });
 
   it('refuses a body, query or path changed after signing', async () => {
@@ -121,7 +160,8 @@ describe('SigV4Verifier', () => {
     });
     const future = await verifier.verify(await signed({}, { date: NOW + 6 * 60_000 }));
     expect(future).toMatchObject({
-      message: 'Signature not yet current: 20260115T120600Z is still later than 20260115T120500Z (20260115T120000Z + 5 min.)',
+      message:
+        'Signature not yet current: 20260115T120600Z is still later than 20260115T120500Z (20260115T120000Z + 5 min.)',
     });
     expect((await verifier.verify(await signed({}, { date: NOW - 4 * 60_000 }))).ok).toBe(true);
     expect((await verifier.verify(await signed({}, { date: NOW + 4 * 60_000 }))).ok).toBe(true);
@@ -138,18 +178,30 @@ describe('SigV4Verifier', () => {
 
   it('requires the host header to be signed', async () => {
     const request = await signed();
-    request.headers.authorization = [request.headers.authorization[0].replace(/SignedHeaders=[^,]+/, 'SignedHeaders=x-amz-date')];
-    expect(await verifier.verify(request)).toMatchObject({ message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." });
+    request.headers.authorization = [
+      request.headers.authorization[0].replace(/SignedHeaders=[^,]+/, 'SignedHeaders=x-amz-date'),
+    ];
+    expect(await verifier.verify(request)).toMatchObject({
+      message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    });
   });
 
   it('recomputes the signature with the public SignatureV4#sign(), over exactly the signed headers', async () => {
-    const request = await signed({ method: 'POST', path: '/dev/track', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    const request = await signed({
+      method: 'POST',
+      path: '/dev/track',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     request.headers['user-agent'] = ['not-signed/1.0'];
     const sign = jest.spyOn(SignatureV4.prototype, 'sign');
     try {
       expect((await verifier.verify(request)).ok).toBe(true);
       expect(sign).toHaveBeenCalledTimes(1);
-      const [copy, options] = sign.mock.calls[0] as unknown as [{ headers: Record<string, string> }, { signingDate: Date }];
+      const [copy, options] = sign.mock.calls[0] as unknown as [
+        { headers: Record<string, string> },
+        { signingDate: Date },
+      ];
       expect(Object.keys(copy.headers).sort()).toEqual(['content-type', 'host', 'x-amz-content-sha256', 'x-amz-date']);
       expect(options.signingDate).toEqual(new Date(NOW));
     } finally {
@@ -165,7 +217,12 @@ describe('SigV4Verifier', () => {
       { path: '/dev/a%20b' },
       { path: "/dev/it's(1)*~" },
       { path: '/dev/./x/../status/' },
-      { method: 'POST', path: '/dev/track', body: '{"tracking_id":"A"}', headers: { 'content-type': 'application/json', 'x-extra': '  a   b  ' } },
+      {
+        method: 'POST',
+        path: '/dev/track',
+        body: '{"tracking_id":"A"}',
+        headers: { 'content-type': 'application/json', 'x-extra': '  a   b  ' },
+      },
     ];
     for (const shape of shapes) {
       const request = await signed(shape);
@@ -196,12 +253,17 @@ describe('SigV4Verifier', () => {
       headers: {
         host: ['127.0.0.1:3000'],
         date: [date],
-        authorization: [`AWS4-HMAC-SHA256 Credential=${KEY.accessKeyId}/20260115/us-west-2/execute-api/aws4_request, SignedHeaders=date;host, Signature=${signature}`],
+        authorization: [
+          `AWS4-HMAC-SHA256 Credential=${KEY.accessKeyId}/20260115/us-west-2/execute-api/aws4_request, SignedHeaders=date;host, Signature=${signature}`,
+        ],
       },
       body: Buffer.alloc(0),
     };
     expect(await verifier.verify(request)).toEqual({ ok: true, identity: identityOf(KEY) });
-    expect(await verifier.verify({ ...request, rawQuery: 'limit=6' })).toMatchObject({ ok: false, errorType: 'InvalidSignatureException' });
+    expect(await verifier.verify({ ...request, rawQuery: 'limit=6' })).toMatchObject({
+      ok: false,
+      errorType: 'InvalidSignatureException',
+    });
   });
 
   it('names the part of the request that made the signature differ (differs), for the logs', async () => {
@@ -228,7 +290,9 @@ describe('SigV4Verifier', () => {
     expect(await differs(custom)).toBe('headers');
 
     const upper = await signed();
-    upper.headers.authorization = [upper.headers.authorization[0].replace(/Signature=(\w+)$/, (_, sig: string) => `Signature=${sig.toUpperCase()}`)];
+    upper.headers.authorization = [
+      upper.headers.authorization[0].replace(/Signature=(\w+)$/, (_, sig: string) => `Signature=${sig.toUpperCase()}`),
+    ];
     expect(await differs(upper)).toBe('signature');
 
     expect(await differs(await signed({}, { date: NOW - 10 * 60_000 }))).toBe('date');

@@ -1,5 +1,12 @@
 /** The local SQS stand-in, driven by the real @aws-sdk/client-sqs (which verifies the MD5 of each body). */
-import { DeleteMessageCommand, GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { CallLog, FaultInjector } from '../../local/aws/faults';
 import { LOCAL_ACCOUNT_ID } from '../../local/aws';
 import { startSqs, type LocalQueue, type LocalSqs } from '../../local/aws/sqs';
@@ -16,7 +23,12 @@ describe('local SQS (awsJson1_0)', () => {
   let QueueUrl: string;
 
   beforeAll(async () => {
-    sqs = await startSqs(['tracking-dlq-dev', 'tracking-other-dev'], { faults, calls, region: 'us-west-2', accountId: LOCAL_ACCOUNT_ID });
+    sqs = await startSqs(['tracking-dlq-dev', 'tracking-other-dev'], {
+      faults,
+      calls,
+      region: 'us-west-2',
+      accountId: LOCAL_ACCOUNT_ID,
+    });
     queue = sqs.queue('tracking-dlq-dev');
     other = sqs.queue('tracking-other-dev');
     QueueUrl = queue.url;
@@ -44,11 +56,15 @@ describe('local SQS (awsJson1_0)', () => {
     expect(other.messages()).toEqual([expect.objectContaining({ body: 'for the other queue' })]);
     expect(queue.messages()).toEqual([]);
     expect((await client.send(new ReceiveMessageCommand({ QueueUrl }))).Messages).toBeUndefined();
-    expect(() => sqs.queue('nope')).toThrow('the local SQS has no queue nope; it has tracking-dlq-dev, tracking-other-dev');
+    expect(() => sqs.queue('nope')).toThrow(
+      'the local SQS has no queue nope; it has tracking-dlq-dev, tracking-other-dev',
+    );
   });
 
   it('finds a queue by its URL whatever the host (localhost or 127.0.0.1), as SQS does', async () => {
-    await client.send(new SendMessageCommand({ QueueUrl: QueueUrl.replace('127.0.0.1', 'localhost'), MessageBody: 'by localhost' }));
+    await client.send(
+      new SendMessageCommand({ QueueUrl: QueueUrl.replace('127.0.0.1', 'localhost'), MessageBody: 'by localhost' }),
+    );
     expect(queue.messages()).toEqual([expect.objectContaining({ body: 'by localhost' })]);
   });
 
@@ -58,7 +74,9 @@ describe('local SQS (awsJson1_0)', () => {
     expect(sent.MessageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(queue.messages()).toEqual([{ id: sent.MessageId, body, receiveCount: 0 }]);
 
-    const first = await client.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 30, MessageSystemAttributeNames: ['All'] }));
+    const first = await client.send(
+      new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 30, MessageSystemAttributeNames: ['All'] }),
+    );
     expect(first.Messages).toHaveLength(1);
     const [message] = first.Messages!;
     expect(message).toMatchObject({ Body: body, MessageId: sent.MessageId });
@@ -67,7 +85,10 @@ describe('local SQS (awsJson1_0)', () => {
     // In flight: invisible until its visibility timeout ends.
     expect((await client.send(new ReceiveMessageCommand({ QueueUrl }))).Messages).toBeUndefined();
     const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
-    expect(attrs.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
+    expect(attrs.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '1',
+    });
     expect(queue.messages()).toEqual([{ id: sent.MessageId, body, receiveCount: 1 }]);
 
     await client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }));
@@ -79,7 +100,11 @@ describe('local SQS (awsJson1_0)', () => {
     const first = await client.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 1 }));
     expect(first.Messages).toHaveLength(1);
     const second = await client.send(
-      new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 3, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+      new ReceiveMessageCommand({
+        QueueUrl,
+        WaitTimeSeconds: 3,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
     );
     expect(second.Messages?.[0]).toMatchObject({ Body: 'again', Attributes: { ApproximateReceiveCount: '2' } });
     expect(second.Messages?.[0].ReceiptHandle).not.toBe(first.Messages?.[0].ReceiptHandle);
@@ -87,12 +112,15 @@ describe('local SQS (awsJson1_0)', () => {
 
   it('receives at most MaxNumberOfMessages, oldest first, and counts what is visible', async () => {
     for (let i = 0; i < 10; i++) await client.send(new SendMessageCommand({ QueueUrl, MessageBody: `body-${i}` }));
-    const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const attrs = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     expect(attrs.Attributes).toEqual({ ApproximateNumberOfMessages: '10' });
 
     const got = await client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 4 }));
     expect(got.Messages?.map((m) => m.Body)).toEqual(['body-0', 'body-1', 'body-2', 'body-3']);
-    for (const m of got.Messages!) await client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
+    for (const m of got.Messages!)
+      await client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle }));
     expect(queue.messages()).toHaveLength(6);
     await expect(client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 11 }))).rejects.toMatchObject({
       name: 'InvalidParameterValue',
@@ -110,9 +138,13 @@ describe('local SQS (awsJson1_0)', () => {
 
   it('refuses an unknown queue, an empty body and a bad receipt handle as SQS does', async () => {
     await expect(
-      client.send(new SendMessageCommand({ QueueUrl: QueueUrl.replace('tracking-dlq-dev', 'other'), MessageBody: 'x' })),
+      client.send(
+        new SendMessageCommand({ QueueUrl: QueueUrl.replace('tracking-dlq-dev', 'other'), MessageBody: 'x' }),
+      ),
     ).rejects.toMatchObject({ name: 'QueueDoesNotExist', $metadata: { httpStatusCode: 400 } });
-    await expect(client.send(new SendMessageCommand({ QueueUrl, MessageBody: '' }))).rejects.toMatchObject({ name: 'MissingParameter' });
+    await expect(client.send(new SendMessageCommand({ QueueUrl, MessageBody: '' }))).rejects.toMatchObject({
+      name: 'MissingParameter',
+    });
     await expect(client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: 'nope' }))).rejects.toMatchObject({
       name: 'ReceiptHandleIsInvalid',
     });
@@ -132,14 +164,19 @@ describe('local SQS (awsJson1_0)', () => {
         name: 'InternalError',
         $metadata: { httpStatusCode: 500 },
       });
-      await expect(client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }))).rejects.toMatchObject({
+      await expect(
+        client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] })),
+      ).rejects.toMatchObject({
         $metadata: { httpStatusCode: 500 },
       });
     } finally {
       remove();
     }
     expect(queue.messages()).toEqual([]);
-    expect(calls.calls.map((c) => `${c.service}:${c.operation}`)).toEqual(['sqs:SendMessage', 'sqs:GetQueueAttributes']);
+    expect(calls.calls.map((c) => `${c.service}:${c.operation}`)).toEqual([
+      'sqs:SendMessage',
+      'sqs:GetQueueAttributes',
+    ]);
     await expect(client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x' }))).resolves.toBeTruthy();
     expect(queue.messages()).toHaveLength(1);
   });

@@ -45,7 +45,9 @@ describe('local SSM (awsJson1_1)', () => {
   });
 
   it('decrypts a SecureString only WithDecryption', async () => {
-    const plain = await client.send(new GetParameterCommand({ Name: '/logistics/db/dev/endpoint', WithDecryption: true }));
+    const plain = await client.send(
+      new GetParameterCommand({ Name: '/logistics/db/dev/endpoint', WithDecryption: true }),
+    );
     expect(plain.Parameter?.Value).toBe('tracking-dev');
     const cipher = await client.send(new GetParameterCommand({ Name: '/logistics/db/dev/endpoint' }));
     expect(cipher.Parameter?.Type).toBe('SecureString');
@@ -54,7 +56,9 @@ describe('local SSM (awsJson1_1)', () => {
 
   it('accepts the parameter ARN', async () => {
     const arn = 'arn:aws:ssm:us-west-2:123456789012:parameter/logistics/api/dev/config';
-    expect((await client.send(new GetParameterCommand({ Name: arn }))).Parameter?.Name).toBe('/logistics/api/dev/config');
+    expect((await client.send(new GetParameterCommand({ Name: arn }))).Parameter?.Name).toBe(
+      '/logistics/api/dev/config',
+    );
   });
 
   it('answers ParameterNotFound for a missing name', async () => {
@@ -72,26 +76,38 @@ describe('local SSM (awsJson1_1)', () => {
 
   it('set() keeps the type of an existing parameter, and a new one is a String', async () => {
     ssm.set('/logistics/db/dev/endpoint', 'tracking-dev-2');
-    const secret = await client.send(new GetParameterCommand({ Name: '/logistics/db/dev/endpoint', WithDecryption: true }));
+    const secret = await client.send(
+      new GetParameterCommand({ Name: '/logistics/db/dev/endpoint', WithDecryption: true }),
+    );
     expect(secret.Parameter).toMatchObject({ Type: 'SecureString', Value: 'tracking-dev-2', Version: 2 });
     ssm.set('/logistics/new', 'fresh');
-    expect((await client.send(new GetParameterCommand({ Name: '/logistics/new' }))).Parameter).toMatchObject({ Type: 'String', Version: 1 });
+    expect((await client.send(new GetParameterCommand({ Name: '/logistics/new' }))).Parameter).toMatchObject({
+      Type: 'String',
+      Version: 1,
+    });
   });
 
   it('delete() removes a parameter: GetParameter then answers ParameterNotFound', async () => {
     ssm.set('/logistics/doomed', 'x');
     await expect(client.send(new GetParameterCommand({ Name: '/logistics/doomed' }))).resolves.toBeTruthy();
     ssm.delete('/logistics/doomed');
-    await expect(client.send(new GetParameterCommand({ Name: '/logistics/doomed' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+    await expect(client.send(new GetParameterCommand({ Name: '/logistics/doomed' }))).rejects.toMatchObject({
+      name: 'ParameterNotFound',
+    });
   });
 
   it('answers an operation it does not implement (GetParameters, PutParameter) with a clear error', async () => {
     await expect(
       client.send(new PutParameterCommand({ Name: '/x', Value: 'y', Type: 'String' })),
-    ).rejects.toMatchObject({ name: 'UnknownOperationException', message: expect.stringContaining('implements only GetParameter;') });
-    await expect(client.send(new GetParametersCommand({ Names: ['/logistics/api/dev/config'] }))).rejects.toMatchObject({
+    ).rejects.toMatchObject({
       name: 'UnknownOperationException',
+      message: expect.stringContaining('implements only GetParameter;'),
     });
+    await expect(client.send(new GetParametersCommand({ Names: ['/logistics/api/dev/config'] }))).rejects.toMatchObject(
+      {
+        name: 'UnknownOperationException',
+      },
+    );
   });
 
   it('an ssm:* InternalServerError fault makes every call a 500 InternalServerError until removed', async () => {

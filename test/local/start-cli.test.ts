@@ -47,7 +47,11 @@ function stop(started: Started): Promise<number | null> {
   });
 }
 
-const curlLines = (banner: string) => banner.split('\n').filter((l) => l.trim().startsWith('curl ')).map((l) => l.trim());
+const curlLines = (banner: string) =>
+  banner
+    .split('\n')
+    .filter((l) => l.trim().startsWith('curl '))
+    .map((l) => l.trim());
 
 describe('npm start (local/start.ts)', () => {
   let dataDir: string;
@@ -72,7 +76,9 @@ describe('npm start (local/start.ts)', () => {
       }
 
       const posted = await run('bash', ['-c', postLine]);
-      expect(JSON.parse(posted.stdout)).toEqual(expect.objectContaining({ tracking_id: 'PKG-1001', timestamp: expect.any(Number) }));
+      expect(JSON.parse(posted.stdout)).toEqual(
+        expect.objectContaining({ tracking_id: 'PKG-1001', timestamp: expect.any(Number) }),
+      );
       const read = await run('bash', ['-c', getLine]);
       expect(JSON.parse(read.stdout)).toEqual(expect.objectContaining({ tracking_id: 'PKG-1001', count: 1 }));
       // One log line per request: method, path, status, ms.
@@ -97,7 +103,11 @@ describe('npm start (local/start.ts)', () => {
   });
 
   it('prints its usage with --help', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), '--help'], { cwd: PROJECT_ROOT });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), '--help'],
+      { cwd: PROJECT_ROOT },
+    );
     expect(stdout).toContain('Usage: npm start -- [options]');
     expect(stdout).toContain('--data-dir DIR');
     expect(stdout).toMatch(/--fault SPEC +inject a fault into a local AWS service/);
@@ -108,15 +118,22 @@ describe('npm start (local/start.ts)', () => {
     ['a positional', ['serve'], 'npm start: unexpected argument "serve"'],
     ['a bad port', ['--port', 'abc'], 'npm start: --port must be an integer from 0 to 65535, got "abc"'],
     ['a missing --fault spec', ['--fault'], 'npm start: --fault needs a value'],
-  ])('refuses %s with exit code 2, the message and the usage on stderr, starting nothing', async (_name, args, message) => {
-    const failed = await run(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), ...args], { cwd: PROJECT_ROOT }).then(
-      () => {
-        throw new Error('npm start accepted a bad argument');
-      },
-      (error: { code?: number; stdout?: string; stderr?: string }) => error,
-    );
-    expect(failed.code).toBe(2);
-    expect(failed.stdout).toBe('');
-    expect(failed.stderr).toBe(`${message}\n${START_CLI.usage}\n`);
-  });
+  ])(
+    'refuses %s with exit code 2, the message and the usage on stderr, starting nothing',
+    async (_name, args, message) => {
+      const failed = await run(
+        process.execPath,
+        ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), ...args],
+        { cwd: PROJECT_ROOT },
+      ).then(
+        () => {
+          throw new Error('npm start accepted a bad argument');
+        },
+        (error: { code?: number; stdout?: string; stderr?: string }) => error,
+      );
+      expect(failed.code).toBe(2);
+      expect(failed.stdout).toBe('');
+      expect(failed.stderr).toBe(`${message}\n${START_CLI.usage}\n`);
+    },
+  );
 });

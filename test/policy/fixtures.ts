@@ -35,10 +35,25 @@ export const PARAMETERS = parameterNames(ENV);
 export const FUNCTION_POLICY = {
   Version: '2012-10-17',
   Statement: [
-    { Sid: 'TrackingTable', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: [ARN.table, `${ARN.table}/index/StatusIndex`] },
-    { Sid: 'Parameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: Object.values(PARAMETERS).map(ARN.parameter) },
+    {
+      Sid: 'TrackingTable',
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+      Resource: [ARN.table, `${ARN.table}/index/StatusIndex`],
+    },
+    {
+      Sid: 'Parameters',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+      Resource: Object.values(PARAMETERS).map(ARN.parameter),
+    },
     { Sid: 'ParkingQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: ARN.queue },
-    { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${ARN.logGroup(FN_LOG_GROUP)}:*` },
+    {
+      Sid: 'Logs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: `${ARN.logGroup(FN_LOG_GROUP)}:*`,
+    },
     { Sid: 'XRay', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
   ],
 };
@@ -50,7 +65,12 @@ const lambdaTrust = json({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 
-function resource(type: string, name: string, inputs: Record<string, unknown>, parent: string | null = 'tap'): SynthResource {
+function resource(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  parent: string | null = 'tap',
+): SynthResource {
   return { type, name, parent, inputs };
 }
 
@@ -80,26 +100,51 @@ export function goodStack(): SynthResource[] {
       streamEnabled: true,
       streamViewType: 'NEW_AND_OLD_IMAGES',
     }),
-    resource('aws:sqs/queue:Queue', 'tracking-dlq', { name: QUEUE, messageRetentionSeconds: 1209600, sqsManagedSseEnabled: true }),
+    resource('aws:sqs/queue:Queue', 'tracking-dlq', {
+      name: QUEUE,
+      messageRetentionSeconds: 1209600,
+      sqsManagedSseEnabled: true,
+    }),
     resource('aws:sqs/queuePolicy:QueuePolicy', 'tracking-dlq-policy', {
       queueUrl: ARN.queueUrl,
       policy: json({
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: ARN.queue, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sqs:*',
+            Resource: ARN.queue,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
         ],
       }),
     }),
-    resource('aws:ssm/parameter:Parameter', 'api-config', { name: PARAMETERS.config, type: 'String', value: json({ max_request_size: 10240, timeout: 10, rate_limit: 100 }) }),
-    resource('aws:ssm/parameter:Parameter', 'db-endpoint', { name: PARAMETERS.endpoint, type: 'SecureString', value: TABLE }),
+    resource('aws:ssm/parameter:Parameter', 'api-config', {
+      name: PARAMETERS.config,
+      type: 'String',
+      value: json({ max_request_size: 10240, timeout: 10, rate_limit: 100 }),
+    }),
+    resource('aws:ssm/parameter:Parameter', 'db-endpoint', {
+      name: PARAMETERS.endpoint,
+      type: 'SecureString',
+      value: TABLE,
+    }),
     resource('aws:ssm/parameter:Parameter', 'feature-flags', {
       name: PARAMETERS.flags,
       type: 'String',
       value: json({ enhanced_tracking: true, batch_processing: true, real_time_notifications: false }),
     }),
     resource('aws:cloudwatch/logGroup:LogGroup', 'function-logs', { name: FN_LOG_GROUP, retentionInDays: 7 }),
-    resource('aws:iam/role:Role', 'function-role', { name: `tracking-handler-role-${ENV}`, assumeRolePolicy: lambdaTrust }),
-    resource('aws:iam/rolePolicy:RolePolicy', 'function-policy', { role: `tracking-handler-role-${ENV}`, policy: json(FUNCTION_POLICY) }),
+    resource('aws:iam/role:Role', 'function-role', {
+      name: `tracking-handler-role-${ENV}`,
+      assumeRolePolicy: lambdaTrust,
+    }),
+    resource('aws:iam/rolePolicy:RolePolicy', 'function-policy', {
+      role: `tracking-handler-role-${ENV}`,
+      policy: json(FUNCTION_POLICY),
+    }),
     resource('aws:lambda/function:Function', 'tracking-handler', {
       name: FUNCTION,
       runtime: 'nodejs22.x',
@@ -114,16 +159,22 @@ export function goodStack(): SynthResource[] {
       reservedConcurrentExecutions: -1,
       // The function's own environment, from its one description (lib/functions.ts).
       environment: {
-        variables: functionDefinitions(resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENV }), {
-          tableName: TABLE,
-          queueUrl: ARN.queueUrl,
-          configParameter: PARAMETERS.config,
-          endpointParameter: PARAMETERS.endpoint,
-          flagsParameter: PARAMETERS.flags,
-        }).api.environment,
+        variables: functionDefinitions(
+          resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENV }),
+          {
+            tableName: TABLE,
+            queueUrl: ARN.queueUrl,
+            configParameter: PARAMETERS.config,
+            endpointParameter: PARAMETERS.endpoint,
+            flagsParameter: PARAMETERS.flags,
+          },
+        ).api.environment,
       },
     }),
-    resource('aws:apigateway/restApi:RestApi', 'tracking-api', { name: `tracking-api-${ENV}`, endpointConfiguration: { types: 'REGIONAL' } }),
+    resource('aws:apigateway/restApi:RestApi', 'tracking-api', {
+      name: `tracking-api-${ENV}`,
+      endpointConfiguration: { types: 'REGIONAL' },
+    }),
     resource('aws:apigateway/model:Model', 'tracking-model', {
       restApi: API_ID,
       name: 'TrackingRequest',
@@ -153,7 +204,10 @@ export function goodStack(): SynthResource[] {
       requestParameters: { 'method.request.querystring.tracking_id': true },
     }),
     resource('aws:cloudwatch/logGroup:LogGroup', 'access-logs', { name: ACCESS_LOG_GROUP, retentionInDays: 7 }),
-    resource('aws:cloudwatch/logGroup:LogGroup', 'execution-logs', { name: `API-Gateway-Execution-Logs_${API_ID}/${ENV}`, retentionInDays: 7 }),
+    resource('aws:cloudwatch/logGroup:LogGroup', 'execution-logs', {
+      name: `API-Gateway-Execution-Logs_${API_ID}/${ENV}`,
+      retentionInDays: 7,
+    }),
     resource('aws:apigateway/stage:Stage', 'stage', {
       restApi: API_ID,
       stageName: ENV,
@@ -161,14 +215,25 @@ export function goodStack(): SynthResource[] {
       xrayTracingEnabled: true,
       accessLogSettings: {
         destinationArn: ARN.logGroup(ACCESS_LOG_GROUP),
-        format: json({ requestId: '$context.requestId', caller: '$context.identity.caller', status: '$context.status', latency: '$context.responseLatency' }),
+        format: json({
+          requestId: '$context.requestId',
+          caller: '$context.identity.caller',
+          status: '$context.status',
+          latency: '$context.responseLatency',
+        }),
       },
     }),
     resource('aws:apigateway/methodSettings:MethodSettings', 'stage-settings', {
       restApi: API_ID,
       stageName: ENV,
       methodPath: '*/*',
-      settings: { metricsEnabled: true, loggingLevel: 'ERROR', dataTraceEnabled: false, throttlingRateLimit: 100, throttlingBurstLimit: 200 },
+      settings: {
+        metricsEnabled: true,
+        loggingLevel: 'ERROR',
+        dataTraceEnabled: false,
+        throttlingRateLimit: 100,
+        throttlingBurstLimit: 200,
+      },
     }),
     resource('aws:lambda/permission:Permission', 'invoke-permission', {
       action: 'lambda:InvokeFunction',
@@ -195,7 +260,11 @@ export function goodStack(): SynthResource[] {
 }
 
 /** Applies `change` to the inputs of the named resource (throws when there is none). */
-export function patch(resources: SynthResource[], name: string, change: (inputs: Record<string, unknown>) => void): SynthResource[] {
+export function patch(
+  resources: SynthResource[],
+  name: string,
+  change: (inputs: Record<string, unknown>) => void,
+): SynthResource[] {
   const target = resources.find((r) => r.name === name);
   if (!target) throw new Error(`fixture has no resource ${name}`);
   change(target.inputs);
@@ -207,7 +276,12 @@ export function without(resources: SynthResource[], name: string): SynthResource
   return resources.filter((r) => r.name !== name);
 }
 
-export function withResource(resources: SynthResource[], type: string, name: string, inputs: Record<string, unknown>): SynthResource[] {
+export function withResource(
+  resources: SynthResource[],
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): SynthResource[] {
   return [...resources, resource(type, name, inputs)];
 }
 

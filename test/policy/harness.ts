@@ -34,7 +34,10 @@ export interface Violation {
 }
 
 /** Policy-pack config, as in a `--policy-pack-config` file: a level, or an object with one and properties. */
-export type PackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+export type PackConfig = Record<
+  string,
+  EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
+>;
 
 export interface RunOptions {
   stack?: string;
@@ -100,7 +103,11 @@ const notApplicable = (reason?: string): never => {
 };
 
 /** Runs every policy (resource policies on each resource, stack policies once) and returns all violations. */
-export async function runPolicies(policies: Policies, resources: SynthResource[], opts: RunOptions = {}): Promise<Violation[]> {
+export async function runPolicies(
+  policies: Policies,
+  resources: SynthResource[],
+  opts: RunOptions = {},
+): Promise<Violation[]> {
   const stack = opts.stack ?? 'dev';
   const project = opts.project ?? 'tap';
   const config = opts.config ?? {};
@@ -140,7 +147,12 @@ export async function runPolicies(policies: Policies, resources: SynthResource[]
     if (level === 'disabled') continue;
     const reported = (urn?: string) => (message: string, violationUrn?: string) => {
       const at = violationUrn ?? urn;
-      violations.push({ policy: policy.name, level: level === 'remediate' ? 'mandatory' : level, resource: at ? nameOfUrn.get(at) : undefined, message });
+      violations.push({
+        policy: policy.name,
+        level: level === 'remediate' ? 'mandatory' : level,
+        resource: at ? nameOfUrn.get(at) : undefined,
+        message,
+      });
     };
     try {
       if (isStackPolicy(policy)) {

@@ -70,7 +70,12 @@ export function wildcardMatch(pattern: string, value: string, caseSensitive: boo
   return new RegExp(`^${source}$`, caseSensitive ? '' : 'i').test(value);
 }
 
-function inScope(patterns: string[] | undefined, notPatterns: string[] | undefined, value: string, caseSensitive: boolean): boolean {
+function inScope(
+  patterns: string[] | undefined,
+  notPatterns: string[] | undefined,
+  value: string,
+  caseSensitive: boolean,
+): boolean {
   if (notPatterns) return !notPatterns.some((p) => wildcardMatch(p, value, caseSensitive));
   return (patterns ?? []).some((p) => wildcardMatch(p, value, caseSensitive));
 }

@@ -46,8 +46,14 @@ function functionGrants(result: SynthResult): Grants {
   const [table] = inputs(result, T.table).map((t) => `arn:aws:dynamodb:${region}:${account}:table/${t.name}`);
   const [queue] = inputs(result, T.queue).map((q) => `arn:aws:sqs:${region}:${account}:${q.name}`);
   const logGroupName = String((fn.loggingConfig as { logGroup: string }).logGroup);
-  const names = inputs(result, T.parameter).map((p) => String(p.name)).sort();
-  expect(names).toEqual([`/logistics/api/${env}/config`, `/logistics/db/${env}/endpoint`, `/logistics/features/${env}/flags`]);
+  const names = inputs(result, T.parameter)
+    .map((p) => String(p.name))
+    .sort();
+  expect(names).toEqual([
+    `/logistics/api/${env}/config`,
+    `/logistics/db/${env}/endpoint`,
+    `/logistics/features/${env}/flags`,
+  ]);
   return {
     env,
     account,
@@ -93,14 +99,27 @@ function needs(g: Grants): [string, string][] {
 function forbidden(g: Grants): [string, string][] {
   const other = (arn: string) => arn.replace(`-${g.env}`, '-prod');
   const tables = [g.table, `${g.table}/index/StatusIndex`];
-  const otherTables = [other(g.table), `arn:aws:dynamodb:${g.region}:${g.account}:table/other-table`, `${g.table}-copy`];
-  const otherParameters = g.parameters.flatMap((p) => [p.replace(`/${g.env}/`, '/prod/'), p.replace(`/${g.env}/`, '/staging/'), `${p}-old`]);
+  const otherTables = [
+    other(g.table),
+    `arn:aws:dynamodb:${g.region}:${g.account}:table/other-table`,
+    `${g.table}-copy`,
+  ];
+  const otherParameters = g.parameters.flatMap((p) => [
+    p.replace(`/${g.env}/`, '/prod/'),
+    p.replace(`/${g.env}/`, '/staging/'),
+    `${p}-old`,
+  ]);
   const otherQueues = [other(g.queue), `arn:aws:sqs:${g.region}:${g.account}:other-queue`];
   const otherGroup = `arn:aws:logs:${g.region}:${g.account}:log-group:/aws/lambda/other-function`;
   return [
-    ...['dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:UpdateTable', 'dynamodb:UpdateItem', 'dynamodb:DeleteTable', 'dynamodb:BatchWriteItem'].flatMap((a) =>
-      tables.map((t): [string, string] => [a, t]),
-    ),
+    ...[
+      'dynamodb:DeleteItem',
+      'dynamodb:Scan',
+      'dynamodb:UpdateTable',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteTable',
+      'dynamodb:BatchWriteItem',
+    ].flatMap((a) => tables.map((t): [string, string] => [a, t])),
     ...otherTables.flatMap((t): [string, string][] => [
       ['dynamodb:PutItem', t],
       ['dynamodb:Query', t],
@@ -129,9 +148,13 @@ function forbidden(g: Grants): [string, string][] {
 }
 
 describe('least privilege of the function role', () => {
-  test('the handler\'s actions on its own resources are granted', () => {
+  test("the handler's actions on its own resources are granted", () => {
     for (const [action, resource] of needs(dev)) {
-      expect([action, resource, evaluate(dev.documents, action, resource).decision]).toEqual([action, resource, 'allow']);
+      expect([action, resource, evaluate(dev.documents, action, resource).decision]).toEqual([
+        action,
+        resource,
+        'allow',
+      ]);
     }
   });
 
@@ -151,7 +174,7 @@ describe('least privilege of the function role', () => {
     expect([...new Set(actions)].sort()).toEqual([...new Set(needs(dev).map(([a]) => a))].sort());
   });
 
-  test('each environment\'s role reaches only its own environment', () => {
+  test("each environment's role reaches only its own environment", () => {
     expect(pr7.env).toBe('pr7');
     for (const [mine, theirs] of [
       [dev, pr7],

@@ -51,83 +51,213 @@ interface BadCase {
 }
 
 const BAD: BadCase[] = [
-  { rule: 'apigateway-method-authorization', what: 'authorization NONE', stack: () => patch(goodStack(), 'track-post', (i) => (i.authorization = 'NONE')) },
-  { rule: 'apigateway-method-authorization', what: 'CUSTOM without authorizer', stack: () => patch(goodStack(), 'status-get', (i) => (i.authorization = 'CUSTOM')) },
-  { rule: 'apigateway-post-validation', what: 'POST without validator', stack: () => patch(goodStack(), 'track-post', (i) => delete i.requestValidatorId) },
-  { rule: 'apigateway-post-validation', what: 'validator not validating the body', stack: () => patch(goodStack(), 'validator', (i) => (i.validateRequestBody = false)) },
-  { rule: 'apigateway-post-validation', what: 'POST without model', stack: () => patch(goodStack(), 'track-post', (i) => delete i.requestModels) },
-  { rule: 'apigateway-post-validation', what: 'model not in the stack', stack: () => without(goodStack(), 'tracking-model') },
-  { rule: 'apigateway-stage-xray', what: 'X-Ray off', stack: () => patch(goodStack(), 'stage', (i) => (i.xrayTracingEnabled = false)) },
-  { rule: 'apigateway-stage-access-logs', what: 'no access logs', stack: () => patch(goodStack(), 'stage', (i) => delete i.accessLogSettings) },
+  {
+    rule: 'apigateway-method-authorization',
+    what: 'authorization NONE',
+    stack: () => patch(goodStack(), 'track-post', (i) => (i.authorization = 'NONE')),
+  },
+  {
+    rule: 'apigateway-method-authorization',
+    what: 'CUSTOM without authorizer',
+    stack: () => patch(goodStack(), 'status-get', (i) => (i.authorization = 'CUSTOM')),
+  },
+  {
+    rule: 'apigateway-post-validation',
+    what: 'POST without validator',
+    stack: () => patch(goodStack(), 'track-post', (i) => delete i.requestValidatorId),
+  },
+  {
+    rule: 'apigateway-post-validation',
+    what: 'validator not validating the body',
+    stack: () => patch(goodStack(), 'validator', (i) => (i.validateRequestBody = false)),
+  },
+  {
+    rule: 'apigateway-post-validation',
+    what: 'POST without model',
+    stack: () => patch(goodStack(), 'track-post', (i) => delete i.requestModels),
+  },
+  {
+    rule: 'apigateway-post-validation',
+    what: 'model not in the stack',
+    stack: () => without(goodStack(), 'tracking-model'),
+  },
+  {
+    rule: 'apigateway-stage-xray',
+    what: 'X-Ray off',
+    stack: () => patch(goodStack(), 'stage', (i) => (i.xrayTracingEnabled = false)),
+  },
+  {
+    rule: 'apigateway-stage-access-logs',
+    what: 'no access logs',
+    stack: () => patch(goodStack(), 'stage', (i) => delete i.accessLogSettings),
+  },
   {
     rule: 'apigateway-stage-access-logs',
     what: 'CLF access log format',
-    stack: () => patch(goodStack(), 'stage', (i) => (rec(i.accessLogSettings).format = '$context.requestId $context.identity.caller [$context.requestTime]')),
+    stack: () =>
+      patch(
+        goodStack(),
+        'stage',
+        (i) => (rec(i.accessLogSettings).format = '$context.requestId $context.identity.caller [$context.requestTime]'),
+      ),
   },
-  { rule: 'apigateway-execution-logging', what: 'loggingLevel OFF', stack: () => patch(goodStack(), 'stage-settings', (i) => (rec(i.settings).loggingLevel = 'OFF')) },
-  { rule: 'apigateway-no-data-trace', what: 'full request/response logging', stack: () => patch(goodStack(), 'stage-settings', (i) => (rec(i.settings).dataTraceEnabled = true)) },
-  { rule: 'apigateway-stage-throttling', what: 'no rate limit', stack: () => patch(goodStack(), 'stage-settings', (i) => delete rec(i.settings).throttlingRateLimit) },
+  {
+    rule: 'apigateway-execution-logging',
+    what: 'loggingLevel OFF',
+    stack: () => patch(goodStack(), 'stage-settings', (i) => (rec(i.settings).loggingLevel = 'OFF')),
+  },
+  {
+    rule: 'apigateway-no-data-trace',
+    what: 'full request/response logging',
+    stack: () => patch(goodStack(), 'stage-settings', (i) => (rec(i.settings).dataTraceEnabled = true)),
+  },
+  {
+    rule: 'apigateway-stage-throttling',
+    what: 'no rate limit',
+    stack: () => patch(goodStack(), 'stage-settings', (i) => delete rec(i.settings).throttlingRateLimit),
+  },
   {
     rule: 'apigateway-cache-encrypted',
     what: 'unencrypted cache',
-    stack: () => patch(goodStack(), 'stage-settings', (i) => Object.assign(rec(i.settings), { cachingEnabled: true, cacheDataEncrypted: false })),
+    stack: () =>
+      patch(goodStack(), 'stage-settings', (i) =>
+        Object.assign(rec(i.settings), { cachingEnabled: true, cacheDataEncrypted: false }),
+      ),
   },
-  { rule: 'apigateway-execution-log-retention', what: 'execution log group left to API Gateway', stack: () => without(goodStack(), 'execution-logs') },
-  { rule: 'lambda-runtime-supported', what: 'nodejs16.x', stack: () => patch(goodStack(), 'tracking-handler', (i) => (i.runtime = 'nodejs16.x')) },
-  { rule: 'lambda-runtime-supported', what: 'nodejs20.x after 2026-04-30', stack: () => patch(goodStack(), 'tracking-handler', (i) => (i.runtime = 'nodejs20.x')) },
-  { rule: 'lambda-tracing-active', what: 'PassThrough tracing', stack: () => patch(goodStack(), 'tracking-handler', (i) => (i.tracingConfig = { mode: 'PassThrough' })) },
-  { rule: 'lambda-log-group-retention', what: 'log group not in the stack', stack: () => without(goodStack(), 'function-logs') },
+  {
+    rule: 'apigateway-execution-log-retention',
+    what: 'execution log group left to API Gateway',
+    stack: () => without(goodStack(), 'execution-logs'),
+  },
+  {
+    rule: 'lambda-runtime-supported',
+    what: 'nodejs16.x',
+    stack: () => patch(goodStack(), 'tracking-handler', (i) => (i.runtime = 'nodejs16.x')),
+  },
+  {
+    rule: 'lambda-runtime-supported',
+    what: 'nodejs20.x after 2026-04-30',
+    stack: () => patch(goodStack(), 'tracking-handler', (i) => (i.runtime = 'nodejs20.x')),
+  },
+  {
+    rule: 'lambda-tracing-active',
+    what: 'PassThrough tracing',
+    stack: () => patch(goodStack(), 'tracking-handler', (i) => (i.tracingConfig = { mode: 'PassThrough' })),
+  },
+  {
+    rule: 'lambda-log-group-retention',
+    what: 'log group not in the stack',
+    stack: () => without(goodStack(), 'function-logs'),
+  },
   {
     rule: 'lambda-log-group-retention',
     what: 'log group without retention',
     stack: () => patch(goodStack(), 'function-logs', (i) => delete i.retentionInDays),
     also: ['cloudwatch-log-group-retention'],
   },
-  { rule: 'lambda-permission-scoped', what: 'no sourceArn', stack: () => patch(goodStack(), 'invoke-permission', (i) => delete i.sourceArn) },
-  { rule: 'lambda-permission-scoped', what: 'principal *', stack: () => patch(goodStack(), 'invoke-permission', (i) => (i.principal = '*')) },
+  {
+    rule: 'lambda-permission-scoped',
+    what: 'no sourceArn',
+    stack: () => patch(goodStack(), 'invoke-permission', (i) => delete i.sourceArn),
+  },
+  {
+    rule: 'lambda-permission-scoped',
+    what: 'principal *',
+    stack: () => patch(goodStack(), 'invoke-permission', (i) => (i.principal = '*')),
+  },
   {
     rule: 'lambda-permission-scoped',
     what: 'sourceArn for every API',
-    stack: () => patch(goodStack(), 'invoke-permission', (i) => (i.sourceArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:*/*/*`)),
+    stack: () =>
+      patch(goodStack(), 'invoke-permission', (i) => (i.sourceArn = `arn:aws:execute-api:${REGION}:${ACCOUNT}:*/*/*`)),
   },
-  { rule: 'lambda-reserved-concurrency', what: 'no reservation, waiver removed', stack: goodStack, withoutWaiver: 'lambda-reserved-concurrency' },
-  { rule: 'lambda-dead-letter-queue', what: 'no DLQ', stack: () => patch(goodStack(), 'tracking-handler', (i) => delete i.deadLetterConfig) },
+  {
+    rule: 'lambda-reserved-concurrency',
+    what: 'no reservation, waiver removed',
+    stack: goodStack,
+    withoutWaiver: 'lambda-reserved-concurrency',
+  },
+  {
+    rule: 'lambda-dead-letter-queue',
+    what: 'no DLQ',
+    stack: () => patch(goodStack(), 'tracking-handler', (i) => delete i.deadLetterConfig),
+  },
   {
     rule: 'lambda-no-secrets-in-environment',
     what: 'password in clear',
-    stack: () => patch(goodStack(), 'tracking-handler', (i) => (rec(rec(i.environment).variables).DB_PASSWORD = 'hunter2')),
+    stack: () =>
+      patch(goodStack(), 'tracking-handler', (i) => (rec(rec(i.environment).variables).DB_PASSWORD = 'hunter2')),
   },
   {
     rule: 'lambda-no-secrets-in-environment',
     what: 'AWS access key',
-    stack: () => patch(goodStack(), 'tracking-handler', (i) => (rec(rec(i.environment).variables).UPSTREAM = 'AKIAABCDEFGHIJKLMNOP')),
+    stack: () =>
+      patch(
+        goodStack(),
+        'tracking-handler',
+        (i) => (rec(rec(i.environment).variables).UPSTREAM = 'AKIAABCDEFGHIJKLMNOP'),
+      ),
   },
-  { rule: 'dynamodb-pitr', what: 'PITR off', stack: () => patch(goodStack(), 'tracking-table', (i) => (i.pointInTimeRecovery = { enabled: false })) },
-  { rule: 'dynamodb-sse-kms', what: 'AWS-owned key only', stack: () => patch(goodStack(), 'tracking-table', (i) => delete i.serverSideEncryption) },
-  { rule: 'dynamodb-billing-mode', what: 'billing mode implicit', stack: () => patch(goodStack(), 'tracking-table', (i) => delete i.billingMode) },
+  {
+    rule: 'dynamodb-pitr',
+    what: 'PITR off',
+    stack: () => patch(goodStack(), 'tracking-table', (i) => (i.pointInTimeRecovery = { enabled: false })),
+  },
+  {
+    rule: 'dynamodb-sse-kms',
+    what: 'AWS-owned key only',
+    stack: () => patch(goodStack(), 'tracking-table', (i) => delete i.serverSideEncryption),
+  },
+  {
+    rule: 'dynamodb-billing-mode',
+    what: 'billing mode implicit',
+    stack: () => patch(goodStack(), 'tracking-table', (i) => delete i.billingMode),
+  },
   {
     rule: 'dynamodb-billing-mode',
     what: 'PROVISIONED without auto scaling',
-    stack: () => patch(goodStack(), 'tracking-table', (i) => Object.assign(i, { billingMode: 'PROVISIONED', readCapacity: 5, writeCapacity: 5 })),
+    stack: () =>
+      patch(goodStack(), 'tracking-table', (i) =>
+        Object.assign(i, { billingMode: 'PROVISIONED', readCapacity: 5, writeCapacity: 5 }),
+      ),
   },
-  { rule: 'dynamodb-deletion-protection', what: 'no deletion protection, waiver removed', stack: goodStack, withoutWaiver: 'dynamodb-deletion-protection' },
+  {
+    rule: 'dynamodb-deletion-protection',
+    what: 'no deletion protection, waiver removed',
+    stack: goodStack,
+    withoutWaiver: 'dynamodb-deletion-protection',
+  },
   {
     rule: 'iam-no-admin-policies',
     what: 'managed logging policy, waiver removed',
     stack: goodStack,
     withoutWaiver: 'iam-apigateway-logs-managed-policy',
   },
-  { rule: 'sqs-encryption', what: 'unencrypted queue', stack: () => patch(goodStack(), 'tracking-dlq', (i) => (i.sqsManagedSseEnabled = false)) },
+  {
+    rule: 'sqs-encryption',
+    what: 'unencrypted queue',
+    stack: () => patch(goodStack(), 'tracking-dlq', (i) => (i.sqsManagedSseEnabled = false)),
+  },
   { rule: 'sqs-tls-only', what: 'no queue policy', stack: () => without(goodStack(), 'tracking-dlq-policy') },
   {
     rule: 'sqs-tls-only',
     what: 'deny only with TLS (condition true)',
-    stack: () => patch(goodStack(), 'tracking-dlq-policy', (i) => (i.policy = String(i.policy).replace('"aws:SecureTransport":"false"', '"aws:SecureTransport":"true"'))),
+    stack: () =>
+      patch(
+        goodStack(),
+        'tracking-dlq-policy',
+        (i) => (i.policy = String(i.policy).replace('"aws:SecureTransport":"false"', '"aws:SecureTransport":"true"')),
+      ),
   },
   {
     rule: 'sqs-tls-only',
     what: 'TLS policy attached to another queue',
-    stack: () => patch(goodStack(), 'tracking-dlq-policy', (i) => (i.queueUrl = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/other-queue`)),
+    stack: () =>
+      patch(
+        goodStack(),
+        'tracking-dlq-policy',
+        (i) => (i.queueUrl = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/other-queue`),
+      ),
   },
   {
     rule: 'sqs-policy-not-public',
@@ -145,26 +275,64 @@ const BAD: BadCase[] = [
     stack: () =>
       patch(goodStack(), 'tracking-dlq-policy', (i) => {
         const doc = JSON.parse(String(i.policy));
-        doc.Statement.push({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sqs:*', Resource: ARN.queue });
+        doc.Statement.push({
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+          Action: 'sqs:*',
+          Resource: ARN.queue,
+        });
         i.policy = JSON.stringify(doc);
       }),
   },
-  { rule: 'ssm-sensitive-securestring', what: 'endpoint as String', stack: () => patch(goodStack(), 'db-endpoint', (i) => (i.type = 'String')) },
+  {
+    rule: 'ssm-sensitive-securestring',
+    what: 'endpoint as String',
+    stack: () => patch(goodStack(), 'db-endpoint', (i) => (i.type = 'String')),
+  },
   {
     rule: 'ssm-sensitive-securestring',
     what: 'api key as String',
-    stack: () => withResource(goodStack(), 'aws:ssm/parameter:Parameter', 'partner-key', { name: '/logistics/partner/dev/api-key', type: 'String', value: 'x' }),
+    stack: () =>
+      withResource(goodStack(), 'aws:ssm/parameter:Parameter', 'partner-key', {
+        name: '/logistics/partner/dev/api-key',
+        type: 'String',
+        value: 'x',
+      }),
   },
-  { rule: 'cloudwatch-alarm-actions', what: 'alarm without action', stack: () => patch(goodStack(), 'api-5xx', (i) => (i.alarmActions = [])) },
-  { rule: 'cloudwatch-alarm-actions', what: 'actions disabled', stack: () => patch(goodStack(), 'queue-depth', (i) => (i.actionsEnabled = false)) },
+  {
+    rule: 'cloudwatch-alarm-actions',
+    what: 'alarm without action',
+    stack: () => patch(goodStack(), 'api-5xx', (i) => (i.alarmActions = [])),
+  },
+  {
+    rule: 'cloudwatch-alarm-actions',
+    what: 'actions disabled',
+    stack: () => patch(goodStack(), 'queue-depth', (i) => (i.actionsEnabled = false)),
+  },
   {
     rule: 'cloudwatch-alarm-actions',
     what: 'composite alarm without action',
-    stack: () => withResource(goodStack(), 'aws:cloudwatch/compositeAlarm:CompositeAlarm', 'api-degraded', { alarmName: 'api-degraded-dev', alarmRule: 'ALARM(api-5xx-dev)' }),
+    stack: () =>
+      withResource(goodStack(), 'aws:cloudwatch/compositeAlarm:CompositeAlarm', 'api-degraded', {
+        alarmName: 'api-degraded-dev',
+        alarmRule: 'ALARM(api-5xx-dev)',
+      }),
   },
-  { rule: 'cloudwatch-log-group-retention', what: 'never-expiring log group', stack: () => patch(goodStack(), 'access-logs', (i) => delete i.retentionInDays) },
-  { rule: 'iam-no-wildcard-action', what: 'dynamodb:*', stack: () => withStatement({ Effect: 'Allow', Action: 'dynamodb:*', Resource: ARN.table }) },
-  { rule: 'iam-no-wildcard-action', what: 'dynamodb:Get*', stack: () => withStatement({ Effect: 'Allow', Action: ['dynamodb:Get*'], Resource: ARN.table }) },
+  {
+    rule: 'cloudwatch-log-group-retention',
+    what: 'never-expiring log group',
+    stack: () => patch(goodStack(), 'access-logs', (i) => delete i.retentionInDays),
+  },
+  {
+    rule: 'iam-no-wildcard-action',
+    what: 'dynamodb:*',
+    stack: () => withStatement({ Effect: 'Allow', Action: 'dynamodb:*', Resource: ARN.table }),
+  },
+  {
+    rule: 'iam-no-wildcard-action',
+    what: 'dynamodb:Get*',
+    stack: () => withStatement({ Effect: 'Allow', Action: ['dynamodb:Get*'], Resource: ARN.table }),
+  },
   {
     rule: 'iam-no-wildcard-action',
     what: 'Allow with NotAction',
@@ -175,25 +343,44 @@ const BAD: BadCase[] = [
     what: 'wildcard in a Role inline policy',
     stack: () =>
       patch(goodStack(), 'function-role', (i) => {
-        i.inlinePolicies = [{ name: 'extra', policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: ARN.queue }] }) }];
+        i.inlinePolicies = [
+          {
+            name: 'extra',
+            policy: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: ARN.queue }],
+            }),
+          },
+        ];
       }),
   },
-  { rule: 'iam-no-wildcard-action', what: 'unparseable document', stack: () => patch(goodStack(), 'function-policy', (i) => (i.policy = '{not json')) },
-  { rule: 'iam-no-wildcard-resource', what: 'Scan on *', stack: () => withStatement({ Effect: 'Allow', Action: 'dynamodb:Scan', Resource: '*' }) },
+  {
+    rule: 'iam-no-wildcard-action',
+    what: 'unparseable document',
+    stack: () => patch(goodStack(), 'function-policy', (i) => (i.policy = '{not json')),
+  },
+  {
+    rule: 'iam-no-wildcard-resource',
+    what: 'Scan on *',
+    stack: () => withStatement({ Effect: 'Allow', Action: 'dynamodb:Scan', Resource: '*' }),
+  },
   {
     rule: 'iam-no-wildcard-resource',
     what: 'resource part *',
-    stack: () => withStatement({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:*` }),
+    stack: () =>
+      withStatement({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:*` }),
   },
   {
     rule: 'iam-no-pass-role',
     what: 'iam:PassRole',
-    stack: () => withStatement({ Effect: 'Allow', Action: 'iam:PassRole', Resource: `arn:aws:iam::${ACCOUNT}:role/anything` }),
+    stack: () =>
+      withStatement({ Effect: 'Allow', Action: 'iam:PassRole', Resource: `arn:aws:iam::${ACCOUNT}:role/anything` }),
   },
   {
     rule: 'iam-no-pass-role',
     what: 'iam:Pass* pattern',
-    stack: () => withStatement({ Effect: 'Allow', Action: 'iam:Pass*', Resource: `arn:aws:iam::${ACCOUNT}:role/anything` }),
+    stack: () =>
+      withStatement({ Effect: 'Allow', Action: 'iam:Pass*', Resource: `arn:aws:iam::${ACCOUNT}:role/anything` }),
     also: ['iam-no-wildcard-action'],
   },
   {
@@ -209,7 +396,11 @@ const BAD: BadCase[] = [
     rule: 'iam-no-admin-policies',
     what: 'AWS managed policy not on the waiver list',
     stack: () =>
-      patch(goodStack(), 'function-role', (i) => (i.managedPolicyArns = ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'])),
+      patch(
+        goodStack(),
+        'function-role',
+        (i) => (i.managedPolicyArns = ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']),
+      ),
   },
   {
     rule: 'iam-no-admin-policies',
@@ -222,7 +413,10 @@ const BAD: BadCase[] = [
     what: 'anyone may assume the role',
     stack: () =>
       patch(goodStack(), 'function-role', (i) => {
-        i.assumeRolePolicy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] });
+        i.assumeRolePolicy = JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }],
+        });
       }),
   },
 ];
@@ -232,7 +426,9 @@ describe('policy pack rules', () => {
     expect(new Set(RULE_NAMES).size).toBe(RULE_NAMES.length);
     for (const rule of mandatoryRules()) {
       expect(rule.enforcementLevel).toBe('mandatory');
-      expect(rule.description).toMatch(/Implements: .*(CKV2?_AWS_\d+|[A-Za-z]+\.\d+|AwsSolutions-[A-Z]+\d+|Well-Architected [A-Z]{3}\d{2}-BP\d{2})/);
+      expect(rule.description).toMatch(
+        /Implements: .*(CKV2?_AWS_\d+|[A-Za-z]+\.\d+|AwsSolutions-[A-Z]+\d+|Well-Architected [A-Z]{3}\d{2}-BP\d{2})/,
+      );
       expect(rule.tags?.length).toBeGreaterThan(0);
     }
   });
@@ -288,14 +484,22 @@ describe('rule helpers', () => {
       },
     });
     const resource = (type: string, name: string): SynthResource => ({ type, name, parent: null, inputs: {} });
-    const stack = [resource(T.queue, 'q'), resource(T.table, 't'), resource(T.queuePolicy, 'qp'), resource(T.lambdaFunction, 'f')];
+    const stack = [
+      resource(T.queue, 'q'),
+      resource(T.table, 't'),
+      resource(T.queuePolicy, 'qp'),
+      resource(T.lambdaFunction, 'f'),
+    ];
     const found = await runPolicies([rule], stack);
     expect(seen).toEqual(['q', 'qp']);
-    expect(found.map((v) => `${v.policy} ${v.resource} ${v.message}`)).toEqual(['test-rule q seen', 'test-rule qp seen']);
+    expect(found.map((v) => `${v.policy} ${v.resource} ${v.message}`)).toEqual([
+      'test-rule q seen',
+      'test-rule qp seen',
+    ]);
     expect(Object.keys(rule.validateResource as object)).toEqual([]);
   });
 
-  test('obj: plain objects only (the repository\'s one check)', () => {
+  test("obj: plain objects only (the repository's one check)", () => {
     const bag = { a: 1 };
     expect(obj(bag)).toBe(bag);
     expect(obj({})).toEqual({});
@@ -305,10 +509,21 @@ describe('rule helpers', () => {
 
 /** For each waiver: the change to the compliant fixture that meets the waived control. */
 const MEET: Record<string, (s: SynthResource[]) => SynthResource[]> = {
-  'lambda-vpc': (s) => patch(s, 'tracking-handler', (i) => (i.vpcConfig = { subnetIds: ['subnet-1', 'subnet-2'], securityGroupIds: ['sg-1'] })),
+  'lambda-vpc': (s) =>
+    patch(
+      s,
+      'tracking-handler',
+      (i) => (i.vpcConfig = { subnetIds: ['subnet-1', 'subnet-2'], securityGroupIds: ['sg-1'] }),
+    ),
   'lambda-reserved-concurrency': (s) => patch(s, 'tracking-handler', (i) => (i.reservedConcurrentExecutions = 20)),
-  'lambda-code-signing': (s) => patch(s, 'tracking-handler', (i) => (i.codeSigningConfigArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:code-signing-config:csc-1`)),
-  'lambda-environment-cmk': (s) => patch(s, 'tracking-handler', (i) => (i.kmsKeyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1`)),
+  'lambda-code-signing': (s) =>
+    patch(
+      s,
+      'tracking-handler',
+      (i) => (i.codeSigningConfigArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:code-signing-config:csc-1`),
+    ),
+  'lambda-environment-cmk': (s) =>
+    patch(s, 'tracking-handler', (i) => (i.kmsKeyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1`)),
   'api-waf': (s) =>
     withResource(s, 'aws:wafv2/webAclAssociation:WebAclAssociation', 'waf', {
       resourceArn: `arn:aws:apigateway:${REGION}::/restapis/${API_ID}/stages/dev`,
@@ -317,23 +532,55 @@ const MEET: Record<string, (s: SynthResource[]) => SynthResource[]> = {
   'api-cache': (s) => patch(s, 'stage', (i) => (i.cacheClusterEnabled = true)),
   'api-client-certificate': (s) => patch(s, 'stage', (i) => (i.clientCertificateId = 'cert1')),
   'api-cognito-authorizer': (s) =>
-    ['track-post', 'status-get'].reduce((acc, name) => patch(acc, name, (i) => Object.assign(i, { authorization: 'COGNITO_USER_POOLS', authorizerId: 'auth1' })), s),
-  'dynamodb-cmk': (s) => patch(s, 'tracking-table', (i) => (i.serverSideEncryption = { enabled: true, kmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1` })),
+    ['track-post', 'status-get'].reduce(
+      (acc, name) =>
+        patch(acc, name, (i) => Object.assign(i, { authorization: 'COGNITO_USER_POOLS', authorizerId: 'auth1' })),
+      s,
+    ),
+  'dynamodb-cmk': (s) =>
+    patch(
+      s,
+      'tracking-table',
+      (i) => (i.serverSideEncryption = { enabled: true, kmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1` }),
+    ),
   'dynamodb-deletion-protection': (s) => patch(s, 'tracking-table', (i) => (i.deletionProtectionEnabled = true)),
-  'dynamodb-backup-plan': (s) => withResource(s, 'aws:backup/selection:Selection', 'backup', { planId: 'plan1', resources: [ARN.table] }),
+  'dynamodb-backup-plan': (s) =>
+    withResource(s, 'aws:backup/selection:Selection', 'backup', { planId: 'plan1', resources: [ARN.table] }),
   'sqs-cmk': (s) => patch(s, 'tracking-dlq', (i) => (i.kmsMasterKeyId = 'alias/tracking')),
-  'sqs-dead-letter-queue': (s) => patch(s, 'tracking-dlq', (i) => (i.redrivePolicy = JSON.stringify({ deadLetterTargetArn: ARN.queue, maxReceiveCount: 5 }))),
-  'ssm-plain-config': (s) => ['api-config', 'feature-flags'].reduce((acc, name) => patch(acc, name, (i) => (i.type = 'SecureString')), s),
+  'sqs-dead-letter-queue': (s) =>
+    patch(
+      s,
+      'tracking-dlq',
+      (i) => (i.redrivePolicy = JSON.stringify({ deadLetterTargetArn: ARN.queue, maxReceiveCount: 5 })),
+    ),
+  'ssm-plain-config': (s) =>
+    ['api-config', 'feature-flags'].reduce((acc, name) => patch(acc, name, (i) => (i.type = 'SecureString')), s),
   'ssm-cmk': (s) => patch(s, 'db-endpoint', (i) => (i.keyId = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1`)),
-  'logs-kms': (s) => s.map((r) => (r.type === 'aws:cloudwatch/logGroup:LogGroup' ? { ...r, inputs: { ...r.inputs, kmsKeyId: 'k' } } : r)),
-  'logs-one-year': (s) => s.map((r) => (r.type === 'aws:cloudwatch/logGroup:LogGroup' ? { ...r, inputs: { ...r.inputs, retentionInDays: 365 } } : r)),
+  'logs-kms': (s) =>
+    s.map((r) =>
+      r.type === 'aws:cloudwatch/logGroup:LogGroup' ? { ...r, inputs: { ...r.inputs, kmsKeyId: 'k' } } : r,
+    ),
+  'logs-one-year': (s) =>
+    s.map((r) =>
+      r.type === 'aws:cloudwatch/logGroup:LogGroup' ? { ...r, inputs: { ...r.inputs, retentionInDays: 365 } } : r,
+    ),
   'sns-encryption': (s) => patch(s, 'alarm-topic', (i) => (i.kmsMasterKeyId = 'alias/alarms')),
   'sns-tls-only': (s) =>
     withResource(s, 'aws:sns/topicPolicy:TopicPolicy', 'alarm-topic-policy', {
       arn: `arn:aws:sns:${REGION}:${ACCOUNT}:tracking-alarms-dev`,
-      policy: JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] }),
+      policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
     }),
-  'iam-xray-resource-star': (s) => functionPolicy(s, { ...FUNCTION_POLICY, Statement: FUNCTION_POLICY.Statement.filter((st) => st.Sid !== 'XRay') }),
+  'iam-xray-resource-star': (s) =>
+    functionPolicy(s, { ...FUNCTION_POLICY, Statement: FUNCTION_POLICY.Statement.filter((st) => st.Sid !== 'XRay') }),
   'iam-apigateway-logs-managed-policy': (s) => without(s, 'apigateway-logs-policy'),
 };
 
@@ -341,23 +588,32 @@ describe('waivers', () => {
   test('every waiver is advisory, names its controls and gives a reason', () => {
     for (const policy of buildPolicies().filter((p) => p.name.startsWith('waiver-'))) {
       expect(policy.enforcementLevel).toBe('advisory');
-      expect(policy.description).toMatch(/^WAIVED .*(CKV2?_AWS_\d+|[A-Za-z]+\.\d+|AwsSolutions-[A-Z]+\d+).*Reason: .{80,}/);
+      expect(policy.description).toMatch(
+        /^WAIVED .*(CKV2?_AWS_\d+|[A-Za-z]+\.\d+|AwsSolutions-[A-Z]+\d+).*Reason: .{80,}/,
+      );
     }
     expect(WAIVERS.map((w) => w.id).sort()).toEqual(Object.keys(MEET).sort());
   });
 
-  test.each(WAIVERS.map((w) => [w.id] as const))('waiver-%s reports on the fixture and goes quiet once the control is met', async (id) => {
-    const policy = waiverPolicyName(WAIVERS.find((w) => w.id === id)!);
-    const before = (await runPolicies(POLICIES, goodStack())).filter((v) => v.policy === policy);
-    expect(before.length).toBeGreaterThan(0);
-    expect(before.every((v) => v.level === 'advisory' && v.resource !== undefined)).toBe(true);
-    const after = await runPolicies(POLICIES, MEET[id](goodStack()));
-    expect(after.filter((v) => v.policy === policy)).toEqual([]);
-    expect(describeViolations(mandatory(after))).toEqual([]);
-  });
+  test.each(WAIVERS.map((w) => [w.id] as const))(
+    'waiver-%s reports on the fixture and goes quiet once the control is met',
+    async (id) => {
+      const policy = waiverPolicyName(WAIVERS.find((w) => w.id === id)!);
+      const before = (await runPolicies(POLICIES, goodStack())).filter((v) => v.policy === policy);
+      expect(before.length).toBeGreaterThan(0);
+      expect(before.every((v) => v.level === 'advisory' && v.resource !== undefined)).toBe(true);
+      const after = await runPolicies(POLICIES, MEET[id](goodStack()));
+      expect(after.filter((v) => v.policy === policy)).toEqual([]);
+      expect(describeViolations(mandatory(after))).toEqual([]);
+    },
+  );
 
   test('a stack can revoke a waiver by raising it to mandatory in the policy config', async () => {
-    const violations = await runPolicies(POLICIES, goodStack(), { config: { 'waiver-lambda-reserved-concurrency': 'mandatory' } });
-    expect(mandatory(violations).map((v) => `${v.policy} ${v.resource}`)).toEqual(['waiver-lambda-reserved-concurrency tracking-handler']);
+    const violations = await runPolicies(POLICIES, goodStack(), {
+      config: { 'waiver-lambda-reserved-concurrency': 'mandatory' },
+    });
+    expect(mandatory(violations).map((v) => `${v.policy} ${v.resource}`)).toEqual([
+      'waiver-lambda-reserved-concurrency tracking-handler',
+    ]);
   });
 });

@@ -40,7 +40,10 @@ export interface RunningPack {
   stop(): void;
 }
 
-function call<Req, Res>(method: (req: Req, cb: (err: grpcTypes.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+function call<Req, Res>(
+  method: (req: Req, cb: (err: grpcTypes.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
   return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
@@ -62,11 +65,17 @@ function options(parentUrn?: string): analyzerPb.AnalyzerResourceOptions {
 /** Starts the pack; resolves once its analyzer answers on the printed port. */
 export async function startPack(timeoutMs = 30_000): Promise<RunningPack> {
   const runner = require.resolve('@pulumi/pulumi/cmd/run-policy-pack', { paths: [POLICY_DIR] });
-  const child: ChildProcess = spawn(process.execPath, [runner, '127.0.0.1:0', '.'], { cwd: POLICY_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [runner, '127.0.0.1:0', '.'], {
+    cwd: POLICY_DIR,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const port = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`policy pack did not start within ${timeoutMs} ms: ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`policy pack did not start within ${timeoutMs} ms: ${err}`)),
+      timeoutMs,
+    );
     child.stdout!.on('data', (chunk) => {
       out += chunk;
       const match = /^(\d+)\s*$/m.exec(out);
@@ -99,7 +108,9 @@ export async function startPack(timeoutMs = 30_000): Promise<RunningPack> {
       req.setUrn(urn);
       req.setProperties(Struct.fromJavaScript(resource.inputs as never));
       req.setOptions(options());
-      return diagnostics(await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(client.analyze.bind(client), req));
+      return diagnostics(
+        await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(client.analyze.bind(client), req),
+      );
     },
     async analyzeStack(resources) {
       const urnOf = urns(resources, 'dev', 'tap');
@@ -115,11 +126,15 @@ export async function startPack(timeoutMs = 30_000): Promise<RunningPack> {
           resource.setProperties(Struct.fromJavaScript(r.inputs as never));
           resource.setOptions(options(parentUrn));
           if (parentUrn) resource.setParent(parentUrn);
-          resource.setDependenciesList((r.dependencies ?? []).flatMap((d) => (byName.has(d) ? [urnOf.get(byName.get(d)!)!] : [])));
+          resource.setDependenciesList(
+            (r.dependencies ?? []).flatMap((d) => (byName.has(d) ? [urnOf.get(byName.get(d)!)!] : [])),
+          );
           return resource;
         }),
       );
-      return diagnostics(await call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(client.analyzeStack.bind(client), req));
+      return diagnostics(
+        await call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(client.analyzeStack.bind(client), req),
+      );
     },
     stop() {
       client.close();

@@ -108,7 +108,7 @@ describe('policy pack on the dev stack', () => {
   });
 });
 
-describe('the pack under Pulumi\'s policy runner (what `pulumi preview --policy-pack policy` starts)', () => {
+describe("the pack under Pulumi's policy runner (what `pulumi preview --policy-pack policy` starts)", () => {
   test('it loads from the root install and declares every policy at its level', async () => {
     const info = await pack.info();
     expect([info.name, info.version]).toEqual(['tap-compliance', '1.0.0']);
@@ -145,6 +145,11 @@ describe('the pack under Pulumi\'s policy runner (what `pulumi preview --policy-
     const fn = dev.resources.find((r) => r.type === T.lambdaFunction)!;
     const bad = { ...fn, inputs: { ...fn.inputs, runtime: 'nodejs16.x', tracingConfig: { mode: 'PassThrough' } } };
     const found = await pack.analyze(bad);
-    expect(found.filter((d) => d.level === 'mandatory').map((d) => d.policy).sort()).toEqual(['lambda-runtime-supported', 'lambda-tracing-active']);
+    expect(
+      found
+        .filter((d) => d.level === 'mandatory')
+        .map((d) => d.policy)
+        .sort(),
+    ).toEqual(['lambda-runtime-supported', 'lambda-tracing-active']);
   });
 });

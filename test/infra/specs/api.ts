@@ -23,13 +23,17 @@ export function restApiSpec(s: Synths): void {
   it('has exactly /track and /status, under the API root', () => {
     const resources = ofType(s.dev, TYPES.resource);
     expect(resources.map((r) => r.inputs.pathPart).sort()).toEqual(['status', 'track']);
-    for (const r of resources) expect([r.inputs.restApi, r.inputs.parentId]).toEqual([apiId(), fakeId(`root/${apiId()}`)]);
+    for (const r of resources)
+      expect([r.inputs.restApi, r.inputs.parentId]).toEqual([apiId(), fakeId(`root/${apiId()}`)]);
   });
 
   describe('methods', () => {
     it('are POST /track and GET /status, and every one requires AWS_IAM (SigV4)', () => {
       const methods = ofType(s.dev, TYPES.method);
-      expect(methods.map((m) => `${m.inputs.httpMethod} ${m.name}`).sort()).toEqual(['GET tap-status-method', 'POST tap-track-method']);
+      expect(methods.map((m) => `${m.inputs.httpMethod} ${m.name}`).sort()).toEqual([
+        'GET tap-status-method',
+        'POST tap-track-method',
+      ]);
       for (const m of methods) expect(m.inputs.authorization).toBe('AWS_IAM');
     });
 
@@ -54,7 +58,7 @@ export function restApiSpec(s: Synths): void {
     });
   });
 
-  it('the model is the contract\'s draft-04 schema, verbatim', () => {
+  it("the model is the contract's draft-04 schema, verbatim", () => {
     const model = inputs(s.dev, TYPES.model);
     expect(model.name).toBe('TrackingRequest');
     expect(model.contentType).toBe('application/json');
@@ -79,13 +83,20 @@ export function restApiSpec(s: Synths): void {
   it('the function may be invoked by this API only, route by route', () => {
     const permissions = ofType(s.dev, TYPES.permission).map((p) => p.inputs);
     const executionArn = `arn:aws:execute-api:us-west-2:123456789012:${apiId()}`;
-    expect(permissions.map((p) => p.sourceArn).sort()).toEqual([`${executionArn}/*/GET/status`, `${executionArn}/*/POST/track`]);
+    expect(permissions.map((p) => p.sourceArn).sort()).toEqual([
+      `${executionArn}/*/GET/status`,
+      `${executionArn}/*/POST/track`,
+    ]);
     for (const p of permissions) {
-      expect(p).toMatchObject({ action: 'lambda:InvokeFunction', function: 'tracking-api-dev', principal: 'apigateway.amazonaws.com' });
+      expect(p).toMatchObject({
+        action: 'lambda:InvokeFunction',
+        function: 'tracking-api-dev',
+        principal: 'apigateway.amazonaws.com',
+      });
     }
   });
 
-  it('answers its own errors (one gateway response per type) in the handler\'s JSON error shape', () => {
+  it("answers its own errors (one gateway response per type) in the handler's JSON error shape", () => {
     const responses = ofType(s.dev, TYPES.gatewayResponse).map((r) => r.inputs as Inputs);
     expect(responses.map((r) => r.responseType).sort()).toEqual(GATEWAY_RESPONSES.map((r) => r.type).sort());
     for (const expected of GATEWAY_RESPONSES) {
@@ -100,14 +111,16 @@ export function restApiSpec(s: Synths): void {
 
   describe('deployment', () => {
     it('redeploys on the hash of every method, integration, model, validator and gateway response', () => {
-      const expected = redeploymentHash(apiSpec({ functionName: 'tracking-api-dev', validatorName: 'tracking-api-validator-dev' }));
+      const expected = redeploymentHash(
+        apiSpec({ functionName: 'tracking-api-dev', validatorName: 'tracking-api-validator-dev' }),
+      );
       expect(inputs(s.dev, TYPES.deployment).triggers).toEqual({ redeployment: expected });
     });
 
     it('waits for all of them, so a deployment never snapshots a half-built API', () => {
       const dependencies = only(s.dev, TYPES.deployment).dependencies;
-      const apiParts = [TYPES.method, TYPES.integration, TYPES.model, TYPES.validator, TYPES.gatewayResponse].flatMap((type) =>
-        ofType(s.dev, type).map((r) => r.name),
+      const apiParts = [TYPES.method, TYPES.integration, TYPES.model, TYPES.validator, TYPES.gatewayResponse].flatMap(
+        (type) => ofType(s.dev, type).map((r) => r.name),
       );
       expect(apiParts).toHaveLength(2 + 2 + 1 + 1 + GATEWAY_RESPONSES.length);
       expect(dependencies).toEqual(expect.arrayContaining(apiParts));
@@ -158,7 +171,10 @@ export function restApiSpec(s: Synths): void {
         throttlingRateLimit: 100,
         throttlingBurstLimit: 200,
       });
-      expect(inputs(s.variant, TYPES.methodSettings).settings).toMatchObject({ throttlingRateLimit: 50, throttlingBurstLimit: 75 });
+      expect(inputs(s.variant, TYPES.methodSettings).settings).toMatchObject({
+        throttlingRateLimit: 50,
+        throttlingBurstLimit: 75,
+      });
     });
   });
 
@@ -173,7 +189,9 @@ export function restApiSpec(s: Synths): void {
         role: 'apigateway-cloudwatch-dev',
         policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
       });
-      expect(inputs(s.dev, TYPES.account)).toEqual({ cloudwatchRoleArn: 'arn:aws:iam::123456789012:role/apigateway-cloudwatch-dev' });
+      expect(inputs(s.dev, TYPES.account)).toEqual({
+        cloudwatchRoleArn: 'arn:aws:iam::123456789012:role/apigateway-cloudwatch-dev',
+      });
     });
 
     it('when on: the stage and its logging settings wait for the account setting', () => {

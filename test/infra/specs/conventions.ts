@@ -44,7 +44,12 @@ export function conventionsSpec(s: Synths): void {
     for (const r of children) expect([r.name, r.name.startsWith(`${r.parent}-`)]).toEqual([r.name, true]);
     const keys = s.twoStacks.resources.map((r) => `${r.type}::${r.name}`);
     expect(new Set(keys).size).toBe(keys.length);
-    const physicalOf = (component: string) => new Set(physicalNames(s.twoStacks).filter((n) => n.resource.parent === component).map((n) => n.value));
+    const physicalOf = (component: string) =>
+      new Set(
+        physicalNames(s.twoStacks)
+          .filter((n) => n.resource.parent === component)
+          .map((n) => n.value),
+      );
     const [east, west] = [physicalOf('east'), physicalOf('west')];
     expect(east.size).toBeGreaterThan(20);
     expect([...east].filter((name) => west.has(name))).toEqual([]);
@@ -54,10 +59,16 @@ export function conventionsSpec(s: Synths): void {
     const taggable = awsResources(s.dev).filter((r) => RESOURCE_INPUTS[r.type].tags);
     expect(taggable.length).toBeGreaterThan(15);
     for (const r of taggable) {
-      expect([r.name, r.inputs.tags]).toEqual([r.name, { Environment: 'dev', Project: 'tap', ManagedBy: 'pulumi', Team: 'logistics' }]);
+      expect([r.name, r.inputs.tags]).toEqual([
+        r.name,
+        { Environment: 'dev', Project: 'tap', ManagedBy: 'pulumi', Team: 'logistics' },
+      ]);
     }
     for (const r of awsResources(s.variant).filter((x) => RESOURCE_INPUTS[x.type].tags)) {
-      expect([r.name, r.inputs.tags]).toEqual([r.name, { Environment: 'qa1', Project: 'tap', ManagedBy: 'pulumi', CostCenter: '42' }]);
+      expect([r.name, r.inputs.tags]).toEqual([
+        r.name,
+        { Environment: 'qa1', Project: 'tap', ManagedBy: 'pulumi', CostCenter: '42' },
+      ]);
     }
   });
 
@@ -68,11 +79,20 @@ export function conventionsSpec(s: Synths): void {
   });
 
   it('every physical name carries the environment suffix', () => {
-    for (const [synth, suffix] of [[s.dev, 'dev'], [s.pr7, 'pr7'], [s.variant, 'qa1']] as const) {
+    for (const [synth, suffix] of [
+      [s.dev, 'dev'],
+      [s.pr7, 'pr7'],
+      [s.variant, 'qa1'],
+    ] as const) {
       const names = physicalNames(synth);
       expect(names.length).toBeGreaterThan(20);
       for (const { resource, input, value } of names) {
-        expect([resource.name, input, value, carriesSuffix(value, suffix)]).toEqual([resource.name, input, value, true]);
+        expect([resource.name, input, value, carriesSuffix(value, suffix)]).toEqual([
+          resource.name,
+          input,
+          value,
+          true,
+        ]);
       }
     }
   });

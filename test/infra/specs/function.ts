@@ -44,7 +44,9 @@ export function functionSpec(s: Synths): void {
 
     it('ships exactly the esbuild bundle lib/bundle.ts builds, as index.mjs', () => {
       const bundle = buildBundle(FUNCTIONS.api.entry);
-      expect(inputs(s.dev, TYPES.function).code).toEqual({ 'index.mjs': { sha256: bundle.sha256, bytes: bundle.bytes } });
+      expect(inputs(s.dev, TYPES.function).code).toEqual({
+        'index.mjs': { sha256: bundle.sha256, bytes: bundle.bytes },
+      });
     });
 
     it('takes memory, timeout and reserved concurrency from config (-1 = no reservation)', () => {
@@ -99,17 +101,23 @@ export function functionSpec(s: Synths): void {
       expect(inputs(s.variant, TYPES.function).environment.variables[FUNCTION_ENV.statusShardCount]).toBe('16');
     });
 
-    it('runs locally with exactly the variables the stack sets, plus only Lambda\'s own and the SDK endpoints', () => {
+    it("runs locally with exactly the variables the stack sets, plus only Lambda's own and the SDK endpoints", () => {
       const args = resolveStackArgs(readStackConfigFile('dev').read, {});
       const refs = { tableName: 't', queueUrl: 'q', configParameter: 'c', endpointParameter: 'e', flagsParameter: 'f' };
       const definitions = functionDefinitions(args, refs);
       const sdk = localSdkEnv('us-west-2', { dynamodb: 'http://d', ssm: 'http://s', sqs: 'http://q' });
       for (const definition of Object.values(definitions)) {
-        const stackVariables = (ofType(s.dev, TYPES.function).find((f) => f.inputs.name === definition.name)!.inputs as Inputs).environment.variables;
+        const stackVariables = (
+          ofType(s.dev, TYPES.function).find((f) => f.inputs.name === definition.name)!.inputs as Inputs
+        ).environment.variables;
         const local = functionEnvironment(definition, sdk, '/var/task');
         const lambdaOwn = lambdaRuntimeVariables(definition, '/var/task');
         expect(Object.keys(stackVariables).filter((key) => !(key in local))).toEqual([]);
-        expect(Object.keys(local).filter((key) => !(key in stackVariables)).sort()).toEqual(
+        expect(
+          Object.keys(local)
+            .filter((key) => !(key in stackVariables))
+            .sort(),
+        ).toEqual(
           [...Object.keys(lambdaOwn), ...Object.keys(sdk), 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'].sort(),
         );
       }
@@ -132,14 +140,24 @@ export function functionSpec(s: Synths): void {
 
     it('has one inline policy and no managed policies', () => {
       expect(inputs(s.dev, TYPES.rolePolicy).role).toBe('tracking-api-role-dev');
-      const attachedToFunctionRole = ofType(s.dev, TYPES.rolePolicyAttachment).filter((a) => a.inputs.role === 'tracking-api-role-dev');
+      const attachedToFunctionRole = ofType(s.dev, TYPES.rolePolicyAttachment).filter(
+        (a) => a.inputs.role === 'tracking-api-role-dev',
+      );
       expect(attachedToFunctionRole).toEqual([]);
     });
 
     it('allows exactly the calls the handler makes, on exactly its own resources', () => {
-      const grants = policyStatements(s.dev).map((st) => ({ effect: st.Effect, actions: list(st.Action), resources: list(st.Resource) }));
+      const grants = policyStatements(s.dev).map((st) => ({
+        effect: st.Effect,
+        actions: list(st.Action),
+        resources: list(st.Resource),
+      }));
       expect(grants).toEqual([
-        { effect: 'Allow', actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [ARN.table, `${ARN.table}/index/StatusIndex`] },
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:PutItem', 'dynamodb:Query'],
+          resources: [ARN.table, `${ARN.table}/index/StatusIndex`],
+        },
         {
           effect: 'Allow',
           actions: ['ssm:GetParameter', 'ssm:GetParameters'],
@@ -168,7 +186,7 @@ export function functionSpec(s: Synths): void {
       }
     });
 
-    it('cannot read another environment\'s parameters', () => {
+    it("cannot read another environment's parameters", () => {
       const resources = policyStatements(s.pr7).flatMap((st) => list(st.Resource));
       expect(resources.filter((r) => r.includes(':parameter/'))).toEqual([
         ARN.parameter('/logistics/api/pr7/config'),

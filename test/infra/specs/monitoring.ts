@@ -64,19 +64,58 @@ export function monitoringSpec(s: Synths): void {
       const gte1 = 'GreaterThanOrEqualToThreshold 1';
       expect(summary).toEqual(
         expect.arrayContaining([
-          { metric: 'AWS/ApiGateway 4XXError', dimensions: API, stat: 'Sum', when: 'GreaterThanThreshold 20', window: '1/1 x 300s' },
+          {
+            metric: 'AWS/ApiGateway 4XXError',
+            dimensions: API,
+            stat: 'Sum',
+            when: 'GreaterThanThreshold 20',
+            window: '1/1 x 300s',
+          },
           { metric: 'AWS/ApiGateway 5XXError', dimensions: API, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
-          { metric: 'AWS/ApiGateway Latency', dimensions: API, stat: 'p99', when: 'GreaterThanThreshold 2000', window: '3/3 x 60s' },
+          {
+            metric: 'AWS/ApiGateway Latency',
+            dimensions: API,
+            stat: 'p99',
+            when: 'GreaterThanThreshold 2000',
+            window: '3/3 x 60s',
+          },
           { metric: 'AWS/Lambda Errors', dimensions: FUNCTION, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
           { metric: 'AWS/Lambda Throttles', dimensions: FUNCTION, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
           {
-            metric: 'AWS/SQS ApproximateNumberOfMessagesVisible', dimensions: QUEUE, stat: 'Maximum',
-            when: 'GreaterThanThreshold 0', window: '1/1 x 300s',
+            metric: 'AWS/SQS ApproximateNumberOfMessagesVisible',
+            dimensions: QUEUE,
+            stat: 'Maximum',
+            when: 'GreaterThanThreshold 0',
+            window: '1/1 x 300s',
           },
-          { metric: 'AWS/DynamoDB WriteThrottleEvents', dimensions: TABLE, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
-          { metric: 'AWS/DynamoDB ReadThrottleEvents', dimensions: TABLE, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
-          { metric: 'AWS/DynamoDB WriteThrottleEvents', dimensions: INDEX, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
-          { metric: 'AWS/DynamoDB ReadThrottleEvents', dimensions: INDEX, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          {
+            metric: 'AWS/DynamoDB WriteThrottleEvents',
+            dimensions: TABLE,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 300s',
+          },
+          {
+            metric: 'AWS/DynamoDB ReadThrottleEvents',
+            dimensions: TABLE,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 300s',
+          },
+          {
+            metric: 'AWS/DynamoDB WriteThrottleEvents',
+            dimensions: INDEX,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 300s',
+          },
+          {
+            metric: 'AWS/DynamoDB ReadThrottleEvents',
+            dimensions: INDEX,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 300s',
+          },
         ]),
       );
       expect(summary).toHaveLength(10);
@@ -108,7 +147,7 @@ export function monitoringSpec(s: Synths): void {
       for (const w of widgets(s.variant)) expect(w.properties.region).toBe('eu-central-1');
     });
 
-    it('every metric carries the full dimension set of its namespace, naming this stack\'s resources', () => {
+    it("every metric carries the full dimension set of its namespace, naming this stack's resources", () => {
       for (const row of rows()) {
         expect(Object.keys(REQUIRED_DIMENSIONS)).toContain(row.namespace);
         expect(REQUIRED_DIMENSIONS[row.namespace]).toContainEqual(row.dimensions);

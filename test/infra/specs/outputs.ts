@@ -34,30 +34,38 @@ export function outputsSpec(s: Synths): void {
       endpoint_parameter_name: '/logistics/db/dev/endpoint',
       flags_parameter_name: '/logistics/features/dev/flags',
       alarm_topic_arn: 'arn:aws:sns:us-west-2:123456789012:tracking-api-alarms-dev',
-      dashboard_url: 'https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards:name=tracking-api-dev',
+      dashboard_url:
+        'https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards:name=tracking-api-dev',
     });
   });
 
-  it('the endpoint is the stage\'s invoke URL in the configured region', () => {
+  it("the endpoint is the stage's invoke URL in the configured region", () => {
     const apiId = s.variant.outputs.api_id as string;
     expect(s.variant.outputs.api_endpoint).toBe(`https://${apiId}.execute-api.eu-central-1.amazonaws.com/qa1`);
     expect(s.variant.outputs.api_id).not.toBe(s.dev.outputs.api_id);
   });
 
-  it('computed ARNs are realistic: account 123456789012, the stack\'s region', () => {
-    for (const [synth, region] of [[s.dev, 'us-west-2'], [s.variant, 'eu-central-1']] as const) {
+  it("computed ARNs are realistic: account 123456789012, the stack's region", () => {
+    for (const [synth, region] of [
+      [s.dev, 'us-west-2'],
+      [s.variant, 'eu-central-1'],
+    ] as const) {
       const found = arns(synth);
       expect(found.length).toBeGreaterThan(20);
       for (const arn of found) {
         // arn:aws:<service>:<region>:<account>:... (IAM is global; AWS-managed policies have no account)
-        expect(arn).toMatch(new RegExp(`^arn:aws:(iam::(123456789012|aws):|apigateway:${region}:|[a-z-]+:${region}:123456789012:)`));
+        expect(arn).toMatch(
+          new RegExp(`^arn:aws:(iam::(123456789012|aws):|apigateway:${region}:|[a-z-]+:${region}:123456789012:)`),
+        );
       }
     }
   });
 
   it('records the function code compactly, as {file: {sha256, bytes}}', () => {
     const fn = s.dev.resources.find((r) => r.type === 'aws:lambda/function:Function')!;
-    expect(fn.inputs.code).toEqual({ 'index.mjs': { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: expect.any(Number) } });
+    expect(fn.inputs.code).toEqual({
+      'index.mjs': { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: expect.any(Number) },
+    });
   });
 
   it('bad stack config fails the program with a ConfigError naming the key', async () => {

@@ -3,8 +3,12 @@ import { TYPES, inputs, ofType } from '../helpers';
 import type { Synths } from './synths';
 
 export function parametersSpec(s: Synths): void {
-  it('are exactly this environment\'s three parameters, named as the contract says', () => {
-    expect(ofType(s.dev, TYPES.parameter).map((p) => [p.inputs.name, p.inputs.type]).sort()).toEqual([
+  it("are exactly this environment's three parameters, named as the contract says", () => {
+    expect(
+      ofType(s.dev, TYPES.parameter)
+        .map((p) => [p.inputs.name, p.inputs.type])
+        .sort(),
+    ).toEqual([
       ['/logistics/api/dev/config', 'String'],
       ['/logistics/db/dev/endpoint', 'SecureString'],
       ['/logistics/features/dev/flags', 'String'],
