@@ -15,7 +15,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { PROJECT_ROOT } from '../lib/bundle';
 
-export interface RouteLoad {
+interface RouteLoad {
   requestsPerSecond: number;
   p50: number;
   p99: number;

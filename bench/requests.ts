@@ -11,7 +11,7 @@ import type { FunctionDefinition } from '../lib/functions';
 /** Seeded before the run; every GET /status reads it (and only it). */
 export const GET_TRACKING_ID = 'BENCH-1';
 /** Every POST /track stores one more update of this shipment. */
-export const POST_TRACKING_ID = 'BENCH-POST';
+const POST_TRACKING_ID = 'BENCH-POST';
 
 export const POST_BODY = JSON.stringify({
   tracking_id: POST_TRACKING_ID,

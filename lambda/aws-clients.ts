@@ -5,8 +5,8 @@
  * No endpoint here: the SDK takes AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> from the environment.
  */
 export const SDK_MAX_ATTEMPTS = 3;
-export const SDK_CONNECTION_TIMEOUT_MS = 1000;
-export const SDK_REQUEST_TIMEOUT_MS = 2000;
+const SDK_CONNECTION_TIMEOUT_MS = 1000;
+const SDK_REQUEST_TIMEOUT_MS = 2000;
 
 export function awsClientConfig() {
   return {

@@ -6,8 +6,6 @@
  * schema and create the same table. Never write any of this a second time.
  */
 
-export const API_VERSION = 'v1';
-
 /** The lifecycle of a shipment. */
 export const STATUSES = ['pending', 'in_transit', 'delivered', 'failed'] as const;
 export type TrackingStatus = (typeof STATUSES)[number];

@@ -10,7 +10,7 @@
  */
 import { createHash, timingSafeEqual } from 'crypto';
 
-export const CURSOR_VERSION = 'v1';
+const CURSOR_VERSION = 'v1';
 /** Longer than any cursor this code issues (about 60 characters), short enough to refuse junk early. */
 const MAX_CURSOR_LENGTH = 128;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;

@@ -8,9 +8,9 @@ import { FUNCTION_ENV, STATUSES } from './contract';
 import type { TrackingItem } from './store';
 import { validateUpdate } from './validation';
 
-export const PARKED_MESSAGE_VERSION = 1;
+const PARKED_MESSAGE_VERSION = 1;
 
-export interface ParkedMessage {
+interface ParkedMessage {
   version: typeof PARKED_MESSAGE_VERSION;
   reason: string;
   parked_at: string;

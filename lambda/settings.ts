@@ -13,7 +13,7 @@ import { DEFAULT_API_CONFIG, DEFAULT_FEATURE_FLAGS, LIMITS, type ApiConfig, type
 import { isPlainObject } from './plain-object';
 
 export const PARAMETER_MAX_AGE_SECONDS = 300;
-export const FAILURE_BACKOFF_MS = 30_000;
+const FAILURE_BACKOFF_MS = 30_000;
 
 export interface Settings {
   config: ApiConfig;

@@ -31,7 +31,7 @@ export interface TrackingItem {
 }
 
 /** How many timestamps one put tries before giving up (the update is then parked, not lost). */
-export const MAX_TIMESTAMP_ATTEMPTS = 100;
+const MAX_TIMESTAMP_ATTEMPTS = 100;
 
 export interface PutResult {
   item: TrackingItem;

@@ -21,7 +21,7 @@ export type Location = TrackingUpdate['location'];
 /** The status of an update (the schema's enum, i.e. contract.ts STATUSES). */
 export type UpdateStatus = TrackingUpdate['status'];
 /** A batch body, as TRACKING_BATCH_SCHEMA admits it. */
-export type TrackingBatch = FromSchema<typeof TRACKING_BATCH_SCHEMA>;
+type TrackingBatch = FromSchema<typeof TRACKING_BATCH_SCHEMA>;
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; problems: ErrorDetail[] };
 

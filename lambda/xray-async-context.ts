@@ -97,6 +97,3 @@ export function destroyNamespace(name: string): void {
 export function reset(): void {
   namespaces.clear();
 }
-
-/** cls-hooked exports it; the X-Ray SDK does not read it. */
-export const ERROR_SYMBOL = 'error@context';

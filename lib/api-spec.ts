@@ -8,11 +8,11 @@ import { createHash } from 'crypto';
 import { ROUTES, TRACKING_REQUEST_SCHEMA } from '../lambda/contract';
 import { GATEWAY_RESPONSES, gatewayResponseTemplate, type GatewayErrorResponse } from './gateway-responses';
 
-export const JSON_CONTENT_TYPE = 'application/json';
+const JSON_CONTENT_TYPE = 'application/json';
 /** API Gateway model names are alphanumeric and scoped to their API (so they carry no suffix). */
-export const MODEL_NAME = 'TrackingRequest';
+const MODEL_NAME = 'TrackingRequest';
 /** GET /status query parameters the handler reads besides the required ones. */
-export const STATUS_OPTIONAL_QUERY = ['limit', 'last_key'] as const;
+const STATUS_OPTIONAL_QUERY = ['limit', 'last_key'] as const;
 
 export interface RouteSpec {
   key: keyof typeof ROUTES;

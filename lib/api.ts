@@ -13,7 +13,7 @@ import type { Scope } from './scope';
 import { apiSpec, redeploymentHash, type ApiSpec } from './api-spec';
 
 /** One JSON object per request in the access log group. */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
+const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: '$context.requestId',
   extendedRequestId: '$context.extendedRequestId',
   requestTime: '$context.requestTime',

@@ -21,7 +21,7 @@ const XRAY_CONTEXT_MODULE = path.join(PROJECT_ROOT, 'lambda', 'xray-async-contex
 const REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /** `entry`: the function's source file (FunctionDefinition.entry), absolute or relative to the project root. */
-export function bundleOptions(entry: string): BuildOptions {
+function bundleOptions(entry: string): BuildOptions {
   return {
     entryPoints: [path.resolve(PROJECT_ROOT, entry)],
     bundle: true,

@@ -37,7 +37,7 @@ interface AlarmSpec {
   threshold: number;
 }
 
-export function alarmSpecs(names: MonitoredNames): AlarmSpec[] {
+function alarmSpecs(names: MonitoredNames): AlarmSpec[] {
   const api = { ApiName: names.apiName, Stage: names.stageName };
   const fn = { FunctionName: names.functionName };
   const table = { TableName: names.tableName };

@@ -2,7 +2,7 @@
  * Every physical name the stack gives, in one place: the stack, the local API and the benchmarks
  * all read them here. The only rule: `<base>-<environment suffix>`, so environments never collide.
  */
-export function physicalName(base: string, suffix: string): string {
+function physicalName(base: string, suffix: string): string {
   return `${base}-${suffix}`;
 }
 

@@ -10,9 +10,9 @@ import { resourceNames } from './names';
 import type { Scope } from './scope';
 
 /** SQS's maximum retention (14 days): parked updates wait for a replay as long as SQS allows. */
-export const QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+const QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** A replay worker holds a message this long before SQS offers it again. */
-export const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300;
+const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300;
 
 export interface Storage {
   table: dynamodb.Table;

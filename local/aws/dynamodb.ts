@@ -102,7 +102,7 @@ export async function startDynamoDb(opts: {
 }
 
 /** The CreateTable request for the tracking table: the same keys and StatusIndex as the stack's. */
-export function trackingTableDefinition(tableName: string): CreateTableCommandInput {
+function trackingTableDefinition(tableName: string): CreateTableCommandInput {
   const index = TRACKING_TABLE.statusIndex;
   return {
     TableName: tableName,

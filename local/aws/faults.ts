@@ -12,7 +12,7 @@
  * code (ERROR_STATUS), so the SDK retries, or not, exactly as it would against AWS.
  */
 
-export const SERVICES = ['dynamodb', 'ssm', 'sqs'] as const;
+const SERVICES = ['dynamodb', 'ssm', 'sqs'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Error codes a fault may answer with, and the HTTP status AWS answers each with. */

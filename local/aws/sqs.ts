@@ -10,7 +10,7 @@ import { createHash, randomBytes, randomUUID } from 'crypto';
 import type { CallLog, FaultInjector } from './faults';
 import { AwsServiceError, startJsonProtocolServer } from './json-protocol';
 
-export interface LocalQueueMessage {
+interface LocalQueueMessage {
   id: string;
   body: string;
   /** How often the message was received (its ApproximateReceiveCount). */

@@ -10,7 +10,7 @@
 import type { CallLog, FaultInjector } from './faults';
 import { AwsServiceError, startJsonProtocolServer } from './json-protocol';
 
-export type ParameterType = 'String' | 'SecureString';
+type ParameterType = 'String' | 'SecureString';
 
 export interface LocalParameter {
   value: string;

@@ -6,9 +6,9 @@
 import { createHash } from 'crypto';
 import { LOCAL_ACCOUNT_ID } from '../aws';
 
-export const DEFAULT_LOCAL_ACCESS_KEY_ID = 'TAPLOCALACCESSKEY001';
-export const DEFAULT_LOCAL_SECRET_ACCESS_KEY = 'tap-local-secret-key';
-export const DEFAULT_LOCAL_USER_NAME = 'tap-local';
+const DEFAULT_LOCAL_ACCESS_KEY_ID = 'TAPLOCALACCESSKEY001';
+const DEFAULT_LOCAL_SECRET_ACCESS_KEY = 'tap-local-secret-key';
+const DEFAULT_LOCAL_USER_NAME = 'tap-local';
 
 export interface LocalCredential {
   accessKeyId: string;

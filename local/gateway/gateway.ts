@@ -22,7 +22,7 @@ import type { SigV4Verifier } from './sigv4';
 import type { TokenBucket } from './throttle';
 
 /** Lambda's synchronous invocation payload limit: a larger event never reaches the function. */
-export const LAMBDA_SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024;
+const LAMBDA_SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024;
 
 export interface GatewayOptions {
   spec: ApiSpec;

@@ -14,7 +14,7 @@ import Ajv, { type ValidateFunction } from 'ajv-draft-04';
 import type { ErrorObject } from 'ajv';
 import type { ApiSpec, RouteSpec } from '../../lib/api-spec';
 
-export interface ValidationFailure {
+interface ValidationFailure {
   responseType: 'BAD_REQUEST_BODY' | 'BAD_REQUEST_PARAMETERS';
   message: string;
   validationError: string;

@@ -25,7 +25,7 @@ import type { HttpRequest } from '@smithy/types';
 import { createHash, createHmac, timingSafeEqual } from 'crypto';
 import { identityOf, type CallerIdentity, type LocalCredential } from './credentials';
 
-export const DEFAULT_CLOCK_SKEW_MINUTES = 5;
+const DEFAULT_CLOCK_SKEW_MINUTES = 5;
 
 /** The request as received, before any parsing that could alter what was signed. */
 export interface ReceivedRequest {

@@ -29,7 +29,7 @@ export function buildFunctionBundle(
 }
 
 /** Directories whose sources end up in the bundle. */
-export const FUNCTION_SOURCE_DIRS = [path.join(PROJECT_ROOT, 'lambda')];
+const FUNCTION_SOURCE_DIRS = [path.join(PROJECT_ROOT, 'lambda')];
 
 /**
  * Calls `onChange` (debounced) when a source file changes; returns a function that stops watching.

@@ -39,7 +39,7 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-export const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CONCURRENCY = 8;
 
 // The execution environment: plain JS, evaluated in the worker (no TypeScript loader needed there).
 const BOOTSTRAP = `

@@ -65,7 +65,7 @@ function globRegExp(pattern: string, flags: string): RegExp {
 }
 
 /** True when the IAM action pattern (e.g. `dynamodb:Put*`) covers the action; case-insensitive. */
-export function actionMatches(pattern: string, action: string): boolean {
+function actionMatches(pattern: string, action: string): boolean {
   return globRegExp(pattern, 'i').test(action);
 }
 

@@ -7,7 +7,7 @@ import { T } from '../lib/types';
 const AUTHORIZED = new Set(['AWS_IAM', 'COGNITO_USER_POOLS', 'CUSTOM']);
 const EXECUTION_LOG_LEVELS = new Set(['ERROR', 'INFO']);
 
-export const methodAuthorization = resourceRule({
+const methodAuthorization = resourceRule({
   name: 'apigateway-method-authorization',
   summary: 'Every API Gateway method requires authorization (AWS_IAM or an authorizer), never NONE.',
   controls: { checkov: ['CKV_AWS_59', 'CKV2_AWS_70'], cdkNag: ['AwsSolutions-APIG4'] },
@@ -40,7 +40,7 @@ function validatorsOf(method: PolicyResource, validators: PolicyResource[]): Pol
   return byDependency.length ? byDependency : validators.filter((v) => sameApi(v, method));
 }
 
-export const postValidation = stackRule({
+const postValidation = stackRule({
   name: 'apigateway-post-validation',
   summary: 'Every POST method has a request validator that validates the body against a model defined in the stack.',
   controls: { checkov: ['CKV2_AWS_53'], cdkNag: ['AwsSolutions-APIG2'] },
@@ -76,7 +76,7 @@ export const postValidation = stackRule({
   },
 });
 
-export const stageXray = resourceRule({
+const stageXray = resourceRule({
   name: 'apigateway-stage-xray',
   summary: 'API Gateway stages have X-Ray tracing enabled.',
   controls: { checkov: ['CKV_AWS_73'], fsbp: ['APIGateway.3'] },
@@ -98,7 +98,7 @@ export function isJsonTemplate(format: string): boolean {
   }
 }
 
-export const stageAccessLogs = resourceRule({
+const stageAccessLogs = resourceRule({
   name: 'apigateway-stage-access-logs',
   summary: 'API Gateway stages write JSON access logs (with the request id) to a CloudWatch log group.',
   controls: { checkov: ['CKV_AWS_76'], cdkNag: ['AwsSolutions-APIG1'] },
@@ -135,7 +135,7 @@ function settingsOf(resource: PolicyResource) {
   return obj(resource.props.settings) ?? {};
 }
 
-export const executionLogging = stackRule({
+const executionLogging = stackRule({
   name: 'apigateway-execution-logging',
   summary:
     'Every stage has execution logging on for all methods (loggingLevel ERROR or INFO in its */* method settings).',
@@ -155,7 +155,7 @@ export const executionLogging = stackRule({
   },
 });
 
-export const noDataTrace = resourceRule({
+const noDataTrace = resourceRule({
   name: 'apigateway-no-data-trace',
   summary: 'Execution logging never logs full request and response bodies (dataTraceEnabled is not true).',
   controls: { checkov: ['CKV_AWS_276'] },
@@ -171,7 +171,7 @@ export const noDataTrace = resourceRule({
   },
 });
 
-export const stageThrottling = stackRule({
+const stageThrottling = stackRule({
   name: 'apigateway-stage-throttling',
   summary: 'Every stage sets a stage-wide throttling rate and burst limit.',
   controls: { other: ['AWS Well-Architected REL05-BP02 (throttle requests)'] },
@@ -189,7 +189,7 @@ export const stageThrottling = stackRule({
   },
 });
 
-export const cacheEncrypted = resourceRule({
+const cacheEncrypted = resourceRule({
   name: 'apigateway-cache-encrypted',
   summary: 'Where API Gateway response caching is on, cached data is encrypted.',
   controls: { checkov: ['CKV_AWS_308'], fsbp: ['APIGateway.5'] },
@@ -203,7 +203,7 @@ export const cacheEncrypted = resourceRule({
   },
 });
 
-export const executionLogRetention = stackRule({
+const executionLogRetention = stackRule({
   name: 'apigateway-execution-log-retention',
   summary: 'A stage with execution logging has its execution log group created by the stack, with a retention period.',
   controls: { checkov: ['CKV_AWS_66'], fsbp: ['CloudWatch.16'] },

@@ -2,7 +2,7 @@
 import { list, num, resourceRule } from '../lib/kit';
 import { T } from '../lib/types';
 
-export const alarmActions = resourceRule({
+const alarmActions = resourceRule({
   name: 'cloudwatch-alarm-actions',
   summary: 'Every CloudWatch alarm has an action for the ALARM state, and its actions are enabled.',
   controls: { checkov: ['CKV_AWS_319'], fsbp: ['CloudWatch.15', 'CloudWatch.17'] },
@@ -16,7 +16,7 @@ export const alarmActions = resourceRule({
   },
 });
 
-export const logGroupRetention = resourceRule({
+const logGroupRetention = resourceRule({
   name: 'cloudwatch-log-group-retention',
   summary: 'Every CloudWatch log group has a retention period (never "never expire").',
   controls: { checkov: ['CKV_AWS_66'], fsbp: ['CloudWatch.16'] },

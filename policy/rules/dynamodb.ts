@@ -3,7 +3,7 @@ import { obj, ofType, resourceRule, stackRule, str } from '../lib/kit';
 import { T } from '../lib/types';
 import { relaxedBy, type Waiver } from '../lib/waiver';
 
-export const pointInTimeRecovery = resourceRule({
+const pointInTimeRecovery = resourceRule({
   name: 'dynamodb-pitr',
   summary: 'DynamoDB tables have point-in-time recovery enabled.',
   controls: { checkov: ['CKV_AWS_28'], fsbp: ['DynamoDB.2'], cdkNag: ['AwsSolutions-DDB3'] },
@@ -15,7 +15,7 @@ export const pointInTimeRecovery = resourceRule({
   },
 });
 
-export const encryption = resourceRule({
+const encryption = resourceRule({
   name: 'dynamodb-sse-kms',
   summary:
     'DynamoDB tables use KMS server-side encryption (the aws/dynamodb key or a customer managed key), so key use is auditable in CloudTrail; a customer managed key (CKV_AWS_119) is a listed waiver.',
@@ -29,7 +29,7 @@ export const encryption = resourceRule({
   },
 });
 
-export const billingMode = stackRule({
+const billingMode = stackRule({
   name: 'dynamodb-billing-mode',
   summary: 'DynamoDB tables state their billing mode: PAY_PER_REQUEST, or PROVISIONED with an auto-scaling target.',
   controls: { checkov: ['CKV2_AWS_16'], fsbp: ['DynamoDB.1'] },
@@ -50,7 +50,7 @@ export const billingMode = stackRule({
 
 export const DELETION_PROTECTION_RULE = 'dynamodb-deletion-protection';
 
-export function deletionProtection(waivers: readonly Waiver[]) {
+function deletionProtection(waivers: readonly Waiver[]) {
   return resourceRule({
     name: DELETION_PROTECTION_RULE,
     summary: 'DynamoDB tables have deletion protection, unless the waiver dynamodb-deletion-protection is in force.',

@@ -55,7 +55,7 @@ function eachAllow(
   }
 }
 
-export const noWildcardAction = resourceRule({
+const noWildcardAction = resourceRule({
   name: 'iam-no-wildcard-action',
   summary:
     'IAM policies allow exact actions only: no "*", no "service:*", no wildcard pattern, no Allow with NotAction.',
@@ -77,7 +77,7 @@ export const noWildcardAction = resourceRule({
     ),
 });
 
-export const noWildcardResource = resourceRule({
+const noWildcardResource = resourceRule({
   name: 'iam-no-wildcard-resource',
   summary:
     'IAM policies allow actions on named resources only; Resource "*" only for X-Ray actions, which have no resource-level permissions.',
@@ -96,7 +96,7 @@ export const noWildcardResource = resourceRule({
     }),
 });
 
-export const noPassRole = resourceRule({
+const noPassRole = resourceRule({
   name: 'iam-no-pass-role',
   summary:
     'IAM policies never allow iam:PassRole (directly or through a wildcard): the function hands its role to nothing.',
@@ -119,9 +119,9 @@ const ATTACHMENT_TYPES: string[] = [
   T.policyAttachment,
 ];
 
-export const ADMIN_POLICIES_RULE = 'iam-no-admin-policies';
+const ADMIN_POLICIES_RULE = 'iam-no-admin-policies';
 
-export function noAdminPolicies(waivers: readonly Waiver[]) {
+function noAdminPolicies(waivers: readonly Waiver[]) {
   const allowed = new Set(waivers.flatMap((w) => w.allowsPolicyArns ?? []));
   return resourceRule({
     name: ADMIN_POLICIES_RULE,
@@ -158,7 +158,7 @@ export function noAdminPolicies(waivers: readonly Waiver[]) {
   });
 }
 
-export const trustPolicyScoped = resourceRule({
+const trustPolicyScoped = resourceRule({
   name: 'iam-trust-policy-scoped',
   summary: 'IAM roles can be assumed only by named principals (no "*" principal without a condition).',
   controls: { checkov: ['CKV_AWS_60'] },

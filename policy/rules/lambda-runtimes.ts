@@ -4,7 +4,7 @@
  * fails `lambda-runtime-supported` once its date has passed, or when it is not listed at all: add a
  * new runtime here with its published deprecation date.
  */
-export const RUNTIME_DEPRECATION: Readonly<Record<string, string>> = {
+const RUNTIME_DEPRECATION: Readonly<Record<string, string>> = {
   'nodejs24.x': '2028-04-30',
   'nodejs22.x': '2027-04-30',
   'nodejs20.x': '2026-04-30',

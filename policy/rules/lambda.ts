@@ -5,7 +5,7 @@ import { T } from '../lib/types';
 import { relaxedBy, type Waiver } from '../lib/waiver';
 import { runtimeProblem } from './lambda-runtimes';
 
-export const runtimeSupported = resourceRule({
+const runtimeSupported = resourceRule({
   name: 'lambda-runtime-supported',
   summary: 'Lambda functions use a supported (not deprecated) managed runtime.',
   controls: { checkov: ['CKV_AWS_363'], fsbp: ['Lambda.2'], cdkNag: ['AwsSolutions-L1'] },
@@ -20,7 +20,7 @@ export const runtimeSupported = resourceRule({
   },
 });
 
-export const tracingActive = resourceRule({
+const tracingActive = resourceRule({
   name: 'lambda-tracing-active',
   summary: 'Lambda functions have X-Ray active tracing.',
   controls: { checkov: ['CKV_AWS_50'], fsbp: ['Lambda.7'] },
@@ -33,7 +33,7 @@ export const tracingActive = resourceRule({
   },
 });
 
-export const logGroupRetention = stackRule({
+const logGroupRetention = stackRule({
   name: 'lambda-log-group-retention',
   summary: 'Every Lambda function logs into a log group the stack creates, with a retention period.',
   controls: { checkov: ['CKV_AWS_66'], fsbp: ['CloudWatch.16'] },
@@ -56,7 +56,7 @@ export const logGroupRetention = stackRule({
 
 const EXECUTE_API_ARN = /^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:([^/*]+)\/.+$/;
 
-export const permissionScoped = resourceRule({
+const permissionScoped = resourceRule({
   name: 'lambda-permission-scoped',
   summary:
     "Lambda invoke permissions are never public, and those granted to AWS services are scoped by sourceArn (API Gateway: this API's execution ARN).",
@@ -87,7 +87,7 @@ export const permissionScoped = resourceRule({
 
 export const RESERVED_CONCURRENCY_RULE = 'lambda-reserved-concurrency';
 
-export function reservedConcurrency(waivers: readonly Waiver[]) {
+function reservedConcurrency(waivers: readonly Waiver[]) {
   return resourceRule({
     name: RESERVED_CONCURRENCY_RULE,
     summary:
@@ -108,7 +108,7 @@ export function reservedConcurrency(waivers: readonly Waiver[]) {
   });
 }
 
-export const deadLetterQueue = resourceRule({
+const deadLetterQueue = resourceRule({
   name: 'lambda-dead-letter-queue',
   summary: 'Lambda functions have a dead-letter target for failed asynchronous invocations.',
   controls: { checkov: ['CKV_AWS_116'] },
@@ -125,7 +125,7 @@ const SECRET_VALUE = [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, /-----BEGIN [A-Z ]*PRIVATE 
 /** A value that names where the secret lives instead of holding it. */
 const REFERENCE = /^(\/|arn:|\{\{resolve:|$)/;
 
-export const noSecretsInEnvironment = resourceRule({
+const noSecretsInEnvironment = resourceRule({
   name: 'lambda-no-secrets-in-environment',
   summary: 'Lambda environment variables hold no secrets (no credentials, keys or passwords in clear).',
   controls: { checkov: ['CKV_AWS_45'] },

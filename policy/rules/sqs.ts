@@ -5,7 +5,7 @@ import { list, obj, ofType, resourceRule, stackRule, str } from '../lib/kit';
 import { queueNameOf, queueNames } from '../lib/links';
 import { T } from '../lib/types';
 
-export const encryption = resourceRule({
+const encryption = resourceRule({
   name: 'sqs-encryption',
   summary: 'SQS queues are encrypted at rest (SSE-SQS or SSE-KMS).',
   controls: { checkov: ['CKV_AWS_27'], fsbp: ['SQS.1'], cdkNag: ['AwsSolutions-SQS2'] },
@@ -32,7 +32,7 @@ function coversQueue(statement: Statement, name: string): boolean {
 }
 
 /** A Deny of every SQS action, to anyone, when aws:SecureTransport is false, on this queue. */
-export function deniesInsecureTransport(statements: Statement[], name: string): boolean {
+function deniesInsecureTransport(statements: Statement[], name: string): boolean {
   return statements.some(
     (s) =>
       s.effect === 'Deny' &&
@@ -54,7 +54,7 @@ function queueDocuments(queue: PolicyResource, resources: PolicyResource[]): unk
   return [...(queue.props.policy !== undefined ? [queue.props.policy] : []), ...attached.map((p) => p.props.policy)];
 }
 
-export const tlsOnly = stackRule({
+const tlsOnly = stackRule({
   name: 'sqs-tls-only',
   summary:
     'Every SQS queue has a policy (its own or an attached QueuePolicy) that denies any request made without TLS (aws:SecureTransport false).',
@@ -83,7 +83,7 @@ export const tlsOnly = stackRule({
   },
 });
 
-export const policyNotPublic = resourceRule({
+const policyNotPublic = resourceRule({
   name: 'sqs-policy-not-public',
   summary: 'SQS queue policies grant nothing to everyone and never allow every action.',
   controls: { checkov: ['CKV_AWS_168', 'CKV_AWS_72'] },

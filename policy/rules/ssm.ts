@@ -5,7 +5,7 @@ import { T } from '../lib/types';
 /** A name segment that says the value is sensitive: endpoint, secret, password, key, token, credential. */
 export const SENSITIVE_NAME = /(endpoint|secret|passw(or)?d|key|token|credential)/i;
 
-export const sensitiveSecureString = resourceRule({
+const sensitiveSecureString = resourceRule({
   name: 'ssm-sensitive-securestring',
   summary:
     'SSM parameters named *endpoint*, *secret*, *password*, *key* (or token/credential) are SecureString, encrypted with KMS.',

@@ -18,7 +18,7 @@ export interface ApiResponse {
   json: Record<string, unknown> & { error?: string; details?: unknown[]; request_id?: string };
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH' | 'OPTIONS';
   /** Path below the stage URL, e.g. `/track`. */
   path: string;

@@ -13,14 +13,14 @@ import { apiClient, type ApiClient } from './client';
 
 export const OUTPUTS_FILE = path.join(PROJECT_ROOT, 'cfn-outputs', 'flat-outputs.json');
 
-export interface DeployedTarget {
+interface DeployedTarget {
   endpoint: string;
   region: string;
   source: string;
 }
 
 /** The deployed stage to test, if any (decided synchronously, so cases can be skipped up front). */
-export function deployedTarget(env: NodeJS.ProcessEnv = process.env): DeployedTarget | undefined {
+function deployedTarget(env: NodeJS.ProcessEnv = process.env): DeployedTarget | undefined {
   let endpoint = env.TAP_API_ENDPOINT?.trim();
   let region: string | undefined;
   let source = 'TAP_API_ENDPOINT';
@@ -40,7 +40,7 @@ export function deployedTarget(env: NodeJS.ProcessEnv = process.env): DeployedTa
   return { endpoint: endpoint.replace(/\/$/, ''), region, source };
 }
 
-export const DEPLOYED = deployedTarget();
+const DEPLOYED = deployedTarget();
 
 export interface Target {
   kind: 'local' | 'deployed';

@@ -31,10 +31,10 @@ export const PARAMETERS = parameterNames(ENVIRONMENT);
 const REGION = 'us-east-1';
 
 /** The stack settings of the test environment: every default, suffix `test`. */
-export const TEST_ARGS = resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENVIRONMENT });
+const TEST_ARGS = resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENVIRONMENT });
 
 /** The API function of the test environment, referring to `tableName` and `queueUrl`. */
-export function testFunction(tableName: string, queueUrl: string): FunctionDefinition<string> {
+function testFunction(tableName: string, queueUrl: string): FunctionDefinition<string> {
   return functionDefinitions(TEST_ARGS, {
     tableName,
     queueUrl,
@@ -44,7 +44,7 @@ export function testFunction(tableName: string, queueUrl: string): FunctionDefin
   }).api;
 }
 
-export interface SsmControl {
+interface SsmControl {
   /** Replaces a parameter's raw value (what SSM stores). */
   set(name: string, value: string): void;
   setFlags(flags: Partial<FeatureFlags>): void;
@@ -255,7 +255,7 @@ export function validUpdate(trackingId: string, overrides: Record<string, unknow
 
 // --- stdout / stderr -------------------------------------------------------------------------------
 
-export type Stream = 'stdout' | 'stderr' | 'all';
+type Stream = 'stdout' | 'stderr' | 'all';
 
 export interface OutputCapture {
   lines(stream?: Stream): string[];

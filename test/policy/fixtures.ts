@@ -29,7 +29,7 @@ export const ARN = {
   executeApi: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}`,
 };
 
-export const PARAMETERS = parameterNames(ENV);
+const PARAMETERS = parameterNames(ENV);
 
 /** The function role's inline policy: exactly the handler's actions on exactly its resources. */
 export const FUNCTION_POLICY = {
@@ -292,4 +292,4 @@ export function functionPolicy(resources: SynthResource[], document: unknown): S
   });
 }
 
-export { ACCOUNT, REGION, ENV, API_ID, TABLE, QUEUE, FUNCTION, FN_LOG_GROUP };
+export { ACCOUNT, REGION, API_ID };

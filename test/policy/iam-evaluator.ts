@@ -19,7 +19,7 @@ export interface Statement {
   conditional: boolean;
 }
 
-export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
+type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
 
 export interface Evaluation {
   decision: Decision;
@@ -80,7 +80,7 @@ function inScope(
   return (patterns ?? []).some((p) => wildcardMatch(p, value, caseSensitive));
 }
 
-export function statementMatches(s: Statement, action: string, resource: string): boolean {
+function statementMatches(s: Statement, action: string, resource: string): boolean {
   return inScope(s.action, s.notAction, action, false) && inScope(s.resource, s.notResource, resource, true);
 }
 

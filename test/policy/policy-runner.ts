@@ -24,7 +24,7 @@ const services = load('@pulumi/pulumi/proto/analyzer_grpc_pb') as typeof analyze
 const { Struct } = load('google-protobuf/google/protobuf/struct_pb') as typeof structPb;
 const { Empty } = load('google-protobuf/google/protobuf/empty_pb') as typeof emptyPb;
 
-export interface Diagnostic {
+interface Diagnostic {
   policy: string;
   level: 'advisory' | 'mandatory' | 'disabled' | 'remediate';
   urn: string;
