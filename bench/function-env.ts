@@ -8,15 +8,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parameterNames } from '../lambda/contract';
 import { statusShard } from '../lambda/shard';
 import { TrackingStore } from '../lambda/store';
 import { resolveStackArgs } from '../lib/config';
-import { functionDefinitions } from '../lib/functions';
 import { resourceNames } from '../lib/names';
-import { parameterDefinitions } from '../lib/parameter-definitions';
 import { readStackConfigFile } from '../lib/stack-config-file';
-import { startLocalAws, type LocalAws } from '../local/aws';
+import type { LocalAws } from '../local/aws';
+import { startStackAws } from '../local/stack-aws';
 import { functionEnvironment } from '../local/runtime/function-env';
 import { GET_TRACKING_ID, type InvokeSetup } from './requests';
 
@@ -38,23 +36,9 @@ export async function startBenchFunction(taskRoot: string): Promise<BenchFunctio
   const args = resolveStackArgs(file.read, { ENVIRONMENT_SUFFIX: SUFFIX });
   const region = String(file.values['aws:region'] ?? 'us-west-2');
   const names = resourceNames(SUFFIX);
-  const parameters = parameterNames(SUFFIX);
-  const aws = await startLocalAws({
-    region,
-    tables: [names.table],
-    queues: [names.queue],
-    parameters: Object.fromEntries(
-      Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
-    ),
-  });
+  const { aws, definitions } = await startStackAws(args, { region });
   try {
-    const definition = functionDefinitions(args, {
-      tableName: names.table,
-      queueUrl: aws.sqs.queue(names.queue).url,
-      configParameter: parameters.config,
-      endpointParameter: parameters.endpoint,
-      flagsParameter: parameters.flags,
-    }).api;
+    const definition = definitions.api;
     await seedStatusItem(aws, names.table, args.environmentSuffix, args.statusShardCount);
     // Seeding is not what the function calls: the record starts empty.
     aws.calls.clear();

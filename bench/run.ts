@@ -64,30 +64,19 @@ const median = (values: number[]) => {
 };
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** A "lower is better" target: value / baseline must stay at or below maxRatio. */
-function atMost(name: string, value: number, baseline: number, maxRatio: number): Target {
+/** A target on value / baseline: at most `limit.max` ("lower is better") or at least `limit.min`. */
+function target(name: string, value: number, baseline: number, limit: { max: number } | { min: number }): Target {
   const ratio = value / baseline;
   return {
     name,
     value: round(value),
     baseline: round(baseline),
     ratio: round(ratio, 3),
-    limit: `<= ${maxRatio}x`,
-    pass: ratio <= maxRatio,
+    limit: 'max' in limit ? `<= ${limit.max}x` : `>= ${limit.min}x`,
+    pass: 'max' in limit ? ratio <= limit.max : ratio >= limit.min,
   };
 }
-/** A "higher is better" target. */
-function atLeast(name: string, value: number, baseline: number, minRatio: number): Target {
-  const ratio = value / baseline;
-  return {
-    name,
-    value: round(value),
-    baseline: round(baseline),
-    ratio: round(ratio, 3),
-    limit: `>= ${minRatio}x`,
-    pass: ratio >= minRatio,
-  };
-}
+
 interface FloorComparison {
   name: string;
   ours: number;
@@ -194,11 +183,11 @@ async function main() {
   const load: LoadResult = await measureLocalApi(options.loadSeconds);
 
   const targets: Target[] = [
-    atMost('bundle_bytes', sizes.ours.raw, sizes.minimal.raw, 1.3),
-    atMost('bundle_gzip_bytes', sizes.ours.gzip, sizes.minimal.gzip, 1.3),
-    atMost('cold_start_ms', median(cold.ours), median(cold.minimal), 1.25),
-    atLeast('warm_post_per_s', median(warm.ours.post), median(warm.minimal.post), 0.7),
-    atLeast('warm_get_per_s', median(warm.ours.get), median(warm.minimal.get), 0.7),
+    target('bundle_bytes', sizes.ours.raw, sizes.minimal.raw, { max: 1.3 }),
+    target('bundle_gzip_bytes', sizes.ours.gzip, sizes.minimal.gzip, { max: 1.3 }),
+    target('cold_start_ms', median(cold.ours), median(cold.minimal), { max: 1.25 }),
+    target('warm_post_per_s', median(warm.ours.post), median(warm.minimal.post), { min: 0.7 }),
+    target('warm_get_per_s', median(warm.ours.get), median(warm.minimal.get), { min: 0.7 }),
     exactly('local_api_non_2xx', load.post.non2xx + load.get.non2xx, 0),
     exactly('local_api_lost_updates', load.post.serverOk200 - load.itemsStored, 0),
   ];

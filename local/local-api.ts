@@ -13,11 +13,10 @@ import { parameterNames } from '../lambda/contract';
 import { apiSpec } from '../lib/api-spec';
 import { BUNDLE_DIR } from '../lib/bundle';
 import { resolveStackArgs, type TapStackArgs } from '../lib/config';
-import { functionDefinitions, type FunctionDefinition } from '../lib/functions';
+import type { FunctionDefinition } from '../lib/functions';
 import { resourceNames } from '../lib/names';
-import { parameterDefinitions } from '../lib/parameter-definitions';
 import { readStackConfigFile } from '../lib/stack-config-file';
-import { startLocalAws, type LocalAws } from './aws';
+import type { LocalAws } from './aws';
 import { identityOf, localCredentialFromEnv, type CallerIdentity, type LocalCredential } from './gateway/credentials';
 import { createGatewayHandler } from './gateway/gateway';
 import { SigV4Verifier } from './gateway/sigv4';
@@ -26,6 +25,7 @@ import { buildFunctionBundle, watchSources, type BuiltBundle } from './runtime/f
 import { functionEnvironment } from './runtime/function-env';
 import { LambdaRuntime } from './runtime/lambda-runtime';
 import { shortId } from './runtime/proxy-event';
+import { startStackAws } from './stack-aws';
 
 export interface LocalApiOptions {
   /** Default 127.0.0.1 (loopback only). */
@@ -100,25 +100,13 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     cleanup.length = 0;
   };
   try {
-    const aws = await startLocalAws({
+    const { aws, queueUrl, definitions } = await startStackAws(args, {
       region,
-      tables: [names.table],
-      queues: [names.queue],
-      parameters: Object.fromEntries(
-        Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
-      ),
       dataDir: options.dataDir,
       faults: options.faults,
     });
     cleanup.push(() => aws.close());
-    const queueUrl = aws.sqs.queue(names.queue).url;
-    const definition = functionDefinitions(args, {
-      tableName: names.table,
-      queueUrl,
-      configParameter: parameters.config,
-      endpointParameter: parameters.endpoint,
-      flagsParameter: parameters.flags,
-    }).api;
+    const definition = definitions.api;
 
     const bundleDir = options.bundleDir ?? BUNDLE_DIR;
     let bundle = buildFunctionBundle(definition, bundleDir);

@@ -8,7 +8,6 @@
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { randomUUID } from 'crypto';
 import {
   DEFAULT_API_CONFIG,
   DEFAULT_FEATURE_FLAGS,
@@ -19,11 +18,13 @@ import {
 import { createHandler } from '../../lambda/app';
 import type { TrackingItem } from '../../lambda/store';
 import { resolveStackArgs } from '../../lib/config';
-import { functionDefinitions, type FunctionDefinition } from '../../lib/functions';
-import { startLocalAws, type LocalAws } from '../../local/aws';
+import type { FunctionDefinition } from '../../lib/functions';
+import { resourceNames } from '../../lib/names';
+import type { LocalAws } from '../../local/aws';
 import type { LocalQueue } from '../../local/aws/sqs';
 import { contextFields, lambdaContext as runtimeContext } from '../../local/runtime/context';
 import { proxyEvent } from '../../local/runtime/proxy-event';
+import { startStackAws } from '../../local/stack-aws';
 
 export const ENVIRONMENT = 'test';
 export const CALLER_ARN = 'arn:aws:iam::123456789012:user/scanner-7';
@@ -32,17 +33,6 @@ const REGION = 'us-east-1';
 
 /** The stack settings of the test environment: every default, suffix `test`. */
 const TEST_ARGS = resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENVIRONMENT });
-
-/** The API function of the test environment, referring to `tableName` and `queueUrl`. */
-function testFunction(tableName: string, queueUrl: string): FunctionDefinition<string> {
-  return functionDefinitions(TEST_ARGS, {
-    tableName,
-    queueUrl,
-    configParameter: PARAMETERS.config,
-    endpointParameter: PARAMETERS.endpoint,
-    flagsParameter: PARAMETERS.flags,
-  }).api;
-}
 
 interface SsmControl {
   /** Replaces a parameter's raw value (what SSM stores). */
@@ -84,16 +74,15 @@ export interface TestAws {
  * clients, created in this process, read their endpoints there). Suites call `reset()` after each test.
  */
 export async function startTestAws(): Promise<TestAws> {
-  const tableName = `tracking-${randomUUID().slice(0, 8)}`;
-  const queueName = 'tracking-parked-test';
-  const local = await startLocalAws({ region: REGION, tables: [tableName], queues: [queueName], parameters: {} });
+  const stack = await startStackAws(TEST_ARGS, { region: REGION });
+  const { aws: local, tableName } = stack;
   Object.assign(process.env, local.env);
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   const client = new DynamoDBClient({});
   const documents = DynamoDBDocumentClient.from(client);
-  const queue = local.sqs.queue(queueName);
-  const definition = testFunction(tableName, queue.url);
+  const queue = local.sqs.queue(resourceNames(ENVIRONMENT).queue);
+  const definition = stack.definitions.api;
 
   let failingSsm: (() => void) | undefined;
   const control: SsmControl = {
@@ -224,7 +213,11 @@ export function getStatusEvent(query: Record<string, string> | null, options: Ev
 
 /** The test function's Lambda context, with `remainingMs` left. */
 export function lambdaContext(remainingMs = 10_000): Context {
-  return runtimeContext(contextFields(testFunction('unused', 'unused'), { region: REGION }), remainingMs);
+  const { name, logGroup } = resourceNames(ENVIRONMENT).function('api');
+  return runtimeContext(
+    contextFields({ name, logGroup, memoryMb: TEST_ARGS.lambdaMemory }, { region: REGION }),
+    remainingMs,
+  );
 }
 
 export interface Answer {

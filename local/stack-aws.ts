@@ -1,0 +1,47 @@
+/**
+ * The local AWS of one stack: the resources the stack would create for its settings (the tracking
+ * table, the queues, the SSM parameters with their values), on the local services, and the stack's
+ * function descriptions pointing at them. What `npm start`, the handler tests and the benchmark run on.
+ */
+import { parameterNames } from '../lambda/contract';
+import type { TapStackArgs } from '../lib/config';
+import { functionDefinitions, type FunctionDefinition } from '../lib/functions';
+import { resourceNames, type FunctionKey } from '../lib/names';
+import { parameterDefinitions } from '../lib/parameter-definitions';
+import { startLocalAws, type LocalAws } from './aws';
+
+export interface StackAws {
+  aws: LocalAws;
+  tableName: string;
+  queueUrl: string;
+  /** Every function of the stack, its environment naming these local resources. */
+  definitions: Record<FunctionKey, FunctionDefinition<string>>;
+  close(): Promise<void>;
+}
+
+export async function startStackAws(
+  args: TapStackArgs,
+  options: { region: string; dataDir?: string; faults?: string[] },
+): Promise<StackAws> {
+  const names = resourceNames(args.environmentSuffix);
+  const parameters = parameterNames(args.environmentSuffix);
+  const aws = await startLocalAws({
+    region: options.region,
+    tables: [names.table],
+    queues: [names.queue],
+    parameters: Object.fromEntries(
+      Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
+    ),
+    dataDir: options.dataDir,
+    faults: options.faults,
+  });
+  const queueUrl = aws.sqs.queue(names.queue).url;
+  const definitions = functionDefinitions(args, {
+    tableName: names.table,
+    queueUrl,
+    configParameter: parameters.config,
+    endpointParameter: parameters.endpoint,
+    flagsParameter: parameters.flags,
+  });
+  return { aws, tableName: names.table, queueUrl, definitions, close: () => aws.close() };
+}
