@@ -112,11 +112,9 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     let bundle = buildFunctionBundle(definition, bundleDir);
     const runtime = new LambdaRuntime({
       bundleFile: bundle.file,
-      functionName: definition.name,
+      definition,
       region,
       accountId: aws.accountId,
-      memoryMb: definition.memoryMb,
-      timeoutSeconds: definition.timeoutSeconds,
       concurrency: options.concurrency,
       env: functionEnvironment(definition, aws.env, path.resolve(path.dirname(bundle.file))),
       onLog: functionLog,

@@ -13,17 +13,17 @@
  */
 import { pathToFileURL } from 'url';
 import { Worker } from 'worker_threads';
+import type { FunctionDefinition } from '../../lib/functions';
 import { contextFields } from './context';
 
 export interface LambdaRuntimeOptions {
   bundleFile: string;
   /** The export to call (`index.handler` -> `handler`). */
   handlerExport?: string;
-  functionName: string;
+  /** The function as its description names it (lib/functions.ts). */
+  definition: Pick<FunctionDefinition<unknown>, 'name' | 'memoryMb' | 'timeoutSeconds' | 'logGroup'>;
   region: string;
   accountId: string;
-  memoryMb: number;
-  timeoutSeconds: number;
   /** Most execution environments at once; default 8. */
   concurrency?: number;
   env: Record<string, string>;
@@ -97,7 +97,7 @@ class ExecutionEnvironment {
       env: options.env,
       stdout: true,
       stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
+      resourceLimits: { maxOldGenerationSizeMb: options.definition.memoryMb },
       workerData: {
         bundleUrl: `${pathToFileURL(bundleFile).href}?v=${version}`,
         handlerExport: options.handlerExport ?? 'handler',
@@ -252,13 +252,13 @@ export class LambdaRuntime {
         return initError;
       }
       const id = ++this.nextId;
-      const timeoutMs = this.options.timeoutSeconds * 1000;
+      const timeoutMs = this.options.definition.timeoutSeconds * 1000;
       const outcome = await new Promise<InvokeOutcome>((resolve) => {
         const timer = setTimeout(() => {
           environment.settle(id, {
             ok: false,
             errorType: 'Sandbox.Timedout',
-            errorMessage: `${invocation.requestId} Task timed out after ${this.options.timeoutSeconds.toFixed(2)} seconds`,
+            errorMessage: `${invocation.requestId} Task timed out after ${this.options.definition.timeoutSeconds.toFixed(2)} seconds`,
           });
           environment.dead = true;
         }, timeoutMs);
@@ -269,19 +269,12 @@ export class LambdaRuntime {
           invocation: {
             traceId: invocation.traceId,
             timeoutMs,
-            context: contextFields(
-              {
-                name: this.options.functionName,
-                memoryMb: this.options.memoryMb,
-                logGroup: this.options.env.AWS_LAMBDA_LOG_GROUP_NAME ?? '',
-              },
-              {
-                requestId: invocation.requestId,
-                region: this.options.region,
-                accountId: this.options.accountId,
-                logStream: this.options.env.AWS_LAMBDA_LOG_STREAM_NAME,
-              },
-            ),
+            context: contextFields(this.options.definition, {
+              requestId: invocation.requestId,
+              region: this.options.region,
+              accountId: this.options.accountId,
+              logStream: this.options.env.AWS_LAMBDA_LOG_STREAM_NAME,
+            }),
           },
         });
       });

@@ -63,11 +63,9 @@ async function run(
   const logs: string[] = [];
   const runtime = new LambdaRuntime({
     bundleFile,
-    functionName: aws.definition.name,
+    definition: aws.definition,
     region: aws.local.region,
     accountId: aws.local.accountId,
-    memoryMb: aws.definition.memoryMb,
-    timeoutSeconds: aws.definition.timeoutSeconds,
     concurrency: 1,
     env: {
       ...functionEnvironment(aws.definition, aws.local.env, path.dirname(bundleFile)),

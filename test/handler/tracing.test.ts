@@ -65,11 +65,9 @@ function traceHeader(n: number, sampled: boolean) {
 async function runLambda(invocations: { event: unknown; traceHeader: string }[]): Promise<number[]> {
   const runtime = new LambdaRuntime({
     bundleFile,
-    functionName: aws.definition.name,
+    definition: aws.definition,
     region: aws.local.region,
     accountId: aws.local.accountId,
-    memoryMb: aws.definition.memoryMb,
-    timeoutSeconds: aws.definition.timeoutSeconds,
     concurrency: 1,
     env: {
       ...functionEnvironment(aws.definition, aws.local.env, path.dirname(bundleFile)),

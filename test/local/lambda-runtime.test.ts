@@ -15,17 +15,21 @@ describe('LambdaRuntime', () => {
     fs.writeFileSync(file, code);
     return file;
   };
-  const runtime = (bundleFile: string, extra: Partial<LambdaRuntimeOptions> = {}) => {
+  const runtime = (bundleFile: string, extra: Partial<LambdaRuntimeOptions> & { timeoutSeconds?: number } = {}) => {
+    const { timeoutSeconds = 2, ...options } = extra;
     const r = new LambdaRuntime({
       bundleFile,
-      functionName: 'tracking-api-test',
+      definition: {
+        name: 'tracking-api-test',
+        memoryMb: 256,
+        timeoutSeconds,
+        logGroup: '/aws/lambda/tracking-api-test',
+      },
       region: 'us-west-2',
       accountId: '123456789012',
-      memoryMb: 256,
-      timeoutSeconds: 2,
       env: { ONLY_THIS: 'yes', AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/tracking-api-test' },
       onLog: (line) => logs.push(line),
-      ...extra,
+      ...options,
     });
     runtimes.push(r);
     return r;
