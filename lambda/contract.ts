@@ -16,6 +16,12 @@ export const LIMITS = {
   pageSizeMin: 1,
   pageSizeMax: 100,
   pageSizeDefault: 10,
+  /** GET /shipments page size. */
+  listPageSizeMin: 1,
+  listPageSizeMax: 100,
+  listPageSizeDefault: 20,
+  /** How far ahead of the API's clock an `event_time` may be (scanner clocks drift). */
+  eventTimeMaxFutureMs: 5 * 60 * 1000,
   /** POST /track batch body: {"updates": [...]}. */
   batchMin: 1,
   batchMax: 25,
@@ -32,6 +38,13 @@ export const LIMITS = {
 
 /** Same rule for the API Gateway model (Java regex) and Ajv (ECMAScript regex): no control characters. */
 const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001F\\u007F]+$';
+
+/**
+ * RFC 3339 date-time with an explicit offset (`2026-12-01T09:30:00+01:00`, `...Z`), fractions up to
+ * milliseconds. The shape only: the handler checks that it is a real instant and within bounds.
+ */
+const RFC3339 = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,3})?(Z|[+-][0-9]{2}:[0-9]{2})$';
+export const RFC3339_SCHEMA = { type: 'string', pattern: RFC3339 } as const;
 
 /** One tracking update (draft-04: the dialect API Gateway models speak). */
 export const TRACKING_UPDATE_SCHEMA = {
@@ -56,6 +69,8 @@ export const TRACKING_UPDATE_SCHEMA = {
       },
     },
     metadata: { type: 'object', maxProperties: LIMITS.metadataMaxProperties },
+    /** When the scan happened; absent = when the API accepted the update. */
+    event_time: RFC3339_SCHEMA,
   },
 } as const;
 
@@ -84,6 +99,7 @@ export const TRACKING_REQUEST_SCHEMA = {
 export const ROUTES = {
   track: { path: '/track', method: 'POST' },
   status: { path: '/status', method: 'GET', requiredQuery: ['tracking_id'] },
+  shipments: { path: '/shipments', method: 'GET', requiredQuery: ['status'] },
 } as const;
 
 /** The runtime configuration kept in SSM (`/logistics/api/<env>/config`) and its defaults. */
@@ -91,8 +107,10 @@ export interface ApiConfig {
   max_request_size: number;
   timeout: number;
   rate_limit: number;
+  /** An `event_time` older than this many days is refused (400). */
+  max_event_age_days: number;
 }
-export const DEFAULT_API_CONFIG: ApiConfig = { max_request_size: 10240, timeout: 10, rate_limit: 100 };
+export const DEFAULT_API_CONFIG: ApiConfig = { max_request_size: 10240, timeout: 10, rate_limit: 100, max_event_age_days: 30 };
 
 /** The feature flags kept in SSM (`/logistics/features/<env>/flags`) and their defaults. */
 export interface FeatureFlags {
@@ -107,26 +125,45 @@ export const DEFAULT_FEATURE_FLAGS: FeatureFlags = {
 };
 
 /**
- * The tracking table. `status_shard` is `<status>#<n>`, n = a stable hash of the tracking_id modulo
- * the shard count: a StatusIndex keyed on the bare four-valued status would make one hot index
- * partition per status, and its back-pressure throttles every base-table write carrying that status.
+ * The tracking table. Each shipment has its history items (one per update, `timestamp` = when the
+ * API accepted it, epoch ms) and one STATE RECORD under the reserved `timestamp` 0: its current
+ * state, written by the stream consumer (lambda/projection.ts), never by the API.
+ *
+ * StatusIndex is sparse: only state records carry its keys. `status_shard` is `<status>#<n>`, n = a
+ * stable hash of the tracking_id modulo the shard count (four bare status values would make four hot
+ * index partitions, whose back-pressure throttles the table's writes). `updated_key` is
+ * `<updated_at, 15 digits>#<tracking_id>`: newest first by event time, and a total order, so a
+ * listing's cursor is one key that every shard can continue from exactly.
  */
 export const TRACKING_TABLE = {
   hashKey: 'tracking_id',
   rangeKey: 'timestamp',
+  /** The `timestamp` of a shipment's state record. */
+  stateTimestamp: 0,
   attributes: [
     { name: 'tracking_id', type: 'S' },
     { name: 'timestamp', type: 'N' },
     { name: 'status_shard', type: 'S' },
+    { name: 'updated_key', type: 'S' },
   ],
   statusIndex: {
     name: 'StatusIndex',
     hashKey: 'status_shard',
-    rangeKey: 'timestamp',
+    rangeKey: 'updated_key',
     projectionType: 'ALL',
   },
   defaultStatusShardCount: 8,
   streamViewType: 'NEW_AND_OLD_IMAGES',
+} as const;
+
+/**
+ * The stream records the consumer is given (the event source mapping's filter, and the local
+ * mapping's): new history items only. The consumer's own writes (state records, `timestamp` 0) are
+ * filtered out before they reach it; a PutItem that changes nothing writes no stream record.
+ */
+export const STREAM_FILTER_PATTERN = {
+  eventName: ['INSERT'],
+  dynamodb: { Keys: { timestamp: { N: [{ 'anything-but': [String(TRACKING_TABLE.stateTimestamp)] }] } } },
 } as const;
 
 /** Environment variables the stack sets on the function and the handler reads. */
@@ -140,8 +177,12 @@ export const FUNCTION_ENV = {
   statusShardCount: 'STATUS_SHARD_COUNT',
 } as const;
 
-/** Powertools identity of the function (service name and metrics namespace). */
-export const OBSERVABILITY = { serviceName: 'tracking-api', metricsNamespace: 'LogisticsTracking' } as const;
+/** Powertools identity of the functions (service names and the metrics namespace they share). */
+export const OBSERVABILITY = {
+  serviceName: 'tracking-api',
+  consumerServiceName: 'tracking-projection',
+  metricsNamespace: 'LogisticsTracking',
+} as const;
 
 /** SSM parameter names for one environment. */
 export const parameterNames = (environment: string) => ({
@@ -162,6 +203,15 @@ export const METRICS = {
   configFallback: 'ConfigFallback',
   /** GET /status answered 503: DynamoDB still refused the query after the SDK's retries. */
   statusUnavailable: 'StatusUnavailable',
+  shipmentsListed: 'ShipmentsListed',
+  /** GET /shipments answered 503 (DynamoDB refused a shard's query after retries). */
+  shipmentsUnavailable: 'ShipmentsUnavailable',
+  /** Stream consumer: an update became its shipment's current state. */
+  stateUpdated: 'StateUpdated',
+  /** Stream consumer: an update older than the current state (a late scan, or redelivered) changed nothing. */
+  stateUnchanged: 'StateUnchanged',
+  /** Stream consumer: a record could not be projected (reported as a batch item failure, retried). */
+  projectionFailed: 'ProjectionFailed',
 } as const;
 
 /**

@@ -48,6 +48,7 @@ export function parseApiConfig(raw: unknown): ApiConfig {
     ),
     timeout: field('timeout', (n) => n > 0 && n <= 900),
     rate_limit: field('rate_limit', (n) => n >= 0),
+    max_event_age_days: field('max_event_age_days', (n) => Number.isInteger(n) && n >= 1),
   };
 }
 

@@ -22,6 +22,10 @@ export interface TapStackArgs {
   logRetentionDays: number;
   alarmEmail?: string;
   statusShardCount: number;
+  /** The oldest `event_time` accepted, in days (SSM config max_event_age_days). */
+  maxEventAgeDays: number;
+  /** The stream consumer's event source mapping. */
+  stream: { batchSize: number; batchWindowSeconds: number; maxRetries: number; maxRecordAgeSeconds: number };
   tableDeletionProtection: boolean;
   featureFlags: FeatureFlags;
   manageApiGatewayAccount: boolean;
@@ -105,6 +109,14 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
     logRetentionDays,
     alarmEmail: alarmEmail || undefined,
     statusShardCount: integer(read, 'statusShardCount', TRACKING_TABLE.defaultStatusShardCount, 1, 100),
+    maxEventAgeDays: integer(read, 'maxEventAgeDays', DEFAULT_API_CONFIG.max_event_age_days, 1, 3650),
+    // Lambda's limits for DynamoDB stream mappings.
+    stream: {
+      batchSize: integer(read, 'streamBatchSize', 100, 1, 10000),
+      batchWindowSeconds: integer(read, 'streamBatchWindowSeconds', 1, 0, 300),
+      maxRetries: integer(read, 'streamMaxRetries', 5, 0, 10000),
+      maxRecordAgeSeconds: integer(read, 'streamMaxRecordAgeSeconds', 86400, 60, 604800),
+    },
     tableDeletionProtection: boolean(read, 'tableDeletionProtection', true),
     featureFlags: {
       enhanced_tracking: boolean(read, 'enhancedTracking', true),
@@ -122,5 +134,10 @@ export function stackTags(args: TapStackArgs): Record<string, string> {
 
 /** The JSON kept in the `/logistics/api/<env>/config` parameter. */
 export function apiConfigValue(args: TapStackArgs): ApiConfig {
-  return { max_request_size: args.maxRequestSize, timeout: args.lambdaTimeout, rate_limit: args.apiRateLimit };
+  return {
+    max_request_size: args.maxRequestSize,
+    timeout: args.lambdaTimeout,
+    rate_limit: args.apiRateLimit,
+    max_event_age_days: args.maxEventAgeDays,
+  };
 }

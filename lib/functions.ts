@@ -39,16 +39,20 @@ export interface FunctionDefinition<T> {
   environment: Record<string, T | string>;
 }
 
-/** Powertools' own settings, the same for every function. */
-const POWERTOOLS_ENV = {
-  POWERTOOLS_SERVICE_NAME: OBSERVABILITY.serviceName,
+/** Powertools' own settings: the function's service name, the shared namespace and log level. */
+const powertoolsEnv = (serviceName: string) => ({
+  POWERTOOLS_SERVICE_NAME: serviceName,
   POWERTOOLS_METRICS_NAMESPACE: OBSERVABILITY.metricsNamespace,
   POWERTOOLS_LOG_LEVEL: 'INFO',
-};
+});
+
+/** A stream batch has no API Gateway deadline; this bounds one batch of StreamBatchSize records. */
+const CONSUMER_TIMEOUT_SECONDS = 60;
 
 /** What does not depend on the stack's settings: the source each function is built from. */
 export const FUNCTIONS: Record<FunctionKey, { entry: string; description: string }> = {
-  api: { entry: 'lambda/handler.ts', description: 'Logistics tracking API (POST /track, GET /status)' },
+  api: { entry: 'lambda/handler.ts', description: 'Logistics tracking API (POST /track, GET /status, GET /shipments)' },
+  consumer: { entry: 'lambda/consumer.ts', description: 'Tracking projection: current shipment state from the table stream' },
 };
 
 export function functionDefinitions<T>(
@@ -66,12 +70,13 @@ export function functionDefinitions<T>(
     queueUrl: refs.queueUrl,
     statusShardCount: String(args.statusShardCount),
   };
-  const environment = (keys: (keyof typeof FUNCTION_ENV)[]) => ({
+  const environment = (keys: (keyof typeof FUNCTION_ENV)[], serviceName: string) => ({
     ...Object.fromEntries(keys.map((key) => [FUNCTION_ENV[key], contractEnv[key]])),
-    ...POWERTOOLS_ENV,
+    ...powertoolsEnv(serviceName),
   });
 
   const api = names.function('api');
+  const consumer = names.function('consumer');
   return {
     api: {
       key: 'api',
@@ -85,7 +90,21 @@ export function functionDefinitions<T>(
       timeoutSeconds: args.lambdaTimeout,
       reservedConcurrency: args.lambdaReservedConcurrency,
       logGroup: api.logGroup,
-      environment: environment(Object.keys(FUNCTION_ENV) as (keyof typeof FUNCTION_ENV)[]),
+      environment: environment(Object.keys(FUNCTION_ENV) as (keyof typeof FUNCTION_ENV)[], OBSERVABILITY.serviceName),
+    },
+    consumer: {
+      key: 'consumer',
+      name: consumer.name,
+      ...FUNCTIONS.consumer,
+      handler: LAMBDA_HANDLER,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memoryMb: args.lambdaMemory,
+      timeoutSeconds: CONSUMER_TIMEOUT_SECONDS,
+      reservedConcurrency: -1,
+      logGroup: consumer.logGroup,
+      // It reads no settings and parks nothing: the table, and the shard count of the index it writes.
+      environment: environment(['tableName', 'environment', 'statusShardCount'], OBSERVABILITY.consumerServiceName),
     },
   };
 }

@@ -7,7 +7,7 @@ function physicalName(base: string, suffix: string): string {
 }
 
 /** The base name of each Lambda function (keys of FUNCTIONS in lib/functions.ts). */
-const FUNCTION_BASES = { api: 'tracking-api' } as const;
+const FUNCTION_BASES = { api: 'tracking-api', consumer: 'tracking-projection' } as const;
 export type FunctionKey = keyof typeof FUNCTION_BASES;
 
 export function resourceNames(suffix: string) {
@@ -15,6 +15,8 @@ export function resourceNames(suffix: string) {
   return {
     table: name('tracking-updates'),
     queue: name('tracking-parked-updates'),
+    /** Where the event source mapping sends stream records the consumer keeps failing on. */
+    streamFailureQueue: name('tracking-projection-failures'),
     /** A function's name, its role and inline policy, and Lambda's conventional log group (created by the stack). */
     function: (key: FunctionKey) => {
       const base = FUNCTION_BASES[key];

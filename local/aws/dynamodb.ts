@@ -20,7 +20,7 @@ import { RawAnswer, startJsonProtocolServer, type JsonOperation } from './json-p
 const TARGET_PREFIX = 'DynamoDB_20120810';
 
 /** What the function, `npm run replay`, the local API and the tests call. */
-const OPERATIONS = ['PutItem', 'Query', 'GetItem', 'Scan', 'DescribeTable', 'CreateTable'] as const;
+const OPERATIONS = ['PutItem', 'UpdateItem', 'Query', 'GetItem', 'Scan', 'DescribeTable', 'CreateTable'] as const;
 
 export interface LocalDynamoDb {
   endpoint: string;
