@@ -8,7 +8,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { statusShard } from '../lambda/shard';
 import { TrackingStore } from '../lambda/store';
 import { resolveStackArgs } from '../lib/config';
 import { resourceNames } from '../lib/names';
@@ -39,7 +38,7 @@ export async function startBenchFunction(taskRoot: string): Promise<BenchFunctio
   const { aws, definitions } = await startStackAws(args, { region });
   try {
     const definition = definitions.api;
-    await seedStatusItem(aws, names.table, args.environmentSuffix, args.statusShardCount);
+    await seedStatusItem(aws, names.table, args.environmentSuffix);
     // Seeding is not what the function calls: the record starts empty.
     aws.calls.clear();
     return {
@@ -65,7 +64,7 @@ export async function startBenchFunction(taskRoot: string): Promise<BenchFunctio
 }
 
 /** The one update GET /status reads, stored the way the function stores its updates. */
-async function seedStatusItem(aws: LocalAws, table: string, environment: string, shardCount: number): Promise<void> {
+async function seedStatusItem(aws: LocalAws, table: string, environment: string): Promise<void> {
   const client = new DynamoDBClient({
     region: aws.region,
     endpoint: aws.endpoints.dynamodb,
@@ -76,10 +75,10 @@ async function seedStatusItem(aws: LocalAws, table: string, environment: string,
       tracking_id: GET_TRACKING_ID,
       timestamp: Date.parse('2025-11-24T16:00:00.000Z'),
       status: 'in_transit',
-      status_shard: statusShard('in_transit', GET_TRACKING_ID, shardCount),
       location: { lat: 47.6, lng: -122.3 },
       environment,
       created_at: '2025-11-24T16:00:00.000Z',
+      event_time: '2025-11-24T16:00:00.000Z',
       update_id: 'bench-seed-1',
     });
   } finally {

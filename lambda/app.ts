@@ -19,9 +19,11 @@ import { awsClientConfig } from './aws-clients';
 import { FUNCTION_ENV, METRICS, ROUTES } from './contract';
 import { readRuntimeEnv } from './env';
 import { UpdateIntake } from './intake';
+import { StatusListing } from './listing';
 import { ParkingQueue } from './park';
 import { toApiRequest } from './request';
 import { RequestError, errorResponse } from './responses';
+import { getShipments } from './routes/shipments';
 import { getStatus } from './routes/status';
 import { postTrack } from './routes/track';
 import { PARAMETER_MAX_AGE_SECONDS, RuntimeSettings } from './settings';
@@ -29,7 +31,7 @@ import { TrackingStore } from './store';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const ROUTE_TABLE = [ROUTES.track, ROUTES.status];
+const ROUTE_TABLE = [ROUTES.track, ROUTES.status, ROUTES.shipments];
 
 function normalisePath(path: string | undefined): string | undefined {
   return path && path.length > 1 ? path.replace(/\/+$/, '') : path;
@@ -51,6 +53,9 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(awsClientConfig()));
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const store = runtime.tableName ? new TrackingStore(documents, runtime.tableName) : undefined;
+  const listing = runtime.tableName
+    ? new StatusListing(documents, runtime.tableName, runtime.statusShardCount)
+    : undefined;
   const ssm = new SSMProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SSMClient(awsClientConfig())) });
   const count = (metric: string, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value);
   const settings = new RuntimeSettings({
@@ -78,7 +83,6 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
         store,
         parking,
         environment: runtime.environment,
-        statusShardCount: runtime.statusShardCount,
         count,
         logger,
       })
@@ -104,8 +108,11 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
         },
       );
     }
-    if (!store || !intake) throw new Error(`the function has no table configured (${FUNCTION_ENV.tableName})`);
+    if (!store || !intake || !listing) {
+      throw new Error(`the function has no table configured (${FUNCTION_ENV.tableName})`);
+    }
     if (matched === ROUTES.track) return postTrack(request, { intake, settings: () => settings.current(), annotate });
+    if (matched === ROUTES.shipments) return getShipments(request, { listing, count, logger });
     return getStatus(request, { store, count, logger, annotate });
   }
 

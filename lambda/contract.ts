@@ -110,7 +110,12 @@ export interface ApiConfig {
   /** An `event_time` older than this many days is refused (400). */
   max_event_age_days: number;
 }
-export const DEFAULT_API_CONFIG: ApiConfig = { max_request_size: 10240, timeout: 10, rate_limit: 100, max_event_age_days: 30 };
+export const DEFAULT_API_CONFIG: ApiConfig = {
+  max_request_size: 10240,
+  timeout: 10,
+  rate_limit: 100,
+  max_event_age_days: 30,
+};
 
 /** The feature flags kept in SSM (`/logistics/features/<env>/flags`) and their defaults. */
 export interface FeatureFlags {
@@ -177,6 +182,50 @@ export const FUNCTION_ENV = {
   statusShardCount: 'STATUS_SHARD_COUNT',
 } as const;
 
+/**
+ * The status-change events the stream consumer puts on the stack's bus when the
+ * real_time_notifications flag is on: one per real transition of a shipment's current state (its
+ * first update, or a new current status), at least once (consumers deduplicate on `id`).
+ */
+export const STATUS_EVENT = {
+  source: 'logistics.tracking',
+  detailType: 'Shipment Status Changed',
+  version: 1,
+} as const;
+
+/** The `detail` of a status-change event (JSON Schema draft-04, like the API's models). */
+export const STATUS_EVENT_DETAIL_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-04/schema#',
+  title: 'ShipmentStatusChanged',
+  type: 'object',
+  required: [
+    'version',
+    'id',
+    'tracking_id',
+    'status',
+    'previous_status',
+    'event_time',
+    'timestamp',
+    'location',
+    'environment',
+  ],
+  additionalProperties: false,
+  properties: {
+    version: { type: 'integer', enum: [STATUS_EVENT.version] },
+    /** `<tracking_id>/<update_id>`: the same for every delivery of one transition. */
+    id: { type: 'string', minLength: 3 },
+    tracking_id: TRACKING_UPDATE_SCHEMA.properties.tracking_id,
+    status: TRACKING_UPDATE_SCHEMA.properties.status,
+    /** null for a shipment's first update. */
+    previous_status: { type: ['string', 'null'], enum: [...STATUSES, null] },
+    event_time: RFC3339_SCHEMA,
+    /** The history item's `timestamp` (epoch ms, when the API accepted the update). */
+    timestamp: { type: 'integer', minimum: 1 },
+    location: TRACKING_UPDATE_SCHEMA.properties.location,
+    environment: { type: 'string', minLength: 1 },
+  },
+} as const;
+
 /** Powertools identity of the functions (service names and the metrics namespace they share). */
 export const OBSERVABILITY = {
   serviceName: 'tracking-api',
@@ -213,6 +262,9 @@ export const METRICS = {
   /** Stream consumer: a record could not be projected (reported as a batch item failure, retried). */
   projectionFailed: 'ProjectionFailed',
 } as const;
+
+/** The METRICS the stream consumer emits (service OBSERVABILITY.consumerServiceName); the API function emits the rest. */
+export const CONSUMER_METRICS = [METRICS.stateUpdated, METRICS.stateUnchanged, METRICS.projectionFailed] as const;
 
 /**
  * The dimensions on every METRICS entry: `service` (POWERTOOLS_SERVICE_NAME) and `environment`

@@ -53,3 +53,22 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv
     problems,
   };
 }
+
+/** What the stream consumer reads: the table, the environment and the StatusIndex shard count (no SSM, no queue). */
+export interface ConsumerEnv {
+  /** The tracking table; undefined = misconfigured (every record fails, and is retried). */
+  tableName?: string;
+  environment: string;
+  statusShardCount: number;
+  serviceName: string;
+  metricsNamespace: string;
+  /** Values that were present but unusable (the documented default was taken instead). */
+  problems: string[];
+}
+
+/** The consumer's environment: the same variables, defaults and checks as readRuntimeEnv, its own service name. */
+export function readConsumerEnv(env: NodeJS.ProcessEnv = process.env): ConsumerEnv {
+  const { tableName, environment, statusShardCount, metricsNamespace, problems } = readRuntimeEnv(env);
+  const serviceName = env.POWERTOOLS_SERVICE_NAME?.trim() || OBSERVABILITY.consumerServiceName;
+  return { tableName, environment, statusShardCount, serviceName, metricsNamespace, problems };
+}

@@ -9,15 +9,13 @@ import { randomUUID } from 'crypto';
 import { METRICS } from './contract';
 import { parkBudget, withDeadline, type WriteBudget } from './deadline';
 import { ParkingError, type ParkingQueue } from './park';
-import { statusShard } from './shard';
 import { WriteRefusedError, type TrackingItem, type TrackingStore } from './store';
-import type { TrackingUpdate } from './validation';
+import { normaliseEventTime, type TrackingUpdate } from './validation';
 
 export interface IntakeDeps {
   store: TrackingStore;
   parking: ParkingQueue;
   environment: string;
-  statusShardCount: number;
   count: (metric: string, value?: number) => void;
   logger: Pick<Logger, 'warn' | 'error'>;
 }
@@ -52,15 +50,20 @@ export class UpdateIntake {
     return withDeadline(budget.writeMs, (writeSignal) => this.storeAll(items, writeSignal, budget.parkBy));
   }
 
+  /**
+   * A history item: no StatusIndex key (only state records are indexed); `event_time` in UTC, the
+   * accept time when the update carries none (validated upstream: a real instant in the window).
+   */
   private toItem(update: TrackingUpdate, acceptedAt: number, sender: Sender): TrackingItem {
+    const createdAt = new Date(acceptedAt).toISOString();
     const item: TrackingItem = {
       tracking_id: update.tracking_id,
       timestamp: acceptedAt,
       status: update.status,
-      status_shard: statusShard(update.status, update.tracking_id, this.deps.statusShardCount),
       location: { lat: update.location.lat, lng: update.location.lng },
+      event_time: update.event_time === undefined ? createdAt : normaliseEventTime(update.event_time),
       environment: this.deps.environment,
-      created_at: new Date(acceptedAt).toISOString(),
+      created_at: createdAt,
       update_id: randomUUID(),
     };
     if (update.metadata !== undefined) item.metadata = update.metadata;

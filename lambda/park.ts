@@ -4,9 +4,12 @@
  * is loaded only the first time something is parked: the success path never pays for it.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { FUNCTION_ENV, STATUSES } from './contract';
-import type { TrackingItem } from './store';
+import { FUNCTION_ENV, STATUSES, TRACKING_TABLE } from './contract';
+import type { StoredHistoryItem, TrackingItem } from './store';
 import { validateUpdate } from './validation';
+
+/** An item as the previous version parked it (with `status_shard`, without `event_time`), or as this one does. */
+type LegacyParkedItem = StoredHistoryItem;
 
 const PARKED_MESSAGE_VERSION = 1;
 
@@ -27,7 +30,11 @@ export function encodeParked(item: TrackingItem, reason: string, now = Date.now(
   return JSON.stringify(message);
 }
 
-/** The item of a parked message; throws when the message is not one this code wrote. */
+/**
+ * The item of a parked message; throws when the message is not one this code (or the previous
+ * version) wrote. The previous version's items carry `status_shard` (history items were indexed
+ * then) and no `event_time`: the shard is checked and dropped, `event_time` defaults to `created_at`.
+ */
 export function decodeParked(body: string): TrackingItem {
   let message: Partial<ParkedMessage>;
   try {
@@ -37,23 +44,32 @@ export function decodeParked(body: string): TrackingItem {
   }
   if (message?.version !== PARKED_MESSAGE_VERSION)
     throw new Error(`unsupported parked message version ${JSON.stringify(message?.version)}`);
-  const item = message.item;
-  if (!item || typeof item !== 'object') throw new Error('parked message has no item');
+  const parked = message.item as LegacyParkedItem | undefined;
+  if (!parked || typeof parked !== 'object') throw new Error('parked message has no item');
+  const { status_shard, ...item } = parked;
+  const event_time = item.event_time ?? item.created_at;
   const { tracking_id, status, location, metadata } = item;
+  // No event-time window: it was checked when the update was accepted, however long ago that was.
   const update = validateUpdate(
-    metadata === undefined ? { tracking_id, status, location } : { tracking_id, status, location, metadata },
+    metadata === undefined
+      ? { tracking_id, status, location, event_time }
+      : { tracking_id, status, location, metadata, event_time },
   );
   if (!update.ok)
     throw new Error(`parked item is invalid: ${update.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
-  const strings = ['status_shard', 'environment', 'created_at', 'update_id'] as const;
+  const strings = ['environment', 'created_at', 'update_id'] as const;
   for (const key of strings) {
     if (typeof item[key] !== 'string' || item[key] === '') throw new Error(`parked item has no ${key}`);
   }
-  if (!Number.isSafeInteger(item.timestamp) || item.timestamp <= 0)
+  if (!Number.isSafeInteger(item.timestamp) || item.timestamp <= TRACKING_TABLE.stateTimestamp)
     throw new Error('parked item has no valid timestamp');
-  if (!STATUSES.includes(item.status) || !item.status_shard.startsWith(`${item.status}#`))
+  if (
+    status_shard !== undefined &&
+    (typeof status_shard !== 'string' || !STATUSES.includes(item.status) || !status_shard.startsWith(`${item.status}#`))
+  ) {
     throw new Error('parked item has an inconsistent status_shard');
-  return item;
+  }
+  return { ...item, event_time };
 }
 
 export class ParkingError extends Error {

@@ -3,7 +3,7 @@
  * decoding of a JSON request body.
  */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { BODY_FIELD, RequestError } from './responses';
+import { BODY_FIELD, RequestError, type ErrorDetail } from './responses';
 
 export interface ApiRequest {
   /** API Gateway's request id (the correlation id), else the Lambda request id. */
@@ -80,4 +80,31 @@ export function readJsonBody(request: ApiRequest, maxBytes: number): unknown {
       { field: BODY_FIELD, message: (error as Error).message },
     ]);
   }
+}
+
+// --- Query parameters ------------------------------------------------------------------------------
+
+/** A problem for each of `names` given more than once (`?limit=1&limit=2`: which one did the client mean?). */
+export function repeatedParameters(request: ApiRequest, names: readonly string[]): ErrorDetail[] {
+  return names.flatMap((name) =>
+    (request.queryAll[name]?.length ?? 0) > 1 ? [{ field: name, message: 'must be given once' }] : [],
+  );
+}
+
+const PAGE_SIZE = /^[0-9]{1,3}$/;
+
+/** A page size parameter: `fallback` when absent, else a plain integer in min..max (else NaN, and a problem). */
+export function pageSize(
+  request: ApiRequest,
+  name: string,
+  bounds: { min: number; max: number; fallback: number },
+  problems: ErrorDetail[],
+): number {
+  const raw = request.query[name];
+  if (raw === undefined) return bounds.fallback;
+  const value = PAGE_SIZE.test(raw) ? Number(raw) : NaN;
+  if (!(value >= bounds.min && value <= bounds.max)) {
+    problems.push({ field: name, message: `must be an integer from ${bounds.min} to ${bounds.max}` });
+  }
+  return value;
 }

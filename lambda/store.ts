@@ -1,5 +1,6 @@
 /**
- * The tracking table: conditional writes that never overwrite another update, and newest-first pages.
+ * The tracking table: conditional writes that never overwrite another update, newest-first pages of
+ * a shipment's history, and its state record (read with a Query: the function may not GetItem).
  *
  * Every item carries `update_id`, a unique id minted when the update is accepted. A put succeeds when
  * its (tracking_id, timestamp) is free OR already holds this very update; when another update holds
@@ -10,15 +11,23 @@
  */
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isServiceUnavailable } from './aws-clients';
+import { TRACKING_TABLE } from './contract';
+import type { StateRecord } from './state';
 import type { Location, UpdateStatus } from './validation';
 
+/**
+ * A history item, as this version writes it. It carries no StatusIndex key (`status_shard`): only
+ * state records are indexed. Items written by the previous version do carry one, and no
+ * `event_time` (see StoredHistoryItem).
+ */
 export interface TrackingItem {
   tracking_id: string;
-  /** Milliseconds since the epoch; unique per tracking_id (the table's range key). */
+  /** Milliseconds since the epoch, > 0; unique per tracking_id (the table's range key). */
   timestamp: number;
   status: UpdateStatus;
-  status_shard: string;
   location: Location;
+  /** When the scan happened (RFC 3339, normalised to UTC); the accept time when the client gave none. */
+  event_time: string;
   metadata?: Record<string, unknown>;
   environment: string;
   /** When the API accepted the update (ISO 8601); `timestamp` may be a few ms later after collisions. */
@@ -67,8 +76,11 @@ export class ReadUnavailableError extends Error {
   }
 }
 
+/** A history item as read from the table: maybe written by the previous version. */
+export type StoredHistoryItem = Omit<TrackingItem, 'event_time'> & { event_time?: string; status_shard?: string };
+
 export interface Page {
-  items: TrackingItem[];
+  items: StoredHistoryItem[];
   /** Timestamp of the last item DynamoDB evaluated, when it says there may be more. */
   lastTimestamp?: number;
 }
@@ -109,7 +121,10 @@ export class TrackingStore {
     throw new WriteRefusedError(candidate, 'contention');
   }
 
-  /** One page of a shipment's updates, newest first, starting after `afterTimestamp` when given. */
+  /**
+   * One page of a shipment's updates, newest first, starting after `afterTimestamp` when given. The
+   * key condition leaves the state record (`timestamp` 0) out, so a page holds `limit` updates.
+   */
   async newestFirst(
     trackingId: string,
     limit: number,
@@ -120,9 +135,9 @@ export class TrackingStore {
       const answer = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: '#id = :id',
-          ExpressionAttributeNames: { '#id': 'tracking_id' },
-          ExpressionAttributeValues: { ':id': trackingId },
+          KeyConditionExpression: '#id = :id AND #ts > :state',
+          ExpressionAttributeNames: { '#id': 'tracking_id', '#ts': 'timestamp' },
+          ExpressionAttributeValues: { ':id': trackingId, ':state': TRACKING_TABLE.stateTimestamp },
           ScanIndexForward: false,
           Limit: limit,
           // Read-your-writes: a client that just posted sees its update.
@@ -134,9 +149,30 @@ export class TrackingStore {
       );
       const last = answer.LastEvaluatedKey?.timestamp;
       return {
-        items: (answer.Items ?? []) as TrackingItem[],
+        items: (answer.Items ?? []) as StoredHistoryItem[],
         lastTimestamp: typeof last === 'number' ? last : undefined,
       };
+    } catch (error) {
+      if (isServiceUnavailable(error)) throw new ReadUnavailableError({ cause: error });
+      throw error;
+    }
+  }
+
+  /** The shipment's state record, if the stream consumer has written one (a Query on its exact key). */
+  async stateOf(trackingId: string, abortSignal?: AbortSignal): Promise<StateRecord | undefined> {
+    try {
+      const answer = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#id = :id AND #ts = :state',
+          ExpressionAttributeNames: { '#id': 'tracking_id', '#ts': 'timestamp' },
+          ExpressionAttributeValues: { ':id': trackingId, ':state': TRACKING_TABLE.stateTimestamp },
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+        { abortSignal },
+      );
+      return answer.Items?.[0] as StateRecord | undefined;
     } catch (error) {
       if (isServiceUnavailable(error)) throw new ReadUnavailableError({ cause: error });
       throw error;

@@ -3,12 +3,13 @@
  * draft-04 schemas compiled by Ajv AT BUILD TIME (lambda/generated/validators.ts, written by
  * scripts/generate-validators.ts: no Ajv in the bundle, nothing compiled at init), plus what a
  * schema cannot say but DynamoDB needs: the metadata byte and depth bounds, numbers DynamoDB can
- * store exactly, well-formed UTF-16 strings, no `__proto__` keys at any depth. Every problem is
- * reported, each with its field path and message.
+ * store exactly, well-formed UTF-16 strings, no `__proto__` keys at any depth, and an `event_time`
+ * that is a real instant inside the accepted window. Every problem is reported, each with its field
+ * path and message.
  */
 import type { ErrorObject } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
-import { LIMITS, STATUSES, type TRACKING_BATCH_SCHEMA, type TRACKING_UPDATE_SCHEMA } from './contract';
+import { LIMITS, RFC3339_SCHEMA, STATUSES, type TRACKING_BATCH_SCHEMA, type TRACKING_UPDATE_SCHEMA } from './contract';
 import * as generated from './generated/validators';
 import { BODY_FIELD, type ErrorDetail } from './responses';
 
@@ -34,6 +35,9 @@ interface CompiledValidator<T> {
 const updateValidator = generated.validateUpdate as CompiledValidator<TrackingUpdate>;
 const batchValidator = generated.validateBatch as CompiledValidator<TrackingBatch>;
 const trackingIdValidator = generated.validateTrackingId as CompiledValidator<string>;
+
+/** What a value of RFC3339_SCHEMA's wrong shape is told (`event_time`, and GET /shipments' bounds). */
+const RFC3339_MESSAGE = 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T09:30:00Z';
 
 /** JSON pointer (`/updates/2/location/lat`) -> field path (`updates[2].location.lat`). */
 export function fieldPath(pointer: string, child?: string): string {
@@ -64,7 +68,10 @@ function describe(error: ErrorObject): ErrorDetail {
         message: 'is not an allowed field',
       };
     case 'pattern':
-      return { field: fieldPath(error.instancePath), message: 'must not contain control characters' };
+      return {
+        field: fieldPath(error.instancePath),
+        message: params.pattern === RFC3339_SCHEMA.pattern ? RFC3339_MESSAGE : 'must not contain control characters',
+      };
     case 'enum':
       return { field: fieldPath(error.instancePath), message: `must be one of: ${STATUSES.join(', ')}` };
     case 'type':
@@ -76,6 +83,87 @@ function describe(error: ErrorObject): ErrorDetail {
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+// --- Instants (RFC 3339) -------------------------------------------------------------------------
+
+const RFC3339 = new RegExp(RFC3339_SCHEMA.pattern);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type InstantResult = { ok: true; ms: number } | { ok: false; message: string };
+
+/**
+ * The instant (epoch ms) of an RFC 3339 date-time with an offset (RFC3339_SCHEMA's shape). The shape
+ * alone admits month 13 or February 30: the parsed components must round-trip through a Date, and
+ * an offset must be at most 23:59 (a leap second, :60, is refused too: no Date can hold it).
+ */
+export function parseInstant(value: string): InstantResult {
+  if (!RFC3339.test(value)) return { ok: false, message: RFC3339_MESSAGE };
+  // The shape is fixed up to the seconds: YYYY-MM-DDTHH:MM:SS, then [.fff], then Z or ±HH:MM.
+  const part = (from: number, to: number) => Number(value.slice(from, to));
+  const [year, month, day, hour, minute, second] = [
+    part(0, 4),
+    part(5, 7),
+    part(8, 10),
+    part(11, 13),
+    part(14, 16),
+    part(17, 19),
+  ];
+  let rest = value.slice(19);
+  let millis = 0;
+  if (rest.startsWith('.')) {
+    const digits = rest.slice(1).replace(/[^0-9].*$/, '');
+    millis = Number(digits.padEnd(3, '0'));
+    rest = rest.slice(1 + digits.length);
+  }
+  let offsetMinutes = 0;
+  if (rest !== 'Z') {
+    const [hours, minutes] = [Number(rest.slice(1, 3)), Number(rest.slice(4, 6))];
+    if (hours > 23 || minutes > 59) return { ok: false, message: 'is not a real date and time (offset)' };
+    offsetMinutes = (rest[0] === '-' ? -1 : 1) * (hours * 60 + minutes);
+  }
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0..99 to 1900..1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const roundTrips =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  if (!roundTrips) return { ok: false, message: 'is not a real date and time' };
+  return { ok: true, ms: date.getTime() - offsetMinutes * 60_000 };
+}
+
+/** The accepted window of `event_time`: from `maxAgeDays` before `now` to LIMITS.eventTimeMaxFutureMs after it. */
+export interface EventTimeWindow {
+  /** The API's clock (epoch ms). */
+  now: number;
+  /** config.max_event_age_days. */
+  maxAgeDays: number;
+}
+
+/** `event_time` normalised to UTC (`...Z`, milliseconds), as the history item stores it. */
+export function normaliseEventTime(value: string): string {
+  const parsed = parseInstant(value);
+  if (!parsed.ok) throw new Error(`event_time ${JSON.stringify(value)} ${parsed.message}`);
+  return new Date(parsed.ms).toISOString();
+}
+
+function eventTimeProblem(value: string, window: EventTimeWindow | undefined): string | undefined {
+  const parsed = parseInstant(value);
+  if (!parsed.ok) return parsed.message;
+  if (parsed.ms < 0) return 'must not be before 1970-01-01T00:00:00Z';
+  if (window === undefined) return undefined;
+  if (parsed.ms > window.now + LIMITS.eventTimeMaxFutureMs) {
+    return `must not be more than ${LIMITS.eventTimeMaxFutureMs / 60_000} minutes in the future`;
+  }
+  if (parsed.ms < window.now - window.maxAgeDays * DAY_MS) {
+    return `must not be older than ${window.maxAgeDays} days`;
+  }
+  return undefined;
 }
 
 // --- What DynamoDB can store ---------------------------------------------------------------------
@@ -127,8 +215,12 @@ function walkMetadata(value: unknown, path: string, depth: number, problems: Err
 }
 
 /** Checks a schema-valid update for what the schema cannot express. `prefix` is `''` or `updates[i].`. */
-function storageProblems(update: TrackingUpdate, prefix: string): ErrorDetail[] {
+function storageProblems(update: TrackingUpdate, prefix: string, window: EventTimeWindow | undefined): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
+  if (update.event_time !== undefined) {
+    const problem = eventTimeProblem(update.event_time, window);
+    if (problem) problems.push({ field: `${prefix}event_time`, message: problem });
+  }
   const idProblem = stringProblem(update.tracking_id);
   if (idProblem) problems.push({ field: `${prefix}tracking_id`, message: idProblem });
   for (const axis of ['lat', 'lng'] as const) {
@@ -155,15 +247,19 @@ export function isBatchBody(body: Record<string, unknown>): boolean {
   return Object.prototype.hasOwnProperty.call(body, 'updates');
 }
 
-export function validateUpdate(body: unknown): ValidationResult<TrackingUpdate> {
+/**
+ * `window`: where an `event_time` must lie (POST /track passes its clock and config); without one,
+ * any real instant since the epoch passes (a parked update, validated when it was accepted).
+ */
+export function validateUpdate(body: unknown, window?: EventTimeWindow): ValidationResult<TrackingUpdate> {
   if (!updateValidator(body)) return { ok: false, problems: (updateValidator.errors ?? []).map(describe) };
-  const problems = storageProblems(body, '');
+  const problems = storageProblems(body, '', window);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: body };
 }
 
-export function validateBatch(body: unknown): ValidationResult<TrackingUpdate[]> {
+export function validateBatch(body: unknown, window?: EventTimeWindow): ValidationResult<TrackingUpdate[]> {
   if (!batchValidator(body)) return { ok: false, problems: (batchValidator.errors ?? []).map(describe) };
-  const problems = body.updates.flatMap((update, index) => storageProblems(update, `updates[${index}].`));
+  const problems = body.updates.flatMap((update, index) => storageProblems(update, `updates[${index}].`, window));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: body.updates };
 }
 

@@ -11,8 +11,11 @@ import { GATEWAY_RESPONSES, gatewayResponseTemplate, type GatewayErrorResponse }
 const JSON_CONTENT_TYPE = 'application/json';
 /** API Gateway model names are alphanumeric and scoped to their API (so they carry no suffix). */
 const MODEL_NAME = 'TrackingRequest';
-/** GET /status query parameters the handler reads besides the required ones. */
-const STATUS_OPTIONAL_QUERY = ['limit', 'last_key'] as const;
+/** Query parameters each GET route reads besides its required ones (ROUTES[route].requiredQuery). */
+const OPTIONAL_QUERY = {
+  status: ['limit', 'last_key'],
+  shipments: ['limit', 'cursor', 'updated_before', 'updated_after'],
+} as const;
 
 export interface RouteSpec {
   key: keyof typeof ROUTES;
@@ -43,11 +46,24 @@ export interface ApiSpecInputs {
 
 const querystring = (name: string) => `method.request.querystring.${name}`;
 
+/** `method.request.querystring.<name>` -> required, for a GET route: the validator refuses a missing required one. */
+function queryParameters(route: keyof typeof OPTIONAL_QUERY): Record<string, boolean> {
+  const parameters: Record<string, boolean> = {};
+  for (const name of ROUTES[route].requiredQuery) parameters[querystring(name)] = true;
+  for (const name of OPTIONAL_QUERY[route]) parameters[querystring(name)] = false;
+  return parameters;
+}
+
 export function apiSpec(inputs: ApiSpecInputs): ApiSpec {
   const integration = { type: 'AWS_PROXY', integrationHttpMethod: 'POST', functionName: inputs.functionName } as const;
-  const statusParameters: Record<string, boolean> = {};
-  for (const name of ROUTES.status.requiredQuery) statusParameters[querystring(name)] = true;
-  for (const name of STATUS_OPTIONAL_QUERY) statusParameters[querystring(name)] = false;
+  const getRoute = (key: keyof typeof OPTIONAL_QUERY): RouteSpec => ({
+    key,
+    pathPart: ROUTES[key].path.slice(1),
+    httpMethod: ROUTES[key].method,
+    authorization: 'AWS_IAM',
+    requestParameters: queryParameters(key),
+    integration,
+  });
   return {
     model: {
       name: MODEL_NAME,
@@ -64,14 +80,8 @@ export function apiSpec(inputs: ApiSpecInputs): ApiSpec {
         requestModels: { [JSON_CONTENT_TYPE]: MODEL_NAME },
         integration,
       },
-      {
-        key: 'status',
-        pathPart: ROUTES.status.path.slice(1),
-        httpMethod: ROUTES.status.method,
-        authorization: 'AWS_IAM',
-        requestParameters: statusParameters,
-        integration,
-      },
+      getRoute('status'),
+      getRoute('shipments'),
     ],
     gatewayResponses: (inputs.gatewayResponses ?? GATEWAY_RESPONSES).map((r) => ({
       responseType: r.type,

@@ -19,6 +19,8 @@ export interface TapStackArgs {
   lambdaTimeout: number;
   /** -1: no reservation. */
   lambdaReservedConcurrency: number;
+  /** The stream consumer's; -1: no reservation. */
+  consumerReservedConcurrency: number;
   logRetentionDays: number;
   alarmEmail?: string;
   statusShardCount: number;
@@ -106,6 +108,7 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
     lambdaMemory: integer(read, 'lambdaMemory', 512, 128, 10240),
     lambdaTimeout,
     lambdaReservedConcurrency: integer(read, 'lambdaReservedConcurrency', -1, -1, 10000),
+    consumerReservedConcurrency: integer(read, 'consumerReservedConcurrency', -1, -1, 10000),
     logRetentionDays,
     alarmEmail: alarmEmail || undefined,
     statusShardCount: integer(read, 'statusShardCount', TRACKING_TABLE.defaultStatusShardCount, 1, 100),
@@ -113,7 +116,7 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
     // Lambda's limits for DynamoDB stream mappings.
     stream: {
       batchSize: integer(read, 'streamBatchSize', 100, 1, 10000),
-      batchWindowSeconds: integer(read, 'streamBatchWindowSeconds', 1, 0, 300),
+      batchWindowSeconds: integer(read, 'streamBatchWindowSeconds', 0, 0, 300),
       maxRetries: integer(read, 'streamMaxRetries', 5, 0, 10000),
       maxRecordAgeSeconds: integer(read, 'streamMaxRecordAgeSeconds', 86400, 60, 604800),
     },

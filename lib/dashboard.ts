@@ -2,11 +2,11 @@
  * The CloudWatch dashboard body (plain data). Every metric is spelled out with its full dimension set:
  * CloudWatch matches dimensions exactly, so a metric without them silently shows nothing.
  */
-import { METRICS, METRIC_DIMENSIONS, OBSERVABILITY } from '../lambda/contract';
+import { CONSUMER_METRICS, METRICS, METRIC_DIMENSIONS, OBSERVABILITY } from '../lambda/contract';
 
 export interface DashboardNames {
   region: string;
-  /** The environment suffix: the function's `environment` metric dimension. */
+  /** The environment suffix: the functions' `environment` metric dimension. */
   environment: string;
   apiName: string;
   stageName: string;
@@ -14,6 +14,9 @@ export interface DashboardNames {
   tableName: string;
   indexName: string;
   queueName: string;
+  /** The stream consumer and its mapping's failure queue. */
+  consumerFunctionName: string;
+  streamFailureQueueName: string;
 }
 
 type MetricRow = (string | { stat?: string; label?: string })[];
@@ -34,6 +37,17 @@ interface Widget {
   };
 }
 
+/**
+ * The dimensions a function puts on every custom metric (METRIC_DIMENSIONS): its Powertools
+ * service name and the environment. Typed on the contract's list: a new dimension fails the type check.
+ */
+export function customMetricDimensions(
+  serviceName: string,
+  environment: string,
+): Record<(typeof METRIC_DIMENSIONS)[number], string> {
+  return { service: serviceName, environment };
+}
+
 export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
   const api = (metric: string, stat: string): MetricRow => [
     'AWS/ApiGateway',
@@ -44,13 +58,17 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
     names.stageName,
     { stat, label: `${metric} ${stat}` },
   ];
-  const fn = (metric: string, stat: string): MetricRow => [
-    'AWS/Lambda',
-    metric,
-    'FunctionName',
-    names.functionName,
-    { stat, label: `${metric} ${stat}` },
-  ];
+  const lambdaMetric =
+    (functionName: string) =>
+    (metric: string, stat: string): MetricRow => [
+      'AWS/Lambda',
+      metric,
+      'FunctionName',
+      functionName,
+      { stat, label: `${metric} ${stat}` },
+    ];
+  const fn = lambdaMetric(names.functionName);
+  const consumer = lambdaMetric(names.consumerFunctionName);
   const table = (metric: string): MetricRow => [
     'AWS/DynamoDB',
     metric,
@@ -67,24 +85,25 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
     names.indexName,
     { stat: 'Sum', label: `${names.indexName} ${metric}` },
   ];
-  const queue = (metric: string): MetricRow => [
+  const queue = (queueName: string, metric: string): MetricRow => [
     'AWS/SQS',
     metric,
     'QueueName',
-    names.queueName,
+    queueName,
     { stat: 'Maximum', label: metric },
   ];
-  // The dimensions the handler puts on every custom metric (typed: a new one fails the type check).
-  const customDimensions: Record<(typeof METRIC_DIMENSIONS)[number], string> = {
-    service: OBSERVABILITY.serviceName,
-    environment: names.environment,
-  };
-  const custom = (metric: string): MetricRow => [
-    OBSERVABILITY.metricsNamespace,
-    metric,
-    ...METRIC_DIMENSIONS.flatMap((d) => [d, customDimensions[d]]),
-    { stat: 'Sum', label: metric },
-  ];
+  const custom =
+    (serviceName: string) =>
+    (metric: string): MetricRow => {
+      const dimensions = customMetricDimensions(serviceName, names.environment);
+      return [
+        OBSERVABILITY.metricsNamespace,
+        metric,
+        ...METRIC_DIMENSIONS.flatMap((d) => [d, dimensions[d]]),
+        { stat: 'Sum', label: metric },
+      ];
+    };
+  const apiMetrics = Object.values(METRICS).filter((m) => !(CONSUMER_METRICS as readonly string[]).includes(m));
 
   const panels: { title: string; metrics: MetricRow[] }[] = [
     {
@@ -124,9 +143,34 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
     },
     {
       title: 'Parked updates (queue)',
-      metrics: [queue('ApproximateNumberOfMessagesVisible'), queue('ApproximateAgeOfOldestMessage')],
+      metrics: [
+        queue(names.queueName, 'ApproximateNumberOfMessagesVisible'),
+        queue(names.queueName, 'ApproximateAgeOfOldestMessage'),
+      ],
     },
-    { title: 'Tracking outcomes (function metrics)', metrics: Object.values(METRICS).map(custom) },
+    { title: 'Tracking outcomes (function metrics)', metrics: apiMetrics.map(custom(OBSERVABILITY.serviceName)) },
+    {
+      // Errors are whole failed batches; records reported as batch item failures show as ProjectionFailed.
+      title: 'Projection consumer invocations',
+      metrics: [
+        consumer('Invocations', 'Sum'),
+        consumer('Errors', 'Sum'),
+        consumer('Throttles', 'Sum'),
+        consumer('Duration', 'p99'),
+      ],
+    },
+    { title: 'Projection lag (ms)', metrics: [consumer('IteratorAge', 'Maximum')] },
+    {
+      title: 'Projection outcomes (consumer metrics)',
+      metrics: CONSUMER_METRICS.map(custom(OBSERVABILITY.consumerServiceName)),
+    },
+    {
+      title: 'Stream failures (queue)',
+      metrics: [
+        queue(names.streamFailureQueueName, 'ApproximateNumberOfMessagesVisible'),
+        queue(names.streamFailureQueueName, 'ApproximateAgeOfOldestMessage'),
+      ],
+    },
   ];
 
   const width = 12;

@@ -1,6 +1,7 @@
 /**
- * The function's IAM documents as plain data (ARNs may be Outputs). Least privilege: exactly the
- * calls the handler makes, on exactly this environment's resources.
+ * The functions' IAM documents as plain data (ARNs may be Outputs). Least privilege: exactly the
+ * calls each function's code makes (and, for the stream consumer, the calls Lambda's event source
+ * mapping makes with its role), on exactly this environment's resources.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { TRACKING_TABLE } from '../lambda/contract';
@@ -12,6 +13,27 @@ export const LAMBDA_TRUST_POLICY = {
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 };
 
+const join = (arn: Arn, suffix: string) => pulumi.interpolate`${arn}${suffix}`;
+
+/** What every function needs: writing to its own log group, and sending X-Ray traces. */
+function logsAndTracing(logGroupArn: Arn) {
+  return [
+    {
+      Sid: 'OwnLogGroup',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: join(logGroupArn, ':*'),
+    },
+    {
+      // X-Ray has no resource-level permissions: '*' is the only valid resource.
+      Sid: 'XRayTracing',
+      Effect: 'Allow',
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      Resource: '*',
+    },
+  ];
+}
+
 export interface FunctionPolicyArns {
   tableArn: Arn;
   parameterArns: Arn[];
@@ -19,8 +41,7 @@ export interface FunctionPolicyArns {
   logGroupArn: Arn;
 }
 
-const join = (arn: Arn, suffix: string) => pulumi.interpolate`${arn}${suffix}`;
-
+/** The API function (lambda/handler.ts): conditional puts, queries of the table and its index, SSM, parking. */
 export function functionPolicyDocument(arns: FunctionPolicyArns) {
   return {
     Version: '2012-10-17',
@@ -46,19 +67,49 @@ export function functionPolicyDocument(arns: FunctionPolicyArns) {
         Action: 'sqs:SendMessage',
         Resource: arns.queueArn,
       },
+      ...logsAndTracing(arns.logGroupArn),
+    ],
+  };
+}
+
+export interface ConsumerPolicyArns {
+  tableArn: Arn;
+  /** The table's stream (table.streamArn): the only stream the mapping may read. */
+  streamArn: Arn;
+  /** The mapping's on-failure destination. */
+  failureQueueArn: Arn;
+  logGroupArn: Arn;
+}
+
+/**
+ * The stream consumer (lambda/consumer.ts). Its code makes one call, a conditional UpdateItem of a
+ * state record, reading nothing. The rest is what Lambda does with the function's role for its
+ * event source mapping: poll the table's stream (checked when the mapping is created), and send a
+ * record of each batch it gives up on to the failure queue.
+ */
+export function consumerPolicyDocument(arns: ConsumerPolicyArns) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
       {
-        Sid: 'OwnLogGroup',
+        Sid: 'TableStream',
         Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: join(arns.logGroupArn, ':*'),
+        Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+        Resource: arns.streamArn,
       },
       {
-        // X-Ray has no resource-level permissions: '*' is the only valid resource.
-        Sid: 'XRayTracing',
+        Sid: 'StateRecords',
         Effect: 'Allow',
-        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-        Resource: '*',
+        Action: 'dynamodb:UpdateItem',
+        Resource: arns.tableArn,
       },
+      {
+        Sid: 'StreamFailureQueue',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: arns.failureQueueArn,
+      },
+      ...logsAndTracing(arns.logGroupArn),
     ],
   };
 }

@@ -28,7 +28,10 @@ export function createFunction(
   options: {
     /** The role's inline policy, given the function's own log group ARN. */
     policy: (logGroupArn: pulumi.Output<string>) => object;
-    /** Where Lambda sends failed ASYNCHRONOUS invocations. */
+    /**
+     * Where Lambda sends failed ASYNCHRONOUS invocations. None for a function only an event source
+     * mapping invokes: the mapping's on-failure destination keeps what it gives up on.
+     */
     deadLetterArn?: pulumi.Input<string>;
   },
 ): DeployedFunction {

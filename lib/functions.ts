@@ -52,7 +52,10 @@ const CONSUMER_TIMEOUT_SECONDS = 60;
 /** What does not depend on the stack's settings: the source each function is built from. */
 export const FUNCTIONS: Record<FunctionKey, { entry: string; description: string }> = {
   api: { entry: 'lambda/handler.ts', description: 'Logistics tracking API (POST /track, GET /status, GET /shipments)' },
-  consumer: { entry: 'lambda/consumer.ts', description: 'Tracking projection: current shipment state from the table stream' },
+  consumer: {
+    entry: 'lambda/consumer.ts',
+    description: 'Tracking projection: current shipment state from the table stream',
+  },
 };
 
 export function functionDefinitions<T>(
@@ -101,7 +104,7 @@ export function functionDefinitions<T>(
       architecture: LAMBDA_ARCHITECTURE,
       memoryMb: args.lambdaMemory,
       timeoutSeconds: CONSUMER_TIMEOUT_SECONDS,
-      reservedConcurrency: -1,
+      reservedConcurrency: args.consumerReservedConcurrency,
       logGroup: consumer.logGroup,
       // It reads no settings and parks nothing: the table, and the shard count of the index it writes.
       environment: environment(['tableName', 'environment', 'statusShardCount'], OBSERVABILITY.consumerServiceName),

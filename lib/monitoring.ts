@@ -6,11 +6,11 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as cloudwatch from '@pulumi/aws/cloudwatch';
 import * as sns from '@pulumi/aws/sns';
-import { TRACKING_TABLE } from '../lambda/contract';
+import { METRICS, OBSERVABILITY, TRACKING_TABLE } from '../lambda/contract';
 import type { TapStackArgs } from './config';
 import { resourceNames } from './names';
 import type { Scope } from './scope';
-import { dashboardBody } from './dashboard';
+import { customMetricDimensions, dashboardBody } from './dashboard';
 
 export interface MonitoredNames {
   region: pulumi.Input<string>;
@@ -19,6 +19,9 @@ export interface MonitoredNames {
   functionName: pulumi.Input<string>;
   tableName: pulumi.Input<string>;
   queueName: pulumi.Input<string>;
+  /** The stream consumer (lambda/consumer.ts) and its mapping's failure queue. */
+  consumerFunctionName: pulumi.Input<string>;
+  streamFailureQueueName: pulumi.Input<string>;
 }
 
 interface AlarmSpec {
@@ -37,9 +40,10 @@ interface AlarmSpec {
   threshold: number;
 }
 
-function alarmSpecs(names: MonitoredNames): AlarmSpec[] {
+function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
   const api = { ApiName: names.apiName, Stage: names.stageName };
   const fn = { FunctionName: names.functionName };
+  const consumer = { FunctionName: names.consumerFunctionName };
   const table = { TableName: names.tableName };
   const index = { TableName: names.tableName, GlobalSecondaryIndexName: TRACKING_TABLE.statusIndex.name };
   const fiveMinutes = { period: 300, evaluationPeriods: 1 };
@@ -100,7 +104,7 @@ function alarmSpecs(names: MonitoredNames): AlarmSpec[] {
     },
     {
       key: 'function-errors',
-      description: 'The function failed (unhandled error or timeout)',
+      description: 'The API function failed (unhandled error or timeout)',
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
       dimensions: fn,
@@ -110,7 +114,7 @@ function alarmSpecs(names: MonitoredNames): AlarmSpec[] {
     },
     {
       key: 'function-throttles',
-      description: 'The function was throttled (concurrency exhausted)',
+      description: 'The API function was throttled (concurrency exhausted)',
       namespace: 'AWS/Lambda',
       metricName: 'Throttles',
       dimensions: fn,
@@ -138,6 +142,56 @@ function alarmSpecs(names: MonitoredNames): AlarmSpec[] {
       'StatusIndex writes (back-pressure throttles table writes)',
     ),
     throttles('index-read-throttles', 'ReadThrottleEvents', index, 'StatusIndex reads'),
+    {
+      // With ReportBatchItemFailures, a batch whose records the consumer reports as failed is a
+      // SUCCESSFUL invocation: Errors counts only invocations that failed as a whole.
+      key: 'consumer-errors',
+      description:
+        'The projection consumer failed whole batch invocations (unhandled error or timeout: the batch is halved and retried). Records it reports as batch item failures are not counted here: see consumer-projection-failed',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: consumer,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
+    },
+    {
+      key: 'consumer-projection-failed',
+      description:
+        'The projection consumer could not project stream records (reported as batch item failures and retried; after the retries they go to the failure queue)',
+      namespace: OBSERVABILITY.metricsNamespace,
+      metricName: METRICS.projectionFailed,
+      dimensions: customMetricDimensions(OBSERVABILITY.consumerServiceName, environment),
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
+    },
+    {
+      key: 'consumer-iterator-age',
+      description:
+        'The projection lags the table by more than a minute for 3 consecutive minutes (GET /shipments shows stale states)',
+      namespace: 'AWS/Lambda',
+      metricName: 'IteratorAge',
+      dimensions: consumer,
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 60_000,
+    },
+    {
+      key: 'stream-failures',
+      description:
+        'Stream records the projection consumer gave up on are waiting on the failure queue (their shipments show a stale state)',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: names.streamFailureQueueName },
+      statistic: 'Maximum',
+      ...fiveMinutes,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
+    },
   ];
 }
 
@@ -161,7 +215,7 @@ export function createMonitoring(scope: Scope, args: TapStackArgs, names: Monito
     );
   }
 
-  const alarms = alarmSpecs(names).map(
+  const alarms = alarmSpecs(names, suffix).map(
     ({ key, description, ...metric }) =>
       new cloudwatch.MetricAlarm(
         scope.name(`${key}-alarm`),
@@ -182,20 +236,41 @@ export function createMonitoring(scope: Scope, args: TapStackArgs, names: Monito
     {
       dashboardName: resourceNames(suffix).dashboard,
       dashboardBody: pulumi
-        .all([names.region, names.apiName, names.stageName, names.functionName, names.tableName, names.queueName])
-        .apply(([region, apiName, stageName, functionName, tableName, queueName]) =>
-          JSON.stringify(
-            dashboardBody({
-              region,
-              apiName,
-              stageName,
-              functionName,
-              tableName,
-              queueName,
-              environment: suffix,
-              indexName: TRACKING_TABLE.statusIndex.name,
-            }),
-          ),
+        .all([
+          names.region,
+          names.apiName,
+          names.stageName,
+          names.functionName,
+          names.tableName,
+          names.queueName,
+          names.consumerFunctionName,
+          names.streamFailureQueueName,
+        ])
+        .apply(
+          ([
+            region,
+            apiName,
+            stageName,
+            functionName,
+            tableName,
+            queueName,
+            consumerFunctionName,
+            streamFailureQueueName,
+          ]) =>
+            JSON.stringify(
+              dashboardBody({
+                region,
+                apiName,
+                stageName,
+                functionName,
+                tableName,
+                queueName,
+                consumerFunctionName,
+                streamFailureQueueName,
+                environment: suffix,
+                indexName: TRACKING_TABLE.statusIndex.name,
+              }),
+            ),
         ),
     },
     { parent },

@@ -1,5 +1,7 @@
 /**
- * The tracking table and the queue that parks updates DynamoDB refused (also the function's DLQ).
+ * The tracking table, and the two queues beside it: the one that parks updates DynamoDB refused
+ * (also the API function's DLQ) and the one where the stream consumer's event source mapping sends
+ * the records it kept failing on. Both queues have one shape: encrypted, TLS-only, 14 days.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as dynamodb from '@pulumi/aws/dynamodb';
@@ -9,65 +11,37 @@ import type { TapStackArgs } from './config';
 import { resourceNames } from './names';
 import type { Scope } from './scope';
 
-/** SQS's maximum retention (14 days): parked updates wait for a replay as long as SQS allows. */
+/** SQS's maximum retention (14 days): what lands on these queues waits for an operator as long as SQS allows. */
 const QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
-/** A replay worker holds a message this long before SQS offers it again. */
+/** A reader (the replay worker, an operator) holds a message this long before SQS offers it again. */
 const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300;
 
 export interface Storage {
   table: dynamodb.Table;
+  /** Parked updates (DynamoDB refused them), and the API function's failed asynchronous events. */
   queue: sqs.Queue;
   queuePolicy: sqs.QueuePolicy;
+  /** The consumer mapping's on-failure destination: stream records retried to exhaustion. */
+  streamFailureQueue: sqs.Queue;
+  streamFailureQueuePolicy: sqs.QueuePolicy;
 }
 
-export function createStorage(scope: Scope, args: TapStackArgs): Storage {
+/** A queue the stack owns: SQS-managed encryption at rest, 14 days, and a policy refusing anything but TLS. */
+function secureQueue(scope: Scope, part: string, name: string): { queue: sqs.Queue; policy: sqs.QueuePolicy } {
   const parent = scope.parent;
-  const index = TRACKING_TABLE.statusIndex;
-
-  const table = new dynamodb.Table(
-    scope.name('tracking-table'),
-    {
-      name: resourceNames(args.environmentSuffix).table,
-      billingMode: 'PAY_PER_REQUEST',
-      hashKey: TRACKING_TABLE.hashKey,
-      rangeKey: TRACKING_TABLE.rangeKey,
-      attributes: TRACKING_TABLE.attributes.map((a) => ({ name: a.name, type: a.type })),
-      // StatusIndex is keyed on status_shard = `<status>#<n>`, not the bare status: four status
-      // values would make four hot index partitions, and a GSI that cannot keep up throttles every
-      // base-table write carrying that status. n = hash(tracking_id) mod statusShardCount.
-      globalSecondaryIndexes: [
-        {
-          name: index.name,
-          keySchemas: [
-            { attributeName: index.hashKey, keyType: 'HASH' },
-            { attributeName: index.rangeKey, keyType: 'RANGE' },
-          ],
-          projectionType: index.projectionType,
-        },
-      ],
-      streamEnabled: true,
-      streamViewType: TRACKING_TABLE.streamViewType,
-      pointInTimeRecovery: { enabled: true },
-      serverSideEncryption: { enabled: true },
-      deletionProtectionEnabled: args.tableDeletionProtection,
-    },
-    { parent },
-  );
-
   const queue = new sqs.Queue(
-    scope.name('parked-updates-queue'),
+    scope.name(part),
     {
-      name: resourceNames(args.environmentSuffix).queue,
+      name,
       messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
       visibilityTimeoutSeconds: QUEUE_VISIBILITY_TIMEOUT_SECONDS,
       sqsManagedSseEnabled: true,
     },
     { parent },
   );
-
   // Encryption at rest is SSE; this makes encryption in transit mandatory too.
-  const queuePolicy = new sqs.QueuePolicy(
-    scope.name('parked-updates-queue-policy'),
+  const policy = new sqs.QueuePolicy(
+    scope.name(`${part}-policy`),
     {
       queueUrl: queue.url,
       policy: pulumi.jsonStringify({
@@ -86,6 +60,53 @@ export function createStorage(scope: Scope, args: TapStackArgs): Storage {
     },
     { parent },
   );
+  return { queue, policy };
+}
 
-  return { table, queue, queuePolicy };
+export function createStorage(scope: Scope, args: TapStackArgs): Storage {
+  const names = resourceNames(args.environmentSuffix);
+  const index = TRACKING_TABLE.statusIndex;
+
+  const table = new dynamodb.Table(
+    scope.name('tracking-table'),
+    {
+      name: names.table,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: TRACKING_TABLE.hashKey,
+      rangeKey: TRACKING_TABLE.rangeKey,
+      attributes: TRACKING_TABLE.attributes.map((a) => ({ name: a.name, type: a.type })),
+      // StatusIndex is sparse (only state records carry its keys) and keyed on status_shard =
+      // `<status>#<n>`, not the bare status: four status values would make four hot index
+      // partitions, and a GSI that cannot keep up throttles every base-table write carrying that
+      // status. n = hash(tracking_id) mod statusShardCount; updated_key orders a shard newest first.
+      globalSecondaryIndexes: [
+        {
+          name: index.name,
+          keySchemas: [
+            { attributeName: index.hashKey, keyType: 'HASH' },
+            { attributeName: index.rangeKey, keyType: 'RANGE' },
+          ],
+          projectionType: index.projectionType,
+        },
+      ],
+      // The stream feeds the projection consumer (lib/stream.ts).
+      streamEnabled: true,
+      streamViewType: TRACKING_TABLE.streamViewType,
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: args.tableDeletionProtection,
+    },
+    { parent: scope.parent },
+  );
+
+  const parked = secureQueue(scope, 'parked-updates-queue', names.queue);
+  const streamFailures = secureQueue(scope, 'stream-failure-queue', names.streamFailureQueue);
+
+  return {
+    table,
+    queue: parked.queue,
+    queuePolicy: parked.policy,
+    streamFailureQueue: streamFailures.queue,
+    streamFailureQueuePolicy: streamFailures.policy,
+  };
 }

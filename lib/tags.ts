@@ -46,6 +46,7 @@ export const RESOURCE_INPUTS: Record<string, { tags: boolean; name: boolean }> =
     tags: false,
     name: false,
   }),
+  'aws:lambda/eventSourceMapping:EventSourceMapping': takes<lambda.EventSourceMappingArgs>({ tags: true, name: false }),
   'aws:lambda/function:Function': takes<lambda.FunctionArgs>({ tags: true, name: true }),
   'aws:lambda/permission:Permission': takes<lambda.PermissionArgs>({ tags: false, name: false }),
   'aws:sns/topic:Topic': takes<sns.TopicArgs>({ tags: true, name: true }),

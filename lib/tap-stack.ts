@@ -1,27 +1,34 @@
 /**
- * TapStack: the whole tracking API for one environment suffix. Wires the parts (one file each) as
- * its children, named after it, tagged in one place (lib/tags.ts), and exposes them as typed fields;
- * index.ts turns those into the flat stack outputs.
+ * TapStack: the whole tracking API for one environment suffix, with the stream consumer that
+ * projects each shipment's current state. Wires the parts (one file each) as its children, named
+ * after it, tagged in one place (lib/tags.ts), and exposes them as typed fields; index.ts turns
+ * those into the flat stack outputs.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { getRegionOutput } from '@pulumi/aws/getRegion';
+import type * as lambda from '@pulumi/aws/lambda';
 import { createApi, type Api } from './api';
 import { createApiGatewayAccount, type ApiGatewayAccount } from './api-gateway-account';
 import { stackTags, type TapStackArgs } from './config';
 import { createFunction, type DeployedFunction } from './function';
-import { functionPolicyDocument } from './function-policy';
+import { consumerPolicyDocument, functionPolicyDocument } from './function-policy';
 import { functionDefinitions } from './functions';
+import type { FunctionKey } from './names';
 import { createMonitoring, type Monitoring } from './monitoring';
 import { createParameters, type Parameters } from './parameters';
 import { scopeOf } from './scope';
 import { createStorage, type Storage } from './storage';
+import { createStreamMapping } from './stream';
 import { tagTransformation } from './tags';
 
 export class TapStack extends pulumi.ComponentResource {
   readonly region: pulumi.Output<string>;
   readonly storage: Storage;
   readonly parameters: Parameters;
-  readonly functions: { api: DeployedFunction };
+  /** The API function, and the stream consumer projecting each shipment's current state. */
+  readonly functions: Record<FunctionKey, DeployedFunction>;
+  /** The consumer's trigger: the table's stream, failures to storage.streamFailureQueue. */
+  readonly streamMapping: lambda.EventSourceMapping;
   /** Only when manageApiGatewayAccount is on (one per account and region). */
   readonly apiGatewayAccount?: ApiGatewayAccount;
   readonly api: Api;
@@ -60,7 +67,24 @@ export class TapStack extends pulumi.ComponentResource {
         // handler itself parks writes DynamoDB refused on this same queue.
         deadLetterArn: this.storage.queue.arn,
       }),
+      // No DLQ: nothing invokes it asynchronously. Its only trigger is the mapping below, whose
+      // on-failure destination is the failure queue.
+      consumer: createFunction(scope, args, definitions.consumer, {
+        policy: (logGroupArn) =>
+          consumerPolicyDocument({
+            tableArn: this.storage.table.arn,
+            streamArn: this.storage.table.streamArn,
+            failureQueueArn: this.storage.streamFailureQueue.arn,
+            logGroupArn,
+          }),
+      }),
     };
+    this.streamMapping = createStreamMapping(scope, args, {
+      streamArn: this.storage.table.streamArn,
+      functionName: this.functions.consumer.fn.name,
+      failureQueueArn: this.storage.streamFailureQueue.arn,
+      policy: this.functions.consumer.policy,
+    });
     this.apiGatewayAccount = args.manageApiGatewayAccount ? createApiGatewayAccount(scope, args) : undefined;
     this.api = createApi(scope, args, {
       fn: this.functions.api.fn,
@@ -74,6 +98,8 @@ export class TapStack extends pulumi.ComponentResource {
       functionName: this.functions.api.fn.name,
       tableName: this.storage.table.name,
       queueName: this.storage.queue.name,
+      consumerFunctionName: this.functions.consumer.fn.name,
+      streamFailureQueueName: this.storage.streamFailureQueue.name,
     });
     this.registerOutputs({});
   }

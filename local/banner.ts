@@ -1,5 +1,5 @@
 /** What `npm start` prints once ready: URLs, credentials, a curl example that works as pasted, replay env. */
-import { FUNCTION_ENV } from '../lambda/contract';
+import { FUNCTION_ENV, ROUTES } from '../lambda/contract';
 import type { LocalApi } from './local-api';
 
 function shellQuote(value: string): string {
@@ -23,14 +23,22 @@ export function banner(api: LocalApi): string {
   return [
     `Tracking API (local) ready: stage ${api.stage}, region ${api.region}`,
     `  base URL     ${api.url}`,
-    `  routes       POST ${api.url}/track    GET ${api.url}/status?tracking_id=...`,
+    `  routes       ${Object.values(ROUTES)
+      .map(
+        (r) =>
+          `${r.method} ${api.url}${r.path}${'requiredQuery' in r ? `?${r.requiredQuery.map((q) => `${q}=...`).join('&')}` : ''}`,
+      )
+      .join('    ')}`,
     `  credentials  access key ${accessKeyId}  secret ${secretAccessKey}  (SigV4, service execute-api)`,
     `  caller       ${api.identity.userArn}`,
     `  table        ${api.tableName}    queue ${api.queueUrl}`,
+    `  stream       -> ${api.definitions.consumer.name} (batch ${api.args.stream.batchSize}, window ${api.args.stream.batchWindowSeconds} s); failures -> ${api.failureQueueUrl}`,
     '',
     'Store an update, then read it back:',
     `  ${sigv4} -H "Content-Type: application/json" -d '${update}' ${api.url}/track`,
     `  ${sigv4} "${api.url}/status?tracking_id=PKG-1001"`,
+    'List shipments by current status (the projection follows within about a second):',
+    `  ${sigv4} "${api.url}/shipments?limit=3&status=in_transit"`,
     '',
     'Replay parked updates into the local table (in another terminal):',
     `  env ${Object.entries(replayEnv)

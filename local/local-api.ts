@@ -9,12 +9,13 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
-import { parameterNames } from '../lambda/contract';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STREAM_FILTER_PATTERN, parameterNames } from '../lambda/contract';
 import { apiSpec } from '../lib/api-spec';
 import { BUNDLE_DIR } from '../lib/bundle';
 import { resolveStackArgs, type TapStackArgs } from '../lib/config';
 import type { FunctionDefinition } from '../lib/functions';
-import { resourceNames } from '../lib/names';
+import { resourceNames, type FunctionKey } from '../lib/names';
 import { readStackConfigFile } from '../lib/stack-config-file';
 import type { LocalAws } from './aws';
 import { identityOf, localCredentialFromEnv, type CallerIdentity, type LocalCredential } from './gateway/credentials';
@@ -24,6 +25,11 @@ import { TokenBucket } from './gateway/throttle';
 import { buildFunctionBundle, watchSources, type BuiltBundle } from './runtime/function-bundle';
 import { functionEnvironment } from './runtime/function-env';
 import { LambdaRuntime } from './runtime/lambda-runtime';
+import {
+  sqsFailureDestination,
+  startEventSourceMapping,
+  type EventSourceMapping,
+} from './runtime/event-source-mapping';
 import { shortId } from './runtime/proxy-event';
 import { startStackAws } from './stack-aws';
 
@@ -52,8 +58,8 @@ export interface LocalApiOptions {
   bundleDir?: string;
   /** Gateway lines (one per request) and status notes; default console.log. */
   log?: (line: string) => void;
-  /** The function's own output (its CloudWatch log); default console.log. */
-  functionLog?: (line: string) => void;
+  /** The functions' own output (their CloudWatch logs), line by line; default console.log. */
+  functionLog?: (line: string, fn: FunctionKey) => void;
   /** Faults to inject into the local AWS services, each `service:Operation=Error[@rate][#count][+ms]` (see local/aws/faults.ts). */
   faults?: string[];
 }
@@ -74,6 +80,12 @@ export interface LocalApi {
   aws: LocalAws;
   /** The API function as the local runtime runs it. */
   definition: FunctionDefinition<string>;
+  /** Every function of the stack as the local runtime runs it. */
+  definitions: Record<FunctionKey, FunctionDefinition<string>>;
+  /** The table's stream into the consumer (`idle()` resolves once every record so far is projected). */
+  mapping: EventSourceMapping;
+  /** Where the mapping sends records the consumer keeps failing on. */
+  failureQueueUrl: string;
   bundle: BuiltBundle;
   /** Rebuilds the bundle and swaps the function to it. */
   reload(): Promise<void>;
@@ -100,46 +112,81 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     cleanup.length = 0;
   };
   try {
-    const { aws, queueUrl, definitions } = await startStackAws(args, {
+    const { aws, queueUrl, failureQueueUrl, definitions } = await startStackAws(args, {
       region,
       dataDir: options.dataDir,
       faults: options.faults,
     });
     cleanup.push(() => aws.close());
-    const definition = definitions.api;
-
     const bundleDir = options.bundleDir ?? BUNDLE_DIR;
-    let bundle = buildFunctionBundle(definition, bundleDir);
-    const runtime = new LambdaRuntime({
-      bundleFile: bundle.file,
-      definition,
+
+    /** One function as Lambda would run it: its bundle in execution environments; `reload` rebuilds it. */
+    const startFunction = async (key: FunctionKey) => {
+      const definition = definitions[key];
+      let bundle = buildFunctionBundle(definition, bundleDir);
+      const runtime = new LambdaRuntime({
+        bundleFile: bundle.file,
+        definition,
+        region,
+        accountId: aws.accountId,
+        concurrency: options.concurrency,
+        env: functionEnvironment(definition, aws.env, path.resolve(path.dirname(bundle.file))),
+        onLog: (line) => functionLog(line, key),
+      });
+      cleanup.push(() => runtime.close());
+      const initError = await runtime.start();
+      if (initError) log(`${definition.name} failed to initialise: ${initError.errorType}: ${initError.errorMessage}`);
+      const reload = async () => {
+        const started = Date.now();
+        try {
+          bundle = buildFunctionBundle(definition, bundleDir);
+        } catch (error) {
+          log(`rebuild of ${definition.name} failed, still serving the previous bundle:\n${(error as Error).message}`);
+          return;
+        }
+        const failed = await runtime.start(bundle.file);
+        if (failed)
+          log(
+            `reloaded ${definition.name} fails to initialise (${failed.errorType}: ${failed.errorMessage}); kept the previous one`,
+          );
+        else
+          log(
+            `reloaded ${definition.name} (${(bundle.bytes / 1024).toFixed(0)} KiB, sha256 ${bundle.sha256.slice(0, 12)}) in ${Date.now() - started} ms`,
+          );
+      };
+      return { definition, runtime, reload, bundle: () => bundle };
+    };
+    const api = await startFunction('api');
+    const consumer = await startFunction('consumer');
+
+    // The table's stream into the consumer, with the stack's mapping settings and filter.
+    const failureSqs = new SQSClient({
+      ...aws.env,
       region,
-      accountId: aws.accountId,
-      concurrency: options.concurrency,
-      env: functionEnvironment(definition, aws.env, path.resolve(path.dirname(bundle.file))),
-      onLog: functionLog,
+      endpoint: aws.endpoints.sqs,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    cleanup.push(() => runtime.close());
-    const initError = await runtime.start();
-    if (initError) log(`function failed to initialise: ${initError.errorType}: ${initError.errorMessage}`);
+    const mapping = startEventSourceMapping({
+      stream: aws.streams(names.table),
+      filter: STREAM_FILTER_PATTERN,
+      settings: args.stream,
+      invoke: (event, invocation) => consumer.runtime.invoke(event, invocation),
+      onFailure: sqsFailureDestination(failureSqs, failureQueueUrl),
+      functionArn: `arn:aws:lambda:${region}:${aws.accountId}:function:${consumer.definition.name}`,
+      log,
+    });
+    cleanup.push(async () => {
+      await mapping.stop();
+      failureSqs.destroy();
+    });
 
     const reload = async () => {
-      const started = Date.now();
-      try {
-        bundle = buildFunctionBundle(definition, bundleDir);
-      } catch (error) {
-        log(`rebuild failed, still serving the previous bundle:\n${(error as Error).message}`);
-        return;
-      }
-      const failed = await runtime.start(bundle.file);
-      if (failed)
-        log(`reloaded bundle fails to initialise (${failed.errorType}: ${failed.errorMessage}); kept the previous one`);
-      else
-        log(
-          `reloaded function (${(bundle.bytes / 1024).toFixed(0)} KiB, sha256 ${bundle.sha256.slice(0, 12)}) in ${Date.now() - started} ms`,
-        );
+      await api.reload();
+      await consumer.reload();
     };
     if (options.watch) cleanup.push(watchSources(reload));
+    const definition = api.definition;
+    const runtime = api.runtime;
 
     const spec = apiSpec({ functionName: definition.name, validatorName: names.requestValidator });
     const gateway = createGatewayHandler({
@@ -179,8 +226,11 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
       aws,
       definition,
       get bundle() {
-        return bundle;
+        return api.bundle();
       },
+      mapping,
+      failureQueueUrl,
+      definitions,
       reload,
       close,
     };

@@ -14,6 +14,8 @@ export interface StackAws {
   aws: LocalAws;
   tableName: string;
   queueUrl: string;
+  /** The stream consumer's failure queue (the event source mapping's on-failure destination). */
+  failureQueueUrl: string;
   /** Every function of the stack, its environment naming these local resources. */
   definitions: Record<FunctionKey, FunctionDefinition<string>>;
   close(): Promise<void>;
@@ -28,7 +30,7 @@ export async function startStackAws(
   const aws = await startLocalAws({
     region: options.region,
     tables: [names.table],
-    queues: [names.queue],
+    queues: [names.queue, names.streamFailureQueue],
     parameters: Object.fromEntries(
       Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
     ),
@@ -43,5 +45,6 @@ export async function startStackAws(
     endpointParameter: parameters.endpoint,
     flagsParameter: parameters.flags,
   });
-  return { aws, tableName: names.table, queueUrl, definitions, close: () => aws.close() };
+  const failureQueueUrl = aws.sqs.queue(names.streamFailureQueue).url;
+  return { aws, tableName: names.table, queueUrl, failureQueueUrl, definitions, close: () => aws.close() };
 }

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   const { startLocalApi } = await import('./local-api');
   const api = await startLocalApi({
     ...options,
-    functionLog: quiet ? () => undefined : (line) => console.log(`  fn> ${line}`),
+    functionLog: quiet ? () => undefined : (line, fn) => console.log(`  ${fn}> ${line}`),
   });
   console.log(banner(api));
   if (options.dataDir) console.log(`DynamoDB data kept in ${options.dataDir}`);

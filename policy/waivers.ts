@@ -37,12 +37,12 @@ function hasWafAssociation(stage: PolicyResource, resources: PolicyResource[]): 
 export const WAIVERS: readonly Waiver[] = [
   {
     id: 'lambda-vpc',
-    title: 'Lambda function not attached to a VPC',
+    title: 'Lambda functions not attached to a VPC',
     controls: { checkov: ['CKV_AWS_117'], fsbp: ['Lambda.3'] },
     reason:
-      'The function talks only to AWS service APIs (DynamoDB, SSM, SQS, X-Ray, CloudWatch Logs) over TLS with SigV4; it reaches no private network resource. ' +
+      'The functions talk only to AWS service APIs (DynamoDB, SSM, SQS, X-Ray, CloudWatch Logs) over TLS with SigV4, and the Lambda service itself polls the table stream for the consumer; they reach no private network resource. ' +
       'A VPC would add NAT gateways or five interface endpoints, ENI management and cold-start cost, and move no traffic off the AWS network; the IAM role remains the access boundary. ' +
-      'Revisit if the function ever needs a private resource (a database, an internal service).',
+      'Revisit if a function ever needs a private resource (a database, an internal service).',
     findings: each(T.lambdaFunction, (p) =>
       list(obj(p.vpcConfig)?.subnetIds).length ? undefined : 'the function runs outside any VPC',
     ),
@@ -55,6 +55,8 @@ export const WAIVERS: readonly Waiver[] = [
     reason:
       'Configurable per stack (tap:lambdaReservedConcurrency, -1 = none). The default reserves nothing because Lambda refuses reservations that leave the account less than 100 unreserved executions, ' +
       'and new accounts start with a concurrency quota too small for any reservation; the API stage throttling bounds the inbound rate instead. ' +
+      "The stream consumer reserves none either (lib/functions.ts): Lambda runs at most one batch per stream shard at a time for it, so it cannot take the account's pool; " +
+      'what a reservation would add is protection from being starved by other functions, which shows as its IteratorAge alarm, and records retried past their maximum age land on the failure queue (alarmed). ' +
       'Production stacks should set a reservation and raise this waiver to mandatory in their policy config.',
     findings: each(T.lambdaFunction, (p) => {
       const reserved = num(p.reservedConcurrentExecutions);
@@ -66,7 +68,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'Lambda function without a code-signing configuration',
     controls: { checkov: ['CKV_AWS_272'] },
     reason:
-      'The bundle is built deterministically from the reviewed repository by the deploying pipeline and uploaded by Pulumi in the same step; there is no separate artifact hand-off for a signature to protect. ' +
+      'Each bundle is built deterministically from the reviewed repository by the deploying pipeline and uploaded by Pulumi in the same step; there is no separate artifact hand-off for a signature to protect. ' +
       'Adopt AWS Signer if artifacts are ever built in one place and deployed from another.',
     findings: each(T.lambdaFunction, (p) =>
       str(p.codeSigningConfigArn) ? undefined : 'no code-signing configuration',
@@ -77,7 +79,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'Lambda environment variables encrypted with the AWS managed key, not a customer managed key',
     controls: { checkov: ['CKV_AWS_173'] },
     reason:
-      'The environment holds names only (table, parameter names, queue URL, log level); no secret is ever placed there (rule lambda-no-secrets-in-environment). ' +
+      'The environments hold names and settings only (table, parameter names, queue URL, shard count, Powertools service and log level); no secret is ever placed there (rule lambda-no-secrets-in-environment). ' +
       'Lambda encrypts it at rest with the aws/lambda key; a customer managed key would protect nothing more.',
     findings: each(T.lambdaFunction, (p) =>
       Object.keys(obj(obj(p.environment)?.variables) ?? {}).length && !str(p.kmsKeyArn)
@@ -164,17 +166,18 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'SQS queue encrypted with SSE-SQS, not a customer managed KMS key',
     controls: { checkov: ['CKV2_AWS_73'] },
     reason:
-      "SSE-SQS encrypts at rest (rule sqs-encryption) with no key policy to maintain and no KMS request cost; the queue is only reachable by this stack's function and replay tooling (queue policy and IAM). " +
-      'Use a customer managed key if another account or service must read the parked messages.',
+      "SSE-SQS encrypts at rest (rule sqs-encryption) with no key policy to maintain and no KMS request cost; the queues are reachable only by this stack's function roles (each may only send to its own queue, Lambda delivering failures with the same role) and operators' tooling (queue policies and IAM). " +
+      'Use a customer managed key if another account or service must read the messages.',
     findings: each(T.queue, (p) => (str(p.kmsMasterKeyId) ? undefined : 'SSE-SQS (SQS-owned key)')),
   },
   {
     id: 'sqs-dead-letter-queue',
-    title: 'SQS queue without its own dead-letter queue',
+    title: 'SQS queues without their own dead-letter queue',
     controls: { cdkNag: ['AwsSolutions-SQS3'] },
     reason:
-      "This queue IS the terminal dead-letter and parking queue: the function's failed asynchronous invocations and the writes DynamoDB refused land here, and are replayed idempotently by the replay script. " +
-      'Nothing consumes it automatically, so there is no poison-message loop for another queue to catch.',
+      "Both queues ARE terminal dead-letter queues. The parked-updates queue holds the API function's failed asynchronous invocations and the writes DynamoDB refused, replayed idempotently by the replay script; " +
+      "the stream failure queue holds the consumer mapping's record of each batch it gave up on (stream, shard and sequence numbers), for an operator to re-read from the stream or re-project from the table's history items. " +
+      'Nothing consumes either automatically, so there is no poison-message loop for another queue to catch.',
     findings: each(T.queue, (p) => (p.redrivePolicy ? undefined : 'no redrive policy')),
   },
   {

@@ -329,6 +329,23 @@ function computedState(
         invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
       };
     }
+    case 'aws:lambda/eventSourceMapping:EventSourceMapping': {
+      // Lambda names a mapping by a UUID; functionName may be a name or an ARN.
+      const hex = createHash('sha256')
+        .update(`esm/${name}/${inputs.eventSourceArn ?? ''}`)
+        .digest('hex');
+      const uuid = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
+        '-',
+      );
+      const fn = String(inputs.functionName ?? '');
+      return {
+        id: uuid,
+        uuid,
+        arn: arn('lambda', `event-source-mapping:${uuid}`),
+        functionArn: fn.startsWith('arn:') ? fn : arn('lambda', `function:${fn}`),
+        state: 'Enabled',
+      };
+    }
     case 'aws:lambda/permission:Permission':
       return { id: inputs.statementId ?? `terraform-${fakeId(name, 20)}` };
     case 'aws:apigateway/restApi:RestApi': {

@@ -1,12 +1,17 @@
-/** GET /status?tracking_id=..&limit=..&last_key=..: a shipment's updates, newest first, page by page. */
+/**
+ * GET /status?tracking_id=..&limit=..&last_key=..: a shipment's updates, newest first (by arrival),
+ * page by page, and its `current` state when the stream consumer has written its state record. Both
+ * are read in parallel, with Queries (the state record is never one of the `updates`).
+ */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { LIMITS, METRICS } from '../contract';
 import { CursorError, decodeCursor, encodeCursor } from '../cursor';
 import { queryBudget, withDeadline } from '../deadline';
-import type { ApiRequest } from '../request';
+import { pageSize, repeatedParameters, type ApiRequest } from '../request';
 import { RequestError, errorResponse, jsonResponse, unavailableResponse, type ErrorDetail } from '../responses';
-import { ReadUnavailableError, type TrackingItem, type TrackingStore } from '../store';
+import { publicState } from '../state';
+import { ReadUnavailableError, type StoredHistoryItem, type TrackingStore } from '../store';
 import { trackingIdProblems } from '../validation';
 
 export interface StatusDeps {
@@ -16,12 +21,13 @@ export interface StatusDeps {
   annotate: (trackingId: string) => void;
 }
 
-const LIMIT_PATTERN = /^[0-9]{1,3}$/;
-
-/** What a reader sees of an item: everything but the table's internal keys. */
-function publicView(item: TrackingItem) {
+/**
+ * What a reader sees of an item: everything but the table's internal keys (items of the previous
+ * version carry `status_shard`, and no `event_time`: theirs is when the API accepted them).
+ */
+function publicView(item: StoredHistoryItem) {
   const { tracking_id: _id, status_shard: _shard, update_id: _uid, ...view } = item;
-  return view;
+  return { ...view, event_time: item.event_time ?? item.created_at };
 }
 
 interface StatusQuery {
@@ -31,27 +37,19 @@ interface StatusQuery {
 }
 
 function parseQuery(request: ApiRequest): StatusQuery {
-  const problems: ErrorDetail[] = [];
-  for (const name of ['tracking_id', 'limit', 'last_key']) {
-    if ((request.queryAll[name]?.length ?? 0) > 1) problems.push({ field: name, message: 'must be given once' });
-  }
+  const problems: ErrorDetail[] = repeatedParameters(request, ['tracking_id', 'limit', 'last_key']);
   if (problems.length > 0) throw new RequestError(400, 'invalid query parameters', problems);
 
   const trackingId = request.query.tracking_id;
   if (trackingId === undefined) problems.push({ field: 'tracking_id', message: 'is required' });
   else problems.push(...trackingIdProblems(trackingId));
 
-  let limit: number = LIMITS.pageSizeDefault;
-  const rawLimit = request.query.limit;
-  if (rawLimit !== undefined) {
-    limit = LIMIT_PATTERN.test(rawLimit) ? Number(rawLimit) : NaN;
-    if (!(limit >= LIMITS.pageSizeMin && limit <= LIMITS.pageSizeMax)) {
-      problems.push({
-        field: 'limit',
-        message: `must be an integer from ${LIMITS.pageSizeMin} to ${LIMITS.pageSizeMax}`,
-      });
-    }
-  }
+  const limit = pageSize(
+    request,
+    'limit',
+    { min: LIMITS.pageSizeMin, max: LIMITS.pageSizeMax, fallback: LIMITS.pageSizeDefault },
+    problems,
+  );
 
   let after: number | undefined;
   const lastKey = request.query.last_key;
@@ -71,10 +69,10 @@ export async function getStatus(request: ApiRequest, deps: StatusDeps): Promise<
   const { trackingId, limit, after } = parseQuery(request);
   deps.annotate(trackingId);
 
-  let page;
+  let page, state;
   try {
-    page = await withDeadline(queryBudget(request.remainingMs?.()), (signal) =>
-      deps.store.newestFirst(trackingId, limit, after, signal),
+    [page, state] = await withDeadline(queryBudget(request.remainingMs?.()), (signal) =>
+      Promise.all([deps.store.newestFirst(trackingId, limit, after, signal), deps.store.stateOf(trackingId, signal)]),
     );
   } catch (error) {
     if (!(error instanceof ReadUnavailableError)) throw error;
@@ -88,11 +86,10 @@ export async function getStatus(request: ApiRequest, deps: StatusDeps): Promise<
     return errorResponse(404, `no tracking updates for tracking_id ${JSON.stringify(trackingId)}`, request.requestId);
   }
   deps.count(METRICS.statusRetrieved);
-  const body: Record<string, unknown> = {
-    tracking_id: trackingId,
-    updates: page.items.map(publicView),
-    count: page.items.length,
-  };
+  const body: Record<string, unknown> = { tracking_id: trackingId };
+  if (state) body.current = publicState(state);
+  body.updates = page.items.map(publicView);
+  body.count = page.items.length;
   if (page.lastTimestamp !== undefined) body.next_key = encodeCursor(trackingId, page.lastTimestamp);
   return jsonResponse(200, body);
 }

@@ -1,5 +1,7 @@
 /**
- * POST /track: one update, or (with batch_processing on) {"updates": [...]}. Stored with a
+ * POST /track: one update, or (with batch_processing on) {"updates": [...]}, each with an optional
+ * `event_time` (a real instant, at most LIMITS.eventTimeMaxFutureMs ahead, at most
+ * config.max_event_age_days old; absent = the accept time). Stored with a
  * conditional put at the next free millisecond; parked on the queue (202) when DynamoDB refuses it
  * after the SDK's retries; 503 only when the queue refuses it too (see intake.ts).
  */
@@ -11,7 +13,7 @@ import { isPlainObject } from '../plain-object';
 import { readJsonBody, type ApiRequest } from '../request';
 import { BODY_FIELD, RequestError, jsonResponse, unavailableResponse, type ErrorDetail } from '../responses';
 import type { Settings } from '../settings';
-import { isBatchBody, validateBatch, validateUpdate, type TrackingUpdate } from '../validation';
+import { isBatchBody, validateBatch, validateUpdate, type EventTimeWindow, type TrackingUpdate } from '../validation';
 
 export interface TrackDeps {
   intake: UpdateIntake;
@@ -23,8 +25,15 @@ function invalid(problems: ErrorDetail[]): never {
   throw new RequestError(400, 'request body is invalid', problems);
 }
 
-/** The updates of a body: one, or a batch's (only with batch processing on); else RequestError 400. */
-function validUpdates(body: unknown, batchProcessing: boolean): { batch: boolean; updates: TrackingUpdate[] } {
+/**
+ * The updates of a body: one, or a batch's (only with batch processing on); else RequestError 400.
+ * `window`: where an `event_time` must lie.
+ */
+function validUpdates(
+  body: unknown,
+  batchProcessing: boolean,
+  window: EventTimeWindow,
+): { batch: boolean; updates: TrackingUpdate[] } {
   if (!isPlainObject(body)) invalid([{ field: BODY_FIELD, message: 'must be a JSON object' }]);
 
   const batch = isBatchBody(body);
@@ -34,11 +43,11 @@ function validUpdates(body: unknown, batchProcessing: boolean): { batch: boolean
     ]);
   }
   if (batch) {
-    const result = validateBatch(body);
+    const result = validateBatch(body, window);
     if (!result.ok) invalid(result.problems);
     return { batch, updates: result.value };
   }
-  const result = validateUpdate(body);
+  const result = validateUpdate(body, window);
   if (!result.ok) invalid(result.problems);
   return { batch, updates: [result.value] };
 }
@@ -46,7 +55,8 @@ function validUpdates(body: unknown, batchProcessing: boolean): { batch: boolean
 export async function postTrack(request: ApiRequest, deps: TrackDeps): Promise<APIGatewayProxyResult> {
   const { config, flags } = await deps.settings();
   const body = readJsonBody(request, Math.min(config.max_request_size, LIMITS.dynamoItemMaxBytes));
-  const { batch, updates } = validUpdates(body, flags.batch_processing);
+  const window = { now: Date.now(), maxAgeDays: config.max_event_age_days };
+  const { batch, updates } = validUpdates(body, flags.batch_processing, window);
 
   const distinct = new Set(updates.map((update) => update.tracking_id));
   if (distinct.size === 1) deps.annotate(updates[0].tracking_id);

@@ -3,6 +3,14 @@
  * given) behind a front that speaks DynamoDB's protocol (awsJson1_0) like the other local services,
  * so every call is recorded and can be faulted before the engine sees it. The front forwards the
  * calls the product and its tools make, byte for byte, and passes the engine's answer back.
+ *
+ * The front also keeps each table's stream (dynalite has none; see stream.ts): around every write
+ * (PutItem, UpdateItem) it reads the item from the engine itself (a consistent GetItem,
+ * not through the front: not recorded, never faulted) before and after forwarding the write, and
+ * appends the record DynamoDB Streams would: INSERT, MODIFY or REMOVE from the two images, none when
+ * the write failed (a failed condition included) or changed nothing. Writes to one item are run one
+ * after the other (a promise chain per table and key), so no other write lands between a write and
+ * its reads, and an item's records are in the order of its writes.
  */
 import {
   CreateTableCommand,
@@ -16,14 +24,24 @@ import type { AddressInfo } from 'net';
 import { TRACKING_TABLE } from '../../lambda/contract';
 import type { CallLog, FaultInjector } from './faults';
 import { RawAnswer, startJsonProtocolServer, type JsonOperation } from './json-protocol';
+import { canonical, LocalStream, type AttributeMap } from './stream';
 
 const TARGET_PREFIX = 'DynamoDB_20120810';
 
 /** What the function, `npm run replay`, the local API and the tests call. */
 const OPERATIONS = ['PutItem', 'UpdateItem', 'Query', 'GetItem', 'Scan', 'DescribeTable', 'CreateTable'] as const;
 
+/**
+ * The writes that change one item, and so append to its table's stream. DeleteItem (a REMOVE record)
+ * is handled too, but not served: nothing calls it, and a call the product does not make stays an
+ * UnknownOperationException.
+ */
+const ITEM_WRITES = new Set<string>(['PutItem', 'UpdateItem', 'DeleteItem']);
+
 export interface LocalDynamoDb {
   endpoint: string;
+  /** The table's stream (NEW_AND_OLD_IMAGES, created on first use): every change since the front started. */
+  streams(tableName: string): LocalStream;
   close(): Promise<void>;
 }
 
@@ -42,44 +60,140 @@ async function startEngine(dataDir: string | undefined): Promise<{ port: number;
 export async function startDynamoDb(opts: {
   faults: FaultInjector;
   calls: CallLog;
+  /** Named in stream records and stream ARNs. */
+  region: string;
+  accountId: string;
   dataDir?: string;
   port?: number;
 }): Promise<LocalDynamoDb> {
   const engine = await startEngine(opts.dataDir);
   const agent = new http.Agent({ keepAlive: true });
+  const send = (operation: string, raw: string) =>
+    new Promise<RawAnswer>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: engine.port,
+          method: 'POST',
+          path: '/',
+          agent,
+          headers: {
+            'Content-Type': 'application/x-amz-json-1.0',
+            'Content-Length': Buffer.byteLength(raw),
+            'X-Amz-Target': `${TARGET_PREFIX}.${operation}`,
+            // dynalite checks that a signature is present, not what it is.
+            Authorization:
+              'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+            'X-Amz-Date': '20000101T000000Z',
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve(new RawAnswer(response.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))),
+          );
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(raw);
+    });
+
+  const streams = new Map<string, LocalStream>();
+  const streamOf = (tableName: string) => {
+    let stream = streams.get(tableName);
+    if (!stream) {
+      stream = new LocalStream({
+        tableName,
+        region: opts.region,
+        accountId: opts.accountId,
+        viewType: TRACKING_TABLE.streamViewType,
+      });
+      streams.set(tableName, stream);
+    }
+    return stream;
+  };
+
+  // The key attributes of each table (from the engine; tables are never deleted, so kept once known).
+  const keySchemas = new Map<string, string[]>();
+  const keyAttributesOf = async (tableName: string): Promise<string[] | undefined> => {
+    const known = keySchemas.get(tableName);
+    if (known) return known;
+    const answer = await send('DescribeTable', JSON.stringify({ TableName: tableName }));
+    if (answer.statusCode !== 200) return undefined;
+    const schema = (JSON.parse(answer.body) as { Table?: { KeySchema?: { AttributeName: string }[] } }).Table
+      ?.KeySchema;
+    if (!schema) return undefined;
+    const names = schema.map((k) => k.AttributeName);
+    keySchemas.set(tableName, names);
+    return names;
+  };
+
+  /** The item as it is now (a consistent read on the engine); undefined when there is none. */
+  const readItem = async (tableName: string, key: AttributeMap): Promise<AttributeMap | undefined> => {
+    const answer = await send('GetItem', JSON.stringify({ TableName: tableName, Key: key, ConsistentRead: true }));
+    if (answer.statusCode !== 200) {
+      throw new Error(`the local stream could not read the item (${answer.statusCode}: ${answer.body})`);
+    }
+    return (JSON.parse(answer.body) as { Item?: AttributeMap }).Item;
+  };
+
+  // One promise chain per item: a write (with its two reads) starts when the previous one ended.
+  const chains = new Map<string, Promise<unknown>>();
+  const serialised = <T>(itemId: string, work: () => Promise<T>): Promise<T> => {
+    const previous = chains.get(itemId) ?? Promise.resolve();
+    const run = previous.then(work);
+    const tail = run.catch(() => undefined);
+    chains.set(itemId, tail);
+    void tail.then(() => {
+      if (chains.get(itemId) === tail) chains.delete(itemId);
+    });
+    return run;
+  };
+
+  /** The table and key a write names; undefined when the request is malformed (the engine refuses it). */
+  const targetOf = async (
+    operation: string,
+    input: Record<string, unknown>,
+  ): Promise<{ tableName: string; key: AttributeMap; names: string[] } | undefined> => {
+    const tableName = input.TableName;
+    if (typeof tableName !== 'string') return undefined;
+    const source = (operation === 'PutItem' ? input.Item : input.Key) as AttributeMap | undefined;
+    if (!source || typeof source !== 'object') return undefined;
+    const names = await keyAttributesOf(tableName);
+    if (!names || names.some((name) => !source[name] || typeof source[name] !== 'object')) return undefined;
+    return { tableName, key: Object.fromEntries(names.map((name) => [name, source[name]])), names };
+  };
+
   const forward =
     (operation: string): JsonOperation =>
-    (_input, raw) =>
-      new Promise<RawAnswer>((resolve, reject) => {
-        const request = http.request(
-          {
-            host: '127.0.0.1',
-            port: engine.port,
-            method: 'POST',
-            path: '/',
-            agent,
-            headers: {
-              'Content-Type': 'application/x-amz-json-1.0',
-              'Content-Length': Buffer.byteLength(raw),
-              'X-Amz-Target': `${TARGET_PREFIX}.${operation}`,
-              // dynalite checks that a signature is present, not what it is.
-              Authorization:
-                'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-              'X-Amz-Date': '20000101T000000Z',
-            },
-          },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () =>
-              resolve(new RawAnswer(response.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))),
-            );
-            response.on('error', reject);
-          },
-        );
-        request.on('error', reject);
-        request.end(raw);
+    async (input, raw) => {
+      if (!ITEM_WRITES.has(operation)) return send(operation, raw);
+      const target = await targetOf(operation, input);
+      // No key to read by: the engine answers the (invalid) write with its own error.
+      if (!target) return send(operation, raw);
+      const { tableName, key, names } = target;
+      return serialised(`${tableName}\u0000${canonical(key)}`, async () => {
+        let oldImage: AttributeMap | undefined;
+        try {
+          oldImage = await readItem(tableName, key);
+        } catch (error) {
+          // The key cannot be read (a wrong key type, say): the write fails the same way; if it did not, say so.
+          const answer = await send(operation, raw);
+          if (answer.statusCode !== 200) return answer;
+          throw error;
+        }
+        const answer = await send(operation, raw);
+        if (answer.statusCode !== 200) return answer;
+        const newImage = await readItem(tableName, key);
+        // The key as the table holds it (a number as DynamoDB normalised it, not as the request spelt it).
+        const image = newImage ?? oldImage;
+        const keys = image ? Object.fromEntries(names.map((name) => [name, image[name]])) : key;
+        streamOf(tableName).append({ keys, oldImage, newImage });
+        return answer;
       });
+    };
 
   const front = await startJsonProtocolServer({
     service: 'dynamodb',
@@ -93,6 +207,7 @@ export async function startDynamoDb(opts: {
   });
   return {
     endpoint: front.endpoint,
+    streams: streamOf,
     close: async () => {
       await front.close();
       agent.destroy();

@@ -6,13 +6,14 @@
  *   sqs:SendMessage=InternalError#2                                 the next 2 sends fail
  *   dynamodb:Query=+50ms                                            every Query answers 50 ms later
  *   ssm:*=InternalServerError                                       every SSM call fails
+ *   eventbridge:PutEventsEntry=InternalFailure@0.5                  half of the entries of each PutEvents fail
  *
  * `@rate` is a probability in (0, 1]; `#count` limits the fault to the next N matching calls; with
  * neither, every matching call is hit. The error is answered with the HTTP status AWS gives that
  * code (ERROR_STATUS), so the SDK retries, or not, exactly as it would against AWS.
  */
 
-const SERVICES = ['dynamodb', 'ssm', 'sqs'] as const;
+const SERVICES = ['dynamodb', 'ssm', 'sqs', 'eventbridge'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Error codes a fault may answer with, and the HTTP status AWS answers each with. */

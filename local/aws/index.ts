@@ -9,6 +9,7 @@ import { ensureTrackingTable, startDynamoDb } from './dynamodb';
 import { CallLog, FaultInjector, parseFault } from './faults';
 import { startSqs, type LocalSqs } from './sqs';
 import { startSsm, type LocalParameter, type LocalSsm } from './ssm';
+import type { LocalStream } from './stream';
 
 /** The account the local services (and the local API's caller) pretend to be in. */
 export const LOCAL_ACCOUNT_ID = '123456789012';
@@ -35,6 +36,8 @@ export interface LocalAws {
   calls: CallLog;
   ssm: LocalSsm;
   sqs: LocalSqs;
+  /** A tracking table's stream (NEW_AND_OLD_IMAGES): a record for every change the local DynamoDB made to it. */
+  streams(tableName: string): LocalStream;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,12 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       calls,
       ssm,
       sqs,
+      streams: (tableName) => {
+        if (!options.tables.includes(tableName)) {
+          throw new Error(`the local DynamoDB has no table ${tableName}; it has ${options.tables.join(', ')}`);
+        }
+        return dynamodb.streams(tableName);
+      },
       close,
     };
   } catch (error) {

@@ -27,6 +27,47 @@ export function queueNames(queue: PolicyResource): Set<string> {
   return names;
 }
 
+/**
+ * A Lambda function reference (`function`, `functionName`, `functionArn` inputs and outputs) -> the
+ * function's name: a name as it is, an ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`)
+ * by its name segment.
+ */
+function functionNameOf(nameOrArn: string): string | undefined {
+  if (!nameOrArn.startsWith('arn:')) return nameOrArn.split(':')[0] || undefined;
+  const parts = nameOrArn.split(':');
+  return parts[5] === 'function' ? parts[6] || undefined : undefined;
+}
+
+/** Every name a function is known by (its name input/output, or the name in its ARN). */
+export function functionNames(fn: PolicyResource): Set<string> {
+  const names = new Set<string>();
+  for (const key of ['name', 'arn', 'id']) {
+    const value = str(fn.props[key]);
+    const name = value && functionNameOf(value);
+    if (name) names.add(name);
+  }
+  return names;
+}
+
+/** The resources of `type` whose `properties` name the function `fn` (by name or ARN). */
+export function referencing(
+  resources: PolicyResource[],
+  type: string,
+  properties: string[],
+  fn: PolicyResource,
+): PolicyResource[] {
+  const names = functionNames(fn);
+  return resources.filter(
+    (r) =>
+      r.type === type &&
+      properties.some((p) => {
+        const value = str(r.props[p]);
+        const name = value && functionNameOf(value);
+        return !!name && names.has(name);
+      }),
+  );
+}
+
 /** The resources a property of `resource` depends on (only known under the Pulumi engine). */
 export function dependencyOf(resource: PolicyResource, property: string): PolicyResource[] {
   return resource.propertyDependencies?.[property] ?? [];

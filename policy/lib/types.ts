@@ -9,6 +9,8 @@ export const T = {
   wafAssociation: 'aws:wafv2/webAclAssociation:WebAclAssociation',
   lambdaFunction: 'aws:lambda/function:Function',
   lambdaPermission: 'aws:lambda/permission:Permission',
+  eventSourceMapping: 'aws:lambda/eventSourceMapping:EventSourceMapping',
+  functionUrl: 'aws:lambda/functionUrl:FunctionUrl',
   table: 'aws:dynamodb/table:Table',
   scalingTarget: 'aws:appautoscaling/target:Target',
   queue: 'aws:sqs/queue:Queue',

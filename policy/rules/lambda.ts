@@ -1,6 +1,6 @@
-/** Lambda: runtime, tracing, logs, invoke permissions, concurrency, DLQ, environment. */
+/** Lambda: runtime, tracing, logs, invoke permissions, concurrency, DLQ (or mapping on-failure destinations), environment. */
 import { num, obj, ofType, resourceRule, stackRule, str } from '../lib/kit';
-import { functionLogGroupName, logGroupByName } from '../lib/links';
+import { functionLogGroupName, functionNames, logGroupByName, referencing } from '../lib/links';
 import { T } from '../lib/types';
 import { relaxedBy, type Waiver } from '../lib/waiver';
 import { runtimeProblem } from './lambda-runtimes';
@@ -108,15 +108,48 @@ function reservedConcurrency(waivers: readonly Waiver[]) {
   });
 }
 
-const deadLetterQueue = resourceRule({
+/** The properties by which a resource names the function it invokes or exposes. */
+const FUNCTION_REFERENCES = ['functionName', 'functionArn', 'function'];
+
+const deadLetterQueue = stackRule({
   name: 'lambda-dead-letter-queue',
-  summary: 'Lambda functions have a dead-letter target for failed asynchronous invocations.',
+  summary:
+    'Lambda functions keep what they fail on: a dead-letter target for failed asynchronous invocations, or, for a function whose only triggers are event source mappings (nothing may invoke it asynchronously), an on-failure destination on every one of its mappings.',
   controls: { checkov: ['CKV_AWS_116'] },
   severity: 'low',
-  remediation: 'Set `deadLetterConfig: {targetArn: <SQS queue or SNS topic ARN>}`.',
-  types: [T.lambdaFunction],
-  check: (props, report) => {
-    if (!str(obj(props.deadLetterConfig)?.targetArn)) report('no dead-letter target');
+  remediation:
+    'Set `deadLetterConfig: {targetArn: <SQS queue or SNS topic ARN>}`; for a stream consumer triggered only by its event source mappings, set `destinationConfig: {onFailure: {destinationArn: <queue or topic ARN>}}` on each mapping instead.',
+  check: (resources, report) => {
+    for (const fn of ofType(resources, T.lambdaFunction)) {
+      if (str(obj(fn.props.deadLetterConfig)?.targetArn)) continue;
+      if (!functionNames(fn).size) {
+        report(fn, "no dead-letter target, and the function's name is unknown, so its triggers cannot be checked");
+        continue;
+      }
+      const mappings = referencing(resources, T.eventSourceMapping, FUNCTION_REFERENCES, fn);
+      // A permission lets a service (or account) invoke the function, possibly asynchronously; so does a function URL.
+      const invokers = [
+        ...referencing(resources, T.lambdaPermission, FUNCTION_REFERENCES, fn),
+        ...referencing(resources, T.functionUrl, FUNCTION_REFERENCES, fn),
+      ];
+      if (!mappings.length) {
+        report(fn, 'no dead-letter target');
+      } else if (invokers.length) {
+        report(
+          fn,
+          `no dead-letter target, and besides its event source mappings it can be invoked through ${invokers.map((r) => r.name).join(', ')}`,
+        );
+      } else {
+        for (const mapping of mappings.filter(
+          (m) => !str(obj(obj(m.props.destinationConfig)?.onFailure)?.destinationArn),
+        )) {
+          report(
+            fn,
+            `no dead-letter target, and its event source mapping ${mapping.name} has no on-failure destination: records it gives up on are lost`,
+          );
+        }
+      }
+    }
   },
 });
 

@@ -4,7 +4,8 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createHandler } from '../../lambda/app';
-import { encodeCursor } from '../../lambda/cursor';
+import { encodeCursor, encodeListingCursor } from '../../lambda/cursor';
+import { updatedKey } from '../../lambda/state';
 import {
   apiEvent,
   captureOutput,
@@ -36,6 +37,19 @@ const withLocation = (location: unknown) => withUpdate({ location });
 const nested = (depth: number): Record<string, unknown> =>
   depth === 0 ? { leaf: true } : { level: nested(depth - 1) };
 const status = (query: Record<string, string> | null) => () => getStatusEvent(query);
+const shipments = (query: Record<string, string> | null) => () => apiEvent('GET', '/shipments', null, query);
+/** An event_time `offsetMs` from the moment the case runs (the handler's clock is the real one here). */
+const eventTimeFromNow = (offsetMs: number) => () =>
+  postTrackEvent(validUpdate('BAD-1', { event_time: new Date(Date.now() + offsetMs).toISOString() }));
+const DAY_MS = 86_400_000;
+const LISTED_KEY = updatedKey(Date.UTC(2025, 0, 1), 'SEEDED-1');
+const listingCursor = (scope: { status: 'in_transit' | 'pending'; before?: number; after?: number }) =>
+  encodeListingCursor(scope, LISTED_KEY);
+const tamperListing = (cursor: string) => {
+  const [version, , check] = Buffer.from(cursor, 'base64url').toString('utf8').split('.');
+  const other = Buffer.from(updatedKey(Date.UTC(2025, 0, 1) - 1, 'SEEDED-1')).toString('base64url');
+  return Buffer.from(`${version}.${other}.${check}`, 'utf8').toString('base64url');
+};
 const INVALID_BODY = 'request body is invalid';
 const INVALID_QUERY = 'invalid query parameters';
 const manyProperties = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
@@ -319,6 +333,68 @@ const CORPUS: BadInput[] = [
     error: INVALID_BODY,
     fields: ['metadata.'],
   },
+  // --- event_time ---
+  {
+    name: 'event_time without an offset',
+    event: withUpdate({ event_time: '2026-12-01T09:30:00' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['event_time'],
+  },
+  {
+    name: 'event_time a date only',
+    event: withUpdate({ event_time: '2026-12-01' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['event_time'],
+  },
+  {
+    name: 'event_time in epoch milliseconds',
+    event: withUpdate({ event_time: 1764581400000 }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['event_time'],
+  },
+  {
+    name: 'event_time in month 13',
+    event: withUpdate({ event_time: '2026-13-01T00:00:00Z' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['event_time'],
+  },
+  {
+    name: 'event_time on February 30',
+    event: withUpdate({ event_time: '2026-02-30T12:00:00+01:00' }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['event_time'],
+  },
+  {
+    name: 'event_time 10 minutes in the future',
+    event: eventTimeFromNow(10 * 60_000),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['event_time'],
+  },
+  {
+    name: 'event_time older than max_event_age_days (30)',
+    event: eventTimeFromNow(-31 * DAY_MS),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['event_time'],
+  },
+  {
+    name: 'batch with one update from the future (none stored)',
+    event: json({
+      updates: [
+        validUpdate('BAD-1'),
+        validUpdate('BAD-2', { event_time: new Date(Date.now() + 3_600_000).toISOString() }),
+      ],
+    }),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['updates[1].event_time'],
+  },
   // --- several problems at once: all listed ---
   {
     name: 'several problems at once',
@@ -422,6 +498,18 @@ const CORPUS: BadInput[] = [
     error: 'no route for /tracks',
   },
   { name: 'the root path', event: () => apiEvent('GET', '/', null, null), status: 404, error: 'no route for /' },
+  {
+    name: 'POST /shipments',
+    event: () => apiEvent('POST', '/shipments', JSON.stringify(validUpdate('BAD-1')), null),
+    status: 405,
+    error: 'method POST is not allowed on /shipments; use GET',
+  },
+  {
+    name: 'DELETE /shipments',
+    event: () => apiEvent('DELETE', '/shipments', null, { status: 'pending' }),
+    status: 405,
+    error: 'method DELETE is not allowed on /shipments; use GET',
+  },
   // --- GET /status parameters ---
   {
     name: 'tracking_id parameter missing',
@@ -556,6 +644,207 @@ const CORPUS: BadInput[] = [
     error: INVALID_QUERY,
     fields: ['last_key'],
   },
+  // --- GET /shipments parameters ---
+  { name: 'shipments: status missing', event: shipments(null), status: 400, error: INVALID_QUERY, fields: ['status'] },
+  {
+    name: 'shipments: status unknown',
+    event: shipments({ status: 'lost' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['status'],
+  },
+  {
+    name: 'shipments: status in the wrong case',
+    event: shipments({ status: 'Pending' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['status'],
+  },
+  {
+    name: 'shipments: status given twice',
+    event: () => apiEvent('GET', '/shipments', null, null, { multiValueQuery: { status: ['pending', 'failed'] } }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['status'],
+  },
+  {
+    name: 'shipments: cursor given twice',
+    event: () =>
+      apiEvent('GET', '/shipments', null, null, {
+        multiValueQuery: { status: ['in_transit'], cursor: [listingCursor({ status: 'in_transit' }), 'x'] },
+      }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: limit 0',
+    event: shipments({ status: 'pending', limit: '0' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'shipments: limit 101',
+    event: shipments({ status: 'pending', limit: '101' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'shipments: limit 2.5',
+    event: shipments({ status: 'pending', limit: '2.5' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['limit'],
+  },
+  {
+    name: 'shipments: updated_before not RFC 3339',
+    event: shipments({ status: 'pending', updated_before: 'yesterday' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['updated_before'],
+  },
+  {
+    name: 'shipments: updated_before without an offset',
+    event: shipments({ status: 'pending', updated_before: '2025-01-01T00:00:00' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['updated_before'],
+  },
+  {
+    name: 'shipments: updated_after not a real instant',
+    event: shipments({ status: 'pending', updated_after: '2025-04-31T00:00:00Z' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['updated_after'],
+  },
+  {
+    name: 'shipments: updated_after after updated_before',
+    event: shipments({
+      status: 'pending',
+      updated_after: '2025-01-02T00:00:00Z',
+      updated_before: '2025-01-01T00:00:00Z',
+    }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['updated_after'],
+  },
+  {
+    name: 'shipments: updated_after equal to updated_before (another offset)',
+    event: shipments({
+      status: 'pending',
+      updated_after: '2025-01-01T00:00:00Z',
+      updated_before: '2025-01-01T01:00:00+01:00',
+    }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['updated_after'],
+  },
+  {
+    name: 'shipments: several problems at once',
+    event: shipments({ status: 'gone', limit: '0', updated_before: 'soon' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['status', 'limit', 'updated_before'],
+  },
+  {
+    name: 'shipments: cursor not base64url',
+    event: shipments({ status: 'in_transit', cursor: 'not a cursor!' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: cursor empty',
+    event: shipments({ status: 'in_transit', cursor: '' }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: cursor truncated',
+    event: () =>
+      apiEvent('GET', '/shipments', null, {
+        status: 'in_transit',
+        cursor: listingCursor({ status: 'in_transit' }).slice(0, -5),
+      }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: cursor with an altered position',
+    event: () =>
+      apiEvent('GET', '/shipments', null, {
+        status: 'in_transit',
+        cursor: tamperListing(listingCursor({ status: 'in_transit' })),
+      }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: cursor of another status',
+    event: () =>
+      apiEvent('GET', '/shipments', null, { status: 'in_transit', cursor: listingCursor({ status: 'pending' }) }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: cursor of another updated_before',
+    event: () =>
+      apiEvent('GET', '/shipments', null, {
+        status: 'in_transit',
+        updated_before: '2025-06-01T00:00:00Z',
+        cursor: listingCursor({ status: 'in_transit', before: Date.UTC(2025, 5, 2) }),
+      }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: cursor issued without the updated_after now given',
+    event: () =>
+      apiEvent('GET', '/shipments', null, {
+        status: 'in_transit',
+        updated_after: '2024-06-01T00:00:00Z',
+        cursor: listingCursor({ status: 'in_transit' }),
+      }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: "shipments: GET /status's cursor",
+    event: () =>
+      apiEvent('GET', '/shipments', null, { status: 'in_transit', cursor: encodeCursor(SEEDED, seededTimestamp) }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: cursor of an unknown version',
+    event: shipments({ status: 'in_transit', cursor: Buffer.from('v2.AAAA.AAAAAAAAAAAAAAAA').toString('base64url') }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: 'shipments: cursor far too long',
+    event: shipments({ status: 'in_transit', cursor: 'A'.repeat(3000) }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['cursor'],
+  },
+  {
+    name: "GET /status with a listing's cursor",
+    event: () => getStatusEvent({ tracking_id: SEEDED, last_key: listingCursor({ status: 'in_transit' }) }),
+    status: 400,
+    error: INVALID_QUERY,
+    fields: ['last_key'],
+  },
 ];
 
 let aws: TestAws;
@@ -647,6 +936,51 @@ describe('messages name the problem precisely', () => {
       getStatusEvent({ tracking_id: SEEDED, last_key: Buffer.from('v9.1.AAAAAAAAAAAAAAAA').toString('base64url') }),
     );
     expect(version.body.details).toEqual([{ field: 'last_key', message: 'has unsupported version v9' }]);
+  });
+
+  it('says what is wrong with an event_time', async () => {
+    const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+    const answers = await Promise.all(
+      [
+        validUpdate('BAD-1', { event_time: '2026-12-01T09:30:00' }),
+        validUpdate('BAD-1', { event_time: '2026-02-30T09:30:00Z' }),
+        validUpdate('BAD-1', { event_time: at(10 * 60_000) }),
+        validUpdate('BAD-1', { event_time: at(-31 * DAY_MS) }),
+      ].map((body) => invoke(handler, postTrackEvent(body))),
+    );
+    expect(answers.map((a) => a.body.details)).toEqual([
+      [{ field: 'event_time', message: 'must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T09:30:00Z' }],
+      [{ field: 'event_time', message: 'is not a real date and time' }],
+      [{ field: 'event_time', message: 'must not be more than 5 minutes in the future' }],
+      [{ field: 'event_time', message: 'must not be older than 30 days' }],
+    ]);
+  });
+
+  it("says why a listing's cursor is refused", async () => {
+    const foreign = await invoke(
+      handler,
+      apiEvent('GET', '/shipments', null, { status: 'in_transit', cursor: listingCursor({ status: 'pending' }) }),
+    );
+    expect(foreign.body.details).toEqual([
+      {
+        field: 'cursor',
+        message: 'was not issued for this query (status, updated_before, updated_after) or has been altered',
+      },
+    ]);
+    const version = await invoke(
+      handler,
+      apiEvent('GET', '/shipments', null, {
+        status: 'in_transit',
+        cursor: Buffer.from('v2.AAAA.AAAAAAAAAAAAAAAA').toString('base64url'),
+      }),
+    );
+    expect(version.body.details).toEqual([{ field: 'cursor', message: 'has unsupported version v2' }]);
+    // The corpus's listing cursor itself, with its own query, is accepted.
+    const own = await invoke(
+      handler,
+      apiEvent('GET', '/shipments', null, { status: 'in_transit', cursor: listingCursor({ status: 'in_transit' }) }),
+    );
+    expect(own.statusCode).toBe(200);
   });
 
   it('accepts the very cursor it issued (the corpus cursors are refused for what they are, not for being cursors)', async () => {

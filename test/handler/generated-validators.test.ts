@@ -37,6 +37,23 @@ describe('the generated validators judge like Ajv compiling the contract at run 
       'everything wrong',
       { tracking_id: '', status: 'lost', location: { lat: 91, lng: '2', alt: 3 }, metadata: [], extra: true },
     ],
+    [
+      'with an event_time',
+      {
+        tracking_id: 'A-1',
+        status: 'pending',
+        location: { lat: 1, lng: 2 },
+        event_time: '2026-12-01T09:30:00.5+01:00',
+      },
+    ],
+    [
+      'an event_time of the wrong shape',
+      { tracking_id: 'A-1', status: 'pending', location: { lat: 1, lng: 2 }, event_time: '2026-12-01 09:30:00' },
+    ],
+    [
+      'an event_time not a string',
+      { tracking_id: 'A-1', status: 'pending', location: { lat: 1, lng: 2 }, event_time: 0 },
+    ],
     ['not an object', [1, 2]],
     ['null', null],
     ['control characters and astral length', { tracking_id: `\u0001${'😀'.repeat(101)}`, status: 1, location: null }],

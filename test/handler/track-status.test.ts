@@ -1,11 +1,14 @@
 /**
- * POST /track and GET /status against dynalite: what is stored, how pages are cut, what concurrency
- * does, and what the feature flags change.
+ * POST /track and GET /status against dynalite: what is stored (event_time included), how pages are
+ * cut, the shipment's current state beside its history, what concurrency does, and what the feature
+ * flags change.
  */
 import { createHandler } from '../../lambda/app';
 import * as awsClients from '../../lambda/aws-clients';
-import { statusShard } from '../../lambda/shard';
+import { LIMITS } from '../../lambda/contract';
+import { publicState } from '../../lambda/state';
 import { TrackingStore, WriteRefusedError } from '../../lambda/store';
+import { replayMessage } from '../../scripts/replay';
 import {
   CALLER_ARN,
   ENVIRONMENT,
@@ -19,6 +22,7 @@ import {
   validUpdate,
   type TestAws,
 } from '../helpers/handler-harness';
+import { putStateRecords, stateRecord } from '../helpers/state-records';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 let aws: TestAws;
@@ -55,8 +59,9 @@ describe('round trip', () => {
       tracking_id: 'RT-1',
       timestamp: at,
       status: 'pending',
-      status_shard: statusShard('pending', 'RT-1', 8),
       location: { lat: 52.52, lng: 13.405 },
+      // No event_time given: the time the API accepted the update.
+      event_time: '2024-05-01T12:00:00.123Z',
       metadata: { carrier: 'DHL', pieces: 2, fragile: true },
       environment: ENVIRONMENT,
       created_at: '2024-05-01T12:00:00.123Z',
@@ -76,6 +81,7 @@ describe('round trip', () => {
           timestamp: at,
           status: 'pending',
           location: { lat: 52.52, lng: 13.405 },
+          event_time: '2024-05-01T12:00:00.123Z',
           metadata: { carrier: 'DHL', pieces: 2, fragile: true },
           environment: ENVIRONMENT,
           created_at: '2024-05-01T12:00:00.123Z',
@@ -85,6 +91,8 @@ describe('round trip', () => {
       ],
     });
     expect(read.body).not.toHaveProperty('next_key');
+    // No stream consumer here: the shipment has no state record yet, so no `current`.
+    expect(read.body).not.toHaveProperty('current');
   });
 
   it('answers 404 in the error shape for a shipment without updates', async () => {
@@ -225,8 +233,8 @@ describe('the bounded timestamp walk', () => {
     const base = {
       tracking_id: 'WALK-1',
       status: 'pending' as const,
-      status_shard: 'pending#0',
       location: { lat: 0, lng: 0 },
+      event_time: '2024-01-01T00:00:00.000Z',
       environment: 'test',
       created_at: '2024-01-01T00:00:00.000Z',
     };
@@ -338,5 +346,254 @@ describe('feature flags', () => {
     expect(answer.statusCode).toBe(413);
     expect(answer.body.error).toMatch(/the limit is 200$/);
     expect(await aws.itemsOf('SIZE-1')).toHaveLength(0);
+  });
+});
+
+describe('event_time: when the scan happened', () => {
+  const at = Date.UTC(2024, 9, 10, 12, 0, 0);
+
+  it('is stored normalised to UTC and returned by GET /status; absent, it is the accept time', async () => {
+    aws.setParameters();
+    const handler = createHandler(aws.env);
+    freezeClock(at);
+    const given = await invoke(
+      handler,
+      postTrackEvent(validUpdate('EVT-1', { status: 'pending', event_time: '2024-10-10T11:30:00.5+01:00' })),
+    );
+    freezeClock(at + 1000);
+    const absent = await invoke(handler, postTrackEvent(validUpdate('EVT-1')));
+
+    expect([given.statusCode, absent.statusCode]).toEqual([200, 200]);
+    const items = await aws.itemsOf('EVT-1');
+    expect(items.map((i) => [i.timestamp, i.event_time, i.created_at])).toEqual([
+      [at, '2024-10-10T10:30:00.500Z', '2024-10-10T12:00:00.000Z'],
+      [at + 1000, '2024-10-10T12:00:01.000Z', '2024-10-10T12:00:01.000Z'],
+    ]);
+    const read = await invoke(handler, getStatusEvent({ tracking_id: 'EVT-1' }));
+    expect(read.body.updates.map((u: { event_time: string }) => u.event_time)).toEqual([
+      '2024-10-10T12:00:01.000Z',
+      '2024-10-10T10:30:00.500Z',
+    ]);
+  });
+
+  it('keeps the history in arrival order, whatever the event times (a late upload of old scans)', async () => {
+    aws.setParameters();
+    const handler = createHandler(aws.env);
+    const posts = [
+      { status: 'in_transit', event_time: '2024-10-10T09:00:00Z' },
+      { status: 'pending', event_time: '2024-10-09T09:00:00Z' },
+      { status: 'delivered' },
+      { status: 'in_transit', event_time: '2024-10-10T08:00:00-02:00' },
+    ];
+    for (const [i, overrides] of posts.entries()) {
+      const clock = freezeClock(at + i * 1000);
+      expect((await invoke(handler, postTrackEvent(validUpdate('EVT-ORDER', overrides)))).statusCode).toBe(200);
+      clock.mockRestore();
+    }
+    const read = await invoke(handler, getStatusEvent({ tracking_id: 'EVT-ORDER' }));
+    expect(read.body.updates.map((u: { timestamp: number; status: string; event_time: string }) => u)).toEqual([
+      expect.objectContaining({ timestamp: at + 3000, status: 'in_transit', event_time: '2024-10-10T10:00:00.000Z' }),
+      expect.objectContaining({ timestamp: at + 2000, status: 'delivered', event_time: '2024-10-10T12:00:02.000Z' }),
+      expect.objectContaining({ timestamp: at + 1000, status: 'pending', event_time: '2024-10-09T09:00:00.000Z' }),
+      expect.objectContaining({ timestamp: at, status: 'in_transit', event_time: '2024-10-10T09:00:00.000Z' }),
+    ]);
+  });
+
+  it('is taken per update in a batch', async () => {
+    aws.setParameters({ batch_processing: true });
+    const handler = createHandler(aws.env);
+    freezeClock(at);
+    const answer = await invoke(
+      handler,
+      postTrackEvent({
+        updates: [
+          validUpdate('EVT-B', { event_time: '2024-10-10T11:00:00Z' }),
+          validUpdate('EVT-B', { status: 'delivered' }),
+        ],
+      }),
+    );
+    expect(answer.statusCode).toBe(200);
+    expect((await aws.itemsOf('EVT-B')).map((i) => i.event_time)).toEqual([
+      '2024-10-10T11:00:00.000Z',
+      '2024-10-10T12:00:00.000Z',
+    ]);
+  });
+
+  it('accepts up to 5 minutes ahead and max_event_age_days back (from SSM), and refuses beyond, naming the field', async () => {
+    aws.setParameters({ batch_processing: true }, { max_event_age_days: 2 });
+    const handler = createHandler(aws.env);
+    freezeClock(at);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const post = (id: string, eventAt: number) =>
+      invoke(handler, postTrackEvent(validUpdate(id, { event_time: iso(eventAt) })));
+
+    const edges = [
+      await post('EVT-EDGE-1', at + LIMITS.eventTimeMaxFutureMs),
+      await post('EVT-EDGE-2', at - 2 * 86_400_000),
+    ];
+    const future = await post('EVT-FUTURE', at + LIMITS.eventTimeMaxFutureMs + 1);
+    const old = await post('EVT-OLD', at - 2 * 86_400_000 - 1);
+    const batch = await invoke(
+      handler,
+      postTrackEvent({
+        updates: [validUpdate('EVT-OK'), validUpdate('EVT-BATCH', { event_time: iso(at + 3_600_000) })],
+      }),
+    );
+
+    expect(edges.map((a) => a.statusCode)).toEqual([200, 200]);
+    expect(future.statusCode).toBe(400);
+    expect(future.body.details).toEqual([
+      { field: 'event_time', message: 'must not be more than 5 minutes in the future' },
+    ]);
+    expect(old.statusCode).toBe(400);
+    expect(old.body.details).toEqual([{ field: 'event_time', message: 'must not be older than 2 days' }]);
+    expect(batch.statusCode).toBe(400);
+    expect(batch.body.details).toEqual([
+      { field: 'updates[1].event_time', message: 'must not be more than 5 minutes in the future' },
+    ]);
+    for (const id of ['EVT-FUTURE', 'EVT-OLD', 'EVT-OK', 'EVT-BATCH']) expect(await aws.itemsOf(id)).toEqual([]);
+  });
+});
+
+describe('GET /status and the state record', () => {
+  const at = Date.UTC(2024, 10, 1, 8, 0, 0);
+
+  async function postHistory(trackingId: string, count: number) {
+    const handler = createHandler(aws.env);
+    for (let i = 0; i < count; i++) {
+      const clock = freezeClock(at + i * 1000);
+      expect(
+        (await invoke(handler, postTrackEvent(validUpdate(trackingId, { metadata: { seq: i } })))).statusCode,
+      ).toBe(200);
+      clock.mockRestore();
+    }
+    return handler;
+  }
+
+  it('returns `current` (the public view of the state record) beside the history', async () => {
+    aws.setParameters();
+    const handler = await postHistory('CUR-1', 2);
+    const record = stateRecord(aws, 'CUR-1', 'in_transit', at + 1000);
+    await putStateRecords(aws, [record]);
+
+    const read = await invoke(handler, getStatusEvent({ tracking_id: 'CUR-1' }));
+
+    expect(read.statusCode).toBe(200);
+    expect(read.body.current).toEqual(publicState(record));
+    expect(read.body.current).toEqual({
+      tracking_id: 'CUR-1',
+      status: 'in_transit',
+      updated_at: at + 1000,
+      event_time: new Date(at + 1000).toISOString(),
+      location: record.location,
+      first_seen: record.first_seen,
+    });
+    expect(read.body.count).toBe(2);
+  });
+
+  it('never returns the state record as an update, and keeps page sizes exact', async () => {
+    aws.setParameters();
+    const handler = await postHistory('CUR-2', 3);
+    await putStateRecords(aws, [stateRecord(aws, 'CUR-2', 'in_transit', at + 2000)]);
+
+    const first = await invoke(handler, getStatusEvent({ tracking_id: 'CUR-2', limit: '2' }));
+    const second = await invoke(
+      handler,
+      getStatusEvent({ tracking_id: 'CUR-2', limit: '2', last_key: first.body.next_key }),
+    );
+    const all = await invoke(handler, getStatusEvent({ tracking_id: 'CUR-2', limit: '100' }));
+
+    expect(first.body.updates.map((u: { metadata: { seq: number } }) => u.metadata.seq)).toEqual([2, 1]);
+    expect(first.body.next_key).toEqual(expect.any(String));
+    // The last page: one update, and no next_key (the state record under timestamp 0 is not "more").
+    expect(second.body.updates.map((u: { metadata: { seq: number } }) => u.metadata.seq)).toEqual([0]);
+    expect(second.body).not.toHaveProperty('next_key');
+    expect(second.body.current.status).toBe('in_transit');
+    expect(all.body.count).toBe(3);
+    expect(all.body.updates.every((u: { timestamp: number }) => u.timestamp > 0)).toBe(true);
+    expect(all.body.updates.every((u: Record<string, unknown>) => !('updated_key' in u))).toBe(true);
+  });
+
+  it('reads both with Queries (no GetItem: the role has none), the history one excluding timestamp 0', async () => {
+    aws.setParameters();
+    const handler = await postHistory('CUR-3', 1);
+    aws.local.calls.clear();
+
+    expect((await invoke(handler, getStatusEvent({ tracking_id: 'CUR-3' }))).statusCode).toBe(200);
+
+    expect(aws.local.calls.of('dynamodb', 'GetItem')).toEqual([]);
+    const conditions = aws.local.calls.of('dynamodb', 'Query').map((c) => c.input.KeyConditionExpression);
+    expect(conditions.sort()).toEqual(['#id = :id AND #ts = :state', '#id = :id AND #ts > :state']);
+  });
+
+  it('reads the history and the state record in parallel', async () => {
+    aws.setParameters();
+    const handler = await postHistory('CUR-4', 1);
+    aws.fault('dynamodb:Query=+200ms');
+    const started = Date.now();
+    const read = await invoke(handler, getStatusEvent({ tracking_id: 'CUR-4' }));
+    expect(read.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it('follows the existing rules without history: 404 without a cursor; past the end, 200 with `current`', async () => {
+    aws.setParameters();
+    const handler = await postHistory('CUR-5', 1);
+    await putStateRecords(aws, [
+      stateRecord(aws, 'CUR-ONLY-STATE', 'delivered', at),
+      stateRecord(aws, 'CUR-5', 'pending', at),
+    ]);
+
+    const none = await invoke(handler, getStatusEvent({ tracking_id: 'CUR-ONLY-STATE' }));
+    const page = await invoke(handler, getStatusEvent({ tracking_id: 'CUR-5', limit: '1' }));
+    const past = await invoke(
+      handler,
+      getStatusEvent({ tracking_id: 'CUR-5', limit: '1', last_key: page.body.next_key }),
+    );
+
+    expect(none.statusCode).toBe(404);
+    expect(past.statusCode).toBe(200);
+    expect(past.body).toMatchObject({ tracking_id: 'CUR-5', updates: [], count: 0, current: { status: 'pending' } });
+  });
+});
+
+describe('history items carry no StatusIndex key (only state records are indexed)', () => {
+  it('stores single, batch and replayed-from-the-queue updates without status_shard or updated_key', async () => {
+    aws.setParameters({ batch_processing: true });
+    const handler = createHandler(aws.env);
+    await invoke(handler, postTrackEvent(validUpdate('NOIDX-1')));
+    await invoke(handler, postTrackEvent({ updates: [validUpdate('NOIDX-2'), validUpdate('NOIDX-3')] }));
+    const items = [
+      ...(await aws.itemsOf('NOIDX-1')),
+      ...(await aws.itemsOf('NOIDX-2')),
+      ...(await aws.itemsOf('NOIDX-3')),
+    ];
+    // Parked while DynamoDB refused it, then replayed; and a message the previous version parked.
+    const refusal = aws.fault('dynamodb:PutItem=ProvisionedThroughputExceededException');
+    expect((await invoke(handler, postTrackEvent(validUpdate('NOIDX-4')))).statusCode).toBe(202);
+    refusal();
+    const store = new TrackingStore(aws.documents, aws.tableName);
+    expect(await replayMessage(store, aws.parked()[0])).toBe('stored');
+    const previous = {
+      tracking_id: 'NOIDX-5',
+      timestamp: Date.UTC(2024, 11, 1),
+      status: 'delivered',
+      status_shard: 'delivered#3',
+      location: { lat: 1, lng: 2 },
+      environment: ENVIRONMENT,
+      created_at: '2024-12-01T00:00:00.000Z',
+      update_id: 'previous-version-1',
+    };
+    expect(await replayMessage(store, JSON.stringify({ version: 1, reason: 'unavailable', item: previous }))).toBe(
+      'stored',
+    );
+    items.push(...(await aws.itemsOf('NOIDX-4')), ...(await aws.itemsOf('NOIDX-5')));
+
+    expect(items).toHaveLength(5);
+    for (const item of items) {
+      expect(item).not.toHaveProperty('status_shard');
+      expect(item).not.toHaveProperty('updated_key');
+      expect(item.event_time).toBe(item.created_at);
+    }
   });
 });

@@ -52,8 +52,10 @@ export interface TestAws {
   tableName: string;
   queue: LocalQueue;
   definition: FunctionDefinition<string>;
-  /** The function's environment (its description's variables and the SDK's endpoints). */
+  /** The API function's environment (its description's variables and the SDK's endpoints). */
   env: NodeJS.ProcessEnv;
+  /** The stream consumer's environment, likewise. */
+  consumerEnv: NodeJS.ProcessEnv;
   /** Sets the flags and config for the next handler (documented defaults, overridden). */
   setParameters(flags?: Partial<FeatureFlags>, config?: Partial<ApiConfig>): SsmControl;
   /** Adds a fault (`dynamodb:PutItem=ProvisionedThroughputExceededException`, ...); removed after each test. */
@@ -133,6 +135,7 @@ export async function startTestAws(): Promise<TestAws> {
     queue,
     definition,
     env: { ...process.env, ...definition.environment, ...local.env },
+    consumerEnv: { ...process.env, ...stack.definitions.consumer.environment, ...local.env },
     setParameters(flags = {}, config = {}) {
       control.setFlags(flags);
       control.setConfig(config);

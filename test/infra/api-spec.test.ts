@@ -2,7 +2,7 @@
  * The API definition the deployment trigger hashes: any change to what the API does (the contract's
  * schema, a gateway response, a route) changes the hash and so redeploys the stage; nothing else does.
  */
-import { TRACKING_REQUEST_SCHEMA } from '../../lambda/contract';
+import { ROUTES, TRACKING_REQUEST_SCHEMA } from '../../lambda/contract';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import { apiSpec, redeploymentHash, stableJson, type ApiSpecInputs } from '../../lib/api-spec';
 
@@ -12,6 +12,39 @@ const hash = (inputs: Partial<ApiSpecInputs> = {}) => redeploymentHash(apiSpec({
 describe('API definition', () => {
   it("models POST bodies with the contract's schema, verbatim", () => {
     expect(JSON.parse(apiSpec(base).model.schema)).toEqual(TRACKING_REQUEST_SCHEMA);
+  });
+
+  it('has POST /track, GET /status and GET /shipments (the contract ROUTES), each AWS_IAM to the function', () => {
+    const routes = apiSpec(base).routes;
+    expect(routes.map((r) => [r.httpMethod, `/${r.pathPart}`])).toEqual(
+      Object.values(ROUTES).map((route) => [route.method, route.path]),
+    );
+    for (const route of routes) {
+      expect(route.authorization).toBe('AWS_IAM');
+      expect(route.integration).toEqual({
+        type: 'AWS_PROXY',
+        integrationHttpMethod: 'POST',
+        functionName: base.functionName,
+      });
+    }
+    expect(routes.find((r) => r.key === 'track')?.requestModels).toEqual({ 'application/json': 'TrackingRequest' });
+  });
+
+  it('lets the request validator require the query parameters each GET route requires, and only those', () => {
+    const parameters = (key: string) => apiSpec(base).routes.find((r) => r.key === key)?.requestParameters;
+    expect(parameters('status')).toEqual({
+      'method.request.querystring.tracking_id': true,
+      'method.request.querystring.limit': false,
+      'method.request.querystring.last_key': false,
+    });
+    expect(parameters('shipments')).toEqual({
+      'method.request.querystring.status': true,
+      'method.request.querystring.limit': false,
+      'method.request.querystring.cursor': false,
+      'method.request.querystring.updated_before': false,
+      'method.request.querystring.updated_after': false,
+    });
+    expect(apiSpec(base).validator).toMatchObject({ validateRequestBody: true, validateRequestParameters: true });
   });
 
   it('has one gateway response per GATEWAY_RESPONSES entry', () => {

@@ -15,6 +15,7 @@ export const TYPES = {
   logGroup: 'aws:cloudwatch/logGroup:LogGroup',
   function: 'aws:lambda/function:Function',
   permission: 'aws:lambda/permission:Permission',
+  eventSourceMapping: 'aws:lambda/eventSourceMapping:EventSourceMapping',
   restApi: 'aws:apigateway/restApi:RestApi',
   model: 'aws:apigateway/model:Model',
   validator: 'aws:apigateway/requestValidator:RequestValidator',

@@ -13,6 +13,7 @@ import { resolveStackArgs } from '../../lib/config';
 import { TapStack } from '../../lib/tap-stack';
 import { synthesize } from '../../scripts/synth';
 import { restApiSpec } from './specs/api';
+import { consumerSpec } from './specs/consumer';
 import { conventionsSpec } from './specs/conventions';
 import { functionSpec } from './specs/function';
 import { monitoringSpec } from './specs/monitoring';
@@ -41,6 +42,7 @@ beforeAll(async () => {
 describe('storage', () => storageSpec(synths));
 describe('SSM parameters', () => parametersSpec(synths));
 describe('function', () => functionSpec(synths));
+describe('stream consumer', () => consumerSpec(synths));
 describe('REST API', () => restApiSpec(synths));
 describe('monitoring', () => monitoringSpec(synths));
 describe('conventions (every resource)', () => conventionsSpec(synths));

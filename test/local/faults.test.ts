@@ -48,7 +48,7 @@ describe('parseFault', () => {
     [
       'unknown service',
       'lambda:Invoke=InternalError',
-      'fault "lambda:Invoke=InternalError": unknown service lambda; one of dynamodb, ssm, sqs',
+      'fault "lambda:Invoke=InternalError": unknown service lambda; one of dynamodb, ssm, sqs, eventbridge',
     ],
     [
       'unknown error code',

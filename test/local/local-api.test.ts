@@ -76,6 +76,7 @@ describe('startLocalApi', () => {
       max_request_size: 4096,
       timeout: api.args.lambdaTimeout,
       rate_limit: api.args.apiRateLimit,
+      max_event_age_days: api.args.maxEventAgeDays,
     });
     expect(byName[names.endpoint]).toMatchObject({ Type: 'SecureString', Value: 'tracking-updates-qa7' });
     expect(JSON.parse(byName[names.flags].Value!)).toEqual({
@@ -97,7 +98,10 @@ describe('startLocalApi', () => {
     await api.reload();
     expect(api.bundle.sha256).toBe(before);
     expect(api.bundle.file).toMatch(/dist[\\/]lambda[\\/]api[\\/]index\.mjs$/);
-    expect(lines.some((l) => l.startsWith('reloaded function'))).toBe(true);
+    // Both functions are rebuilt and swapped.
+    for (const definition of Object.values(api.definitions)) {
+      expect(lines.some((l) => l.startsWith(`reloaded ${definition.name} `))).toBe(true);
+    }
   });
 });
 

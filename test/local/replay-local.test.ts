@@ -8,7 +8,6 @@ import { promisify } from 'util';
 import { PROJECT_ROOT } from '../../lib/bundle';
 import { resourceNames } from '../../lib/names';
 import { encodeParked } from '../../lambda/park';
-import { statusShard } from '../../lambda/shard';
 import type { LocalQueue } from '../../local/aws/sqs';
 import { banner } from '../../local/banner';
 import { startLocalApi, type LocalApi } from '../../local/local-api';
@@ -33,10 +32,10 @@ describe('npm run replay against the local API', () => {
       tracking_id: trackingId,
       timestamp,
       status: 'delivered' as const,
-      status_shard: statusShard('delivered', trackingId, api.args.statusShardCount),
       location: { lat: 10, lng: 20 },
       environment: api.stage,
       created_at: new Date(timestamp).toISOString(),
+      event_time: new Date(timestamp).toISOString(),
       update_id: `replay-test-${timestamp}`,
     };
     const sqs = new SQSClient({

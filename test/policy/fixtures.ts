@@ -4,7 +4,7 @@
  * and DLQ, DynamoDB, SQS with TLS-only policy, SSM, alarms, least-privilege role). The bad cases
  * in policies.test.ts each break one thing in a fresh copy.
  */
-import { parameterNames } from '../../lambda/contract';
+import { parameterNames, STREAM_FILTER_PATTERN } from '../../lambda/contract';
 import { resolveStackArgs } from '../../lib/config';
 import { functionDefinitions } from '../../lib/functions';
 import type { SynthResource } from './harness';
@@ -255,6 +255,97 @@ export function goodStack(): SynthResource[] {
     resource('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'apigateway-logs-policy', {
       role: `apigateway-logs-${ENV}`,
       policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+    }),
+  ];
+}
+
+const CONSUMER = `tracking-projection-${ENV}`;
+const CONSUMER_LOG_GROUP = `/aws/lambda/${CONSUMER}`;
+const FAILURE_QUEUE = `tracking-projection-failures-${ENV}`;
+
+export const CONSUMER_ARN = {
+  function: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${CONSUMER}`,
+  stream: `${ARN.table}/stream/2024-01-01T00:00:00.000`,
+  failureQueue: `arn:aws:sqs:${REGION}:${ACCOUNT}:${FAILURE_QUEUE}`,
+};
+
+/**
+ * The compliant stack plus a stream consumer as the design has it: a function with no DLQ whose
+ * only trigger is an event source mapping from the table's stream, with an on-failure destination
+ * (an encrypted, TLS-only queue), its own log group, role and least-privilege policy.
+ */
+export function withStreamConsumer(resources: SynthResource[]): SynthResource[] {
+  return [
+    ...resources,
+    resource('aws:sqs/queue:Queue', 'stream-failures', {
+      name: FAILURE_QUEUE,
+      messageRetentionSeconds: 1209600,
+      sqsManagedSseEnabled: true,
+    }),
+    resource('aws:sqs/queuePolicy:QueuePolicy', 'stream-failures-policy', {
+      queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${FAILURE_QUEUE}`,
+      policy: json({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sqs:*',
+            Resource: CONSUMER_ARN.failureQueue,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+    }),
+    resource('aws:cloudwatch/logGroup:LogGroup', 'consumer-logs', { name: CONSUMER_LOG_GROUP, retentionInDays: 7 }),
+    resource('aws:iam/role:Role', 'consumer-role', { name: `${CONSUMER}-role`, assumeRolePolicy: lambdaTrust }),
+    resource('aws:iam/rolePolicy:RolePolicy', 'consumer-policy', {
+      role: `${CONSUMER}-role`,
+      policy: json({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: [
+              'dynamodb:DescribeStream',
+              'dynamodb:GetRecords',
+              'dynamodb:GetShardIterator',
+              'dynamodb:ListStreams',
+            ],
+            Resource: CONSUMER_ARN.stream,
+          },
+          { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: ARN.table },
+          { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: CONSUMER_ARN.failureQueue },
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: `${ARN.logGroup(CONSUMER_LOG_GROUP)}:*`,
+          },
+        ],
+      }),
+    }),
+    resource('aws:lambda/function:Function', 'consumer', {
+      name: CONSUMER,
+      runtime: 'nodejs22.x',
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      role: `arn:aws:iam::${ACCOUNT}:role/${CONSUMER}-role`,
+      timeout: 60,
+      tracingConfig: { mode: 'Active' },
+      loggingConfig: { logFormat: 'JSON', logGroup: CONSUMER_LOG_GROUP },
+      reservedConcurrentExecutions: 2,
+      environment: { variables: { TABLE_NAME: TABLE, ENVIRONMENT: ENV, STATUS_SHARD_COUNT: '8' } },
+    }),
+    resource('aws:lambda/eventSourceMapping:EventSourceMapping', 'consumer-mapping', {
+      eventSourceArn: CONSUMER_ARN.stream,
+      // By ARN here (the stack names it by name): the rule links either.
+      functionName: CONSUMER_ARN.function,
+      startingPosition: 'TRIM_HORIZON',
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: 5,
+      destinationConfig: { onFailure: { destinationArn: CONSUMER_ARN.failureQueue } },
+      filterCriteria: { filters: [{ pattern: json(STREAM_FILTER_PATTERN) }] },
     }),
   ];
 }

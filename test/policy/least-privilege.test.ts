@@ -1,8 +1,13 @@
 /**
- * Least privilege, proven on the synth output: the function role's policy documents, evaluated as
- * AWS would (iam-evaluator.ts), grant the handler's actions on its own table, index, parameters,
- * queue and log group, and nothing that any statement could stretch to: no DeleteItem, Scan,
- * UpdateTable, other table, other environment's parameters, other queue, PutParameter, DeleteQueue.
+ * Least privilege, proven on the synth output: each function role's policy documents, evaluated as
+ * AWS would (iam-evaluator.ts), grant exactly its function's calls on its own resources, and
+ * nothing that any statement could stretch to.
+ * - The API function: its actions on its own table, index, parameters, queue and log group; no
+ *   DeleteItem, Scan, UpdateTable, UpdateItem, stream read, other table, other environment's
+ *   parameters, other queue, PutParameter, DeleteQueue.
+ * - The stream consumer: UpdateItem on the table, reading THIS table's stream (for its event source
+ *   mapping), sending to its failure queue, its logs; no PutItem, Query, GetItem, DeleteItem, index,
+ *   another table's stream, the parked-updates queue, any parameter.
  */
 import { synthesize, type SynthResult } from '../../scripts/synth';
 import { T } from '../../policy/lib/types';
@@ -14,7 +19,12 @@ interface Grants {
   region: string;
   documents: string[];
   table: string;
+  /** The table's stream, as the consumer's mapping names it. */
+  stream: string;
+  /** The parked-updates queue. */
   queue: string;
+  /** The consumer mapping's on-failure destination. */
+  failureQueue: string;
   logGroup: string;
   parameters: string[];
 }
@@ -23,9 +33,11 @@ function inputs(result: SynthResult, type: string): Record<string, unknown>[] {
   return result.resources.filter((r) => r.type === type).map((r) => r.inputs);
 }
 
-/** The function, its role, and every identity policy document attached to that role. */
-function functionGrants(result: SynthResult): Grants {
-  const [fn, ...others] = inputs(result, T.lambdaFunction);
+/** A function (by physical name prefix), its role, and every identity policy document attached to that role. */
+function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-projection'): Grants {
+  const functions = inputs(result, T.lambdaFunction);
+  expect(functions).toHaveLength(2);
+  const [fn, ...others] = functions.filter((f) => String(f.name).startsWith(`${base}-`));
   expect(others).toEqual([]);
   const roleArn = String(fn.role);
   const [, account, roleName] = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn) ?? [];
@@ -44,7 +56,19 @@ function functionGrants(result: SynthResult): Grants {
   const env = String((fn.environment as { variables: Record<string, string> }).variables.ENVIRONMENT);
   const region = String(result.outputs.region);
   const [table] = inputs(result, T.table).map((t) => `arn:aws:dynamodb:${region}:${account}:table/${t.name}`);
-  const [queue] = inputs(result, T.queue).map((q) => `arn:aws:sqs:${region}:${account}:${q.name}`);
+  const queueArn = (name: string) => `arn:aws:sqs:${region}:${account}:${name}`;
+  expect(inputs(result, T.queue).map((q) => String(q.name))).toEqual([
+    `tracking-parked-updates-${env}`,
+    `tracking-projection-failures-${env}`,
+  ]);
+  const [mapping, ...otherMappings] = inputs(result, T.eventSourceMapping);
+  expect(otherMappings).toEqual([]);
+  const stream = String(mapping.eventSourceArn);
+  expect(stream.startsWith(`${table}/stream/`)).toBe(true);
+  const failureQueue = String(
+    (mapping.destinationConfig as { onFailure: { destinationArn: string } }).onFailure.destinationArn,
+  );
+  expect(failureQueue).toBe(queueArn(`tracking-projection-failures-${env}`));
   const logGroupName = String((fn.loggingConfig as { logGroup: string }).logGroup);
   const names = inputs(result, T.parameter)
     .map((p) => String(p.name))
@@ -60,7 +84,9 @@ function functionGrants(result: SynthResult): Grants {
     region,
     documents,
     table,
-    queue,
+    stream,
+    queue: queueArn(`tracking-parked-updates-${env}`),
+    failureQueue,
     logGroup: `arn:aws:logs:${region}:${account}:log-group:${logGroupName}`,
     parameters: names.map((n) => `arn:aws:ssm:${region}:${account}:parameter${n}`),
   };
@@ -68,10 +94,18 @@ function functionGrants(result: SynthResult): Grants {
 
 let dev: Grants;
 let pr7: Grants;
+let consumerDev: Grants;
+let consumerPr7: Grants;
 
 beforeAll(async () => {
-  dev = functionGrants(await synthesize({ stack: 'dev', env: {} }));
-  pr7 = functionGrants(await synthesize({ stack: 'dev', env: { ENVIRONMENT_SUFFIX: 'pr7' } }));
+  const [devSynth, pr7Synth] = await Promise.all([
+    synthesize({ stack: 'dev', env: {} }),
+    synthesize({ stack: 'dev', env: { ENVIRONMENT_SUFFIX: 'pr7' } }),
+  ]);
+  dev = functionGrants(devSynth, 'tracking-api');
+  pr7 = functionGrants(pr7Synth, 'tracking-api');
+  consumerDev = functionGrants(devSynth, 'tracking-projection');
+  consumerPr7 = functionGrants(pr7Synth, 'tracking-projection');
 });
 
 const granted = (g: Grants, action: string, resource: string) => evaluate(g.documents, action, resource).allowedBy;
@@ -140,9 +174,84 @@ function forbidden(g: Grants): [string, string][] {
     ['sqs:PurgeQueue', g.queue],
     ['sqs:ReceiveMessage', g.queue],
     ['sqs:SetQueueAttributes', g.queue],
+    // The consumer's grants are not the API's.
+    ['sqs:SendMessage', g.failureQueue],
+    ...STREAM_ACTIONS.map((a): [string, string] => [a, g.stream]),
+    ['dynamodb:UpdateItem', g.table],
     ['logs:PutLogEvents', `${otherGroup}:log-stream:x`],
     ['logs:DeleteLogGroup', g.logGroup],
     ['logs:CreateLogGroup', otherGroup],
+    ['iam:PassRole', `arn:aws:iam::${g.account}:role/any`],
+  ];
+}
+
+/** What Lambda calls with the consumer's role to poll the table's stream for its mapping. */
+const STREAM_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
+
+/** The consumer's needs: its code's one call, its mapping's stream reads and failure deliveries, logs, traces. */
+function consumerNeeds(g: Grants): [string, string][] {
+  const logStream = `${g.logGroup}:log-stream:2026/11/27/[$LATEST]0123456789abcdef`;
+  return [
+    ['dynamodb:UpdateItem', g.table],
+    ...STREAM_ACTIONS.map((a): [string, string] => [a, g.stream]),
+    ['sqs:SendMessage', g.failureQueue],
+    ['logs:CreateLogStream', logStream],
+    ['logs:PutLogEvents', logStream],
+    ['xray:PutTraceSegments', '*'],
+    ['xray:PutTelemetryRecords', '*'],
+  ];
+}
+
+/** What the consumer's role must not be granted by any statement. */
+function consumerForbidden(g: Grants, api: Grants): [string, string][] {
+  const other = (arn: string) => arn.replace(`-${g.env}`, '-prod');
+  const index = `${g.table}/index/StatusIndex`;
+  const otherTable = `arn:aws:dynamodb:${g.region}:${g.account}:table/other-table`;
+  const otherGroup = `arn:aws:logs:${g.region}:${g.account}:log-group:/aws/lambda/other-function`;
+  return [
+    // It reads nothing and writes only through conditional updates.
+    ...[
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Scan',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:UpdateTable',
+      'dynamodb:DeleteTable',
+      'dynamodb:DescribeTable',
+    ].map((a): [string, string] => [a, g.table]),
+    ...['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:Scan'].map((a): [string, string] => [a, index]),
+    // No other table, nor its stream, nor another stream of this table.
+    ...[other(g.table), otherTable, `${g.table}-copy`].map((t): [string, string] => ['dynamodb:UpdateItem', t]),
+    ...[
+      other(g.stream),
+      `${otherTable}/stream/2024-01-01T00:00:00.000`,
+      `${g.table}-copy/stream/x`,
+      `${g.table}/stream/2099-01-01T00:00:00.000`,
+    ].flatMap((stream) => STREAM_ACTIONS.map((a): [string, string] => [a, stream])),
+    // Only its own failure queue, and only to send.
+    ...[api.queue, other(g.failureQueue), `arn:aws:sqs:${g.region}:${g.account}:other-queue`].map(
+      (q): [string, string] => ['sqs:SendMessage', q],
+    ),
+    ...['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:PurgeQueue', 'sqs:DeleteQueue', 'sqs:SetQueueAttributes'].map(
+      (a): [string, string] => [a, g.failureQueue],
+    ),
+    // Nothing of the API function's.
+    ...api.parameters.flatMap((p): [string, string][] => [
+      ['ssm:GetParameter', p],
+      ['ssm:GetParameters', p],
+    ]),
+    ['logs:PutLogEvents', `${api.logGroup}:log-stream:x`],
+    ['logs:PutLogEvents', `${otherGroup}:log-stream:x`],
+    ['logs:CreateLogGroup', otherGroup],
+    ['lambda:InvokeFunction', `arn:aws:lambda:${g.region}:${g.account}:function:tracking-projection-${g.env}`],
     ['iam:PassRole', `arn:aws:iam::${g.account}:role/any`],
   ];
 }
@@ -182,6 +291,49 @@ describe('least privilege of the function role', () => {
     ]) {
       const crossings = needs(theirs)
         .filter(([action, resource]) => resource !== '*' && !action.startsWith('xray:'))
+        .filter(([action, resource]) => granted(mine, action, resource).length > 0);
+      expect([mine.env, crossings]).toEqual([mine.env, []]);
+    }
+  });
+});
+
+describe('least privilege of the stream consumer role', () => {
+  test("its calls, and its mapping's, on its own resources are granted", () => {
+    for (const [action, resource] of consumerNeeds(consumerDev)) {
+      expect([action, resource, evaluate(consumerDev.documents, action, resource).decision]).toEqual([
+        action,
+        resource,
+        'allow',
+      ]);
+    }
+  });
+
+  test('nothing beyond them is granted by any statement', () => {
+    const leaks = consumerForbidden(consumerDev, dev).filter(
+      ([action, resource]) => granted(consumerDev, action, resource).length > 0,
+    );
+    expect(leaks).toEqual([]);
+  });
+
+  test('the role names exactly those actions', () => {
+    const actions = consumerDev.documents
+      .flatMap((d) => parsePolicy(d))
+      .filter((s) => s.effect === 'Allow')
+      .flatMap((s) => {
+        expect(s.notAction).toBeUndefined();
+        return s.action ?? [];
+      });
+    expect([...new Set(actions)].sort()).toEqual([...new Set(consumerNeeds(consumerDev).map(([a]) => a))].sort());
+  });
+
+  test("each environment's consumer reaches only its own environment", () => {
+    expect(consumerPr7.env).toBe('pr7');
+    for (const [mine, theirs] of [
+      [consumerDev, consumerPr7],
+      [consumerPr7, consumerDev],
+    ]) {
+      const crossings = consumerNeeds(theirs)
+        .filter(([action]) => !action.startsWith('xray:'))
         .filter(([action, resource]) => granted(mine, action, resource).length > 0);
       expect([mine.env, crossings]).toEqual([mine.env, []]);
     }

@@ -15,6 +15,7 @@ import {
   ACCOUNT,
   API_ID,
   ARN,
+  CONSUMER_ARN,
   FUNCTION_POLICY,
   functionPolicy,
   goodStack,
@@ -22,6 +23,7 @@ import {
   REGION,
   without,
   withResource,
+  withStreamConsumer,
 } from './fixtures';
 import { describeViolations, mandatory, runPolicies, type SynthResource } from './harness';
 
@@ -181,6 +183,41 @@ const BAD: BadCase[] = [
     rule: 'lambda-dead-letter-queue',
     what: 'no DLQ',
     stack: () => patch(goodStack(), 'tracking-handler', (i) => delete i.deadLetterConfig),
+  },
+  {
+    rule: 'lambda-dead-letter-queue',
+    what: 'stream consumer without DLQ whose mapping has no on-failure destination',
+    stack: () => patch(withStreamConsumer(goodStack()), 'consumer-mapping', (i) => delete i.destinationConfig),
+  },
+  {
+    rule: 'lambda-dead-letter-queue',
+    what: 'stream consumer without DLQ that something else may also invoke (an invoke permission)',
+    stack: () =>
+      withResource(withStreamConsumer(goodStack()), 'aws:lambda/permission:Permission', 'consumer-schedule', {
+        action: 'lambda:InvokeFunction',
+        function: 'tracking-projection-dev',
+        principal: 'events.amazonaws.com',
+        sourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/nightly-projection`,
+      }),
+  },
+  {
+    rule: 'lambda-dead-letter-queue',
+    what: 'stream consumer without DLQ exposed through a function URL',
+    stack: () =>
+      withResource(withStreamConsumer(goodStack()), 'aws:lambda/functionUrl:FunctionUrl', 'consumer-url', {
+        functionName: CONSUMER_ARN.function,
+        authorizationType: 'AWS_IAM',
+      }),
+  },
+  {
+    rule: 'lambda-dead-letter-queue',
+    what: 'function without DLQ next to a mapping for another function',
+    stack: () =>
+      patch(
+        withStreamConsumer(goodStack()),
+        'consumer-mapping',
+        (i) => (i.functionName = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:some-other-function`),
+      ),
   },
   {
     rule: 'lambda-no-secrets-in-environment',
@@ -435,6 +472,19 @@ describe('policy pack rules', () => {
 
   test('the compliant fixture breaks no mandatory rule', async () => {
     expect((await firing(goodStack())).lines).toEqual([]);
+  });
+
+  test('a function whose only trigger is an event source mapping with an on-failure destination needs no DLQ', async () => {
+    const stack = withStreamConsumer(goodStack());
+    expect(stack.find((r) => r.name === 'consumer')!.inputs.deadLetterConfig).toBeUndefined();
+    expect((await firing(stack)).lines).toEqual([]);
+    // The mapping may name it by name too (the stack does).
+    const byName = patch(
+      withStreamConsumer(goodStack()),
+      'consumer-mapping',
+      (i) => (i.functionName = 'tracking-projection-dev'),
+    );
+    expect((await firing(byName)).lines).toEqual([]);
   });
 
   test('policy/README.md lists every rule and every waiver', () => {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { apiSpec } from '../../lib/api-spec';
 import { synthesize, type SynthResult } from '../../scripts/synth';
 import { buildPolicies, WAIVERS } from '../../policy/policies';
 import { T } from '../../policy/lib/types';
@@ -13,6 +14,8 @@ import { describeViolations, mandatory, type PackConfig, runPolicies, urns } fro
 import { POLICY_DIR, type RunningPack, startPack } from './policy-runner';
 
 const POLICIES = buildPolicies();
+/** The routes lib/api.ts declares (one method and one invoke permission each), from the spec it declares them from. */
+const ROUTES = apiSpec({ functionName: 'f', validatorName: 'v' }).routes;
 let dev: SynthResult;
 let pack: RunningPack;
 
@@ -28,20 +31,25 @@ afterAll(() => pack?.stop());
 
 /** The resource types the rules judge, and how many of each the design has (nothing passes vacuously). */
 const JUDGED: [string, number][] = [
-  [T.method, 2],
+  [T.method, ROUTES.length],
   [T.requestValidator, 1],
   [T.model, 1],
   [T.stage, 1],
   [T.methodSettings, 1],
-  [T.lambdaFunction, 1],
-  [T.lambdaPermission, 2],
+  // The API function and the stream consumer.
+  [T.lambdaFunction, 2],
+  [T.lambdaPermission, ROUTES.length],
+  [T.eventSourceMapping, 1],
   [T.table, 1],
-  [T.queue, 1],
-  [T.queuePolicy, 1],
+  // Parked updates, stream failures.
+  [T.queue, 2],
+  [T.queuePolicy, 2],
   [T.parameter, 3],
-  [T.logGroup, 3],
-  [T.role, 2],
-  [T.rolePolicy, 1],
+  // Access, execution, and one per function.
+  [T.logGroup, 4],
+  // One per function, and API Gateway's account logging role.
+  [T.role, 3],
+  [T.rolePolicy, 2],
   [T.rolePolicyAttachment, 1],
 ];
 
@@ -61,29 +69,35 @@ describe('policy pack on the dev stack', () => {
     const advisory = (await runPolicies(POLICIES, dev.resources)).filter((v) => v.level === 'advisory');
     expect(advisory.every((v) => v.policy.startsWith('waiver-'))).toBe(true);
     const found = [...new Set(advisory.map((v) => `${v.policy.replace(/^waiver-/, '')}: ${v.resource}`))].sort();
-    const logGroups = ['tap-api-access-log-group', 'tap-api-execution-log-group', 'tap-api-function-log-group'];
+    const logGroups = [
+      'tap-api-access-log-group',
+      'tap-api-execution-log-group',
+      'tap-api-function-log-group',
+      'tap-consumer-function-log-group',
+    ];
+    const functions = ['tap-api-function', 'tap-consumer-function'];
+    const queues = ['tap-parked-updates-queue', 'tap-stream-failure-queue'];
     expect(found).toEqual(
       [
         'api-cache: tap-stage',
         'api-client-certificate: tap-stage',
-        'api-cognito-authorizer: tap-status-method',
-        'api-cognito-authorizer: tap-track-method',
+        ...ROUTES.map((r) => `api-cognito-authorizer: tap-${r.key}-method`),
         'api-waf: tap-stage',
         'dynamodb-backup-plan: tap-tracking-table',
         'dynamodb-cmk: tap-tracking-table',
         'dynamodb-deletion-protection: tap-tracking-table',
         'iam-apigateway-logs-managed-policy: tap-apigateway-cloudwatch-policy',
-        'iam-xray-resource-star: tap-api-function-policy',
-        'lambda-code-signing: tap-api-function',
-        'lambda-environment-cmk: tap-api-function',
-        'lambda-reserved-concurrency: tap-api-function',
-        'lambda-vpc: tap-api-function',
+        ...functions.map((f) => `iam-xray-resource-star: ${f}-policy`),
+        ...functions.map((f) => `lambda-code-signing: ${f}`),
+        ...functions.map((f) => `lambda-environment-cmk: ${f}`),
+        ...functions.map((f) => `lambda-reserved-concurrency: ${f}`),
+        ...functions.map((f) => `lambda-vpc: ${f}`),
         ...logGroups.map((g) => `logs-kms: ${g}`),
         ...logGroups.map((g) => `logs-one-year: ${g}`),
         'sns-encryption: tap-alarm-topic',
         'sns-tls-only: tap-alarm-topic',
-        'sqs-cmk: tap-parked-updates-queue',
-        'sqs-dead-letter-queue: tap-parked-updates-queue',
+        ...queues.map((q) => `sqs-cmk: ${q}`),
+        ...queues.map((q) => `sqs-dead-letter-queue: ${q}`),
         'ssm-cmk: tap-endpoint-parameter',
         'ssm-plain-config: tap-config-parameter',
         'ssm-plain-config: tap-flags-parameter',
@@ -92,17 +106,35 @@ describe('policy pack on the dev stack', () => {
     expect(new Set(found.map((f) => f.split(':')[0]))).toEqual(new Set(WAIVERS.map((w) => w.id)));
   });
 
+  test("the consumer has no DLQ: its mapping's on-failure destination meets lambda-dead-letter-queue, and nothing else would", async () => {
+    const firing = async (resources: SynthResult['resources']) =>
+      mandatory(await runPolicies(POLICIES, resources)).map((v) => `${v.policy} ${v.resource}`);
+    const mapping = dev.resources.find((r) => r.type === T.eventSourceMapping)!;
+    const withMapping = (inputs: Record<string, unknown>) =>
+      dev.resources.map((r) => (r === mapping ? { ...r, inputs } : r));
+    const { destinationConfig: _destination, ...undelivered } = mapping.inputs;
+    expect(await firing(withMapping(undelivered))).toEqual(['lambda-dead-letter-queue tap-consumer-function']);
+    expect(await firing(dev.resources.filter((r) => r !== mapping))).toEqual([
+      'lambda-dead-letter-queue tap-consumer-function',
+    ]);
+  });
+
   test('policy/config/production.json revokes the concurrency and deletion-protection waivers: dev fails, a production profile passes', async () => {
     const config = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, 'config/production.json'), 'utf8')) as PackConfig;
     const devFindings = mandatory(await runPolicies(POLICIES, dev.resources, { config }));
     expect(devFindings.map((v) => `${v.policy} ${v.resource}`).sort()).toEqual([
       'waiver-dynamodb-deletion-protection tap-tracking-table',
       'waiver-lambda-reserved-concurrency tap-api-function',
+      'waiver-lambda-reserved-concurrency tap-consumer-function',
     ]);
     const prod = await synthesize({
       stack: 'dev',
       env: { ENVIRONMENT_SUFFIX: 'prod' },
-      config: { 'tap:lambdaReservedConcurrency': 50, 'tap:tableDeletionProtection': true },
+      config: {
+        'tap:lambdaReservedConcurrency': 50,
+        'tap:consumerReservedConcurrency': 2,
+        'tap:tableDeletionProtection': true,
+      },
     });
     expect(describeViolations(mandatory(await runPolicies(POLICIES, prod.resources, { config })))).toEqual([]);
   });

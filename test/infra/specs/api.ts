@@ -6,6 +6,10 @@ import { fakeId } from '../../../scripts/synth';
 import { TYPES, inputs, ofType, only, type Inputs } from '../helpers';
 import type { Synths } from './synths';
 
+/** The routes the stack declares: whatever lib/api-spec.ts lists (lib/api.ts declares them generically). */
+const SPEC = apiSpec({ functionName: 'tracking-api-dev', validatorName: 'tracking-api-validator-dev' });
+const ROUTES = SPEC.routes;
+
 const INVOKE_ARN =
   'arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:123456789012:function:tracking-api-dev/invocations';
 
@@ -20,21 +24,38 @@ export function restApiSpec(s: Synths): void {
     expect(api.endpointConfiguration).toEqual({ types: 'REGIONAL' });
   });
 
-  it('has exactly /track and /status, under the API root', () => {
+  it("has exactly the spec's paths (/track, /status, ...), under the API root", () => {
     const resources = ofType(s.dev, TYPES.resource);
-    expect(resources.map((r) => r.inputs.pathPart).sort()).toEqual(['status', 'track']);
+    expect(resources.map((r) => r.inputs.pathPart).sort()).toEqual(ROUTES.map((r) => r.pathPart).sort());
+    expect(ROUTES.map((r) => r.pathPart)).toEqual(expect.arrayContaining(['track', 'status']));
     for (const r of resources)
       expect([r.inputs.restApi, r.inputs.parentId]).toEqual([apiId(), fakeId(`root/${apiId()}`)]);
   });
 
   describe('methods', () => {
-    it('are POST /track and GET /status, and every one requires AWS_IAM (SigV4)', () => {
+    it("are the spec's routes (POST /track, GET /status, ...), and every one requires AWS_IAM (SigV4)", () => {
       const methods = ofType(s.dev, TYPES.method);
-      expect(methods.map((m) => `${m.inputs.httpMethod} ${m.name}`).sort()).toEqual([
-        'GET tap-status-method',
-        'POST tap-track-method',
-      ]);
+      expect(methods.map((m) => `${m.inputs.httpMethod} ${m.name}`).sort()).toEqual(
+        ROUTES.map((r) => `${r.httpMethod} tap-${r.key}-method`).sort(),
+      );
       for (const m of methods) expect(m.inputs.authorization).toBe('AWS_IAM');
+    });
+
+    it('every route is declared as the spec says: its own resource, its parameters or model, the one validator', () => {
+      const validatorId = only(s.dev, TYPES.validator).id;
+      for (const route of ROUTES) {
+        const method = inputs(s.dev, TYPES.method, `tap-${route.key}-method`);
+        expect([route.key, method.resourceId]).toEqual([
+          route.key,
+          only(s.dev, TYPES.resource, resourceName(route.pathPart)).id,
+        ]);
+        expect([route.key, method.requestParameters, method.requestModels]).toEqual([
+          route.key,
+          route.requestParameters,
+          route.requestModels,
+        ]);
+        expect([route.key, method.requestValidatorId]).toEqual([route.key, validatorId]);
+      }
     });
 
     it('POST /track validates its JSON body against the TrackingRequest model', () => {
@@ -72,9 +93,10 @@ export function restApiSpec(s: Synths): void {
     expect(validator.validateRequestParameters).toBe(true);
   });
 
-  it('both integrations proxy to the function (AWS_PROXY, invoked with POST)', () => {
+  it('every integration proxies to the API function (AWS_PROXY, invoked with POST), one per route', () => {
     const integrations = ofType(s.dev, TYPES.integration);
-    expect(integrations.map((i) => i.inputs.httpMethod).sort()).toEqual(['GET', 'POST']);
+    expect(integrations.map((i) => i.name).sort()).toEqual(ROUTES.map((r) => `tap-${r.key}-integration`).sort());
+    expect(integrations.map((i) => i.inputs.httpMethod).sort()).toEqual(ROUTES.map((r) => r.httpMethod).sort());
     for (const i of integrations) {
       expect(i.inputs).toMatchObject({ type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: INVOKE_ARN });
     }
@@ -83,10 +105,12 @@ export function restApiSpec(s: Synths): void {
   it('the function may be invoked by this API only, route by route', () => {
     const permissions = ofType(s.dev, TYPES.permission).map((p) => p.inputs);
     const executionArn = `arn:aws:execute-api:us-west-2:123456789012:${apiId()}`;
-    expect(permissions.map((p) => p.sourceArn).sort()).toEqual([
-      `${executionArn}/*/GET/status`,
-      `${executionArn}/*/POST/track`,
-    ]);
+    expect(permissions.map((p) => p.sourceArn).sort()).toEqual(
+      ROUTES.map((r) => `${executionArn}/*/${r.httpMethod}/${r.pathPart}`).sort(),
+    );
+    expect(permissions.map((p) => p.sourceArn)).toEqual(
+      expect.arrayContaining([`${executionArn}/*/GET/status`, `${executionArn}/*/POST/track`]),
+    );
     for (const p of permissions) {
       expect(p).toMatchObject({
         action: 'lambda:InvokeFunction',
@@ -111,9 +135,7 @@ export function restApiSpec(s: Synths): void {
 
   describe('deployment', () => {
     it('redeploys on the hash of every method, integration, model, validator and gateway response', () => {
-      const expected = redeploymentHash(
-        apiSpec({ functionName: 'tracking-api-dev', validatorName: 'tracking-api-validator-dev' }),
-      );
+      const expected = redeploymentHash(SPEC);
       expect(inputs(s.dev, TYPES.deployment).triggers).toEqual({ redeployment: expected });
     });
 
@@ -122,7 +144,7 @@ export function restApiSpec(s: Synths): void {
       const apiParts = [TYPES.method, TYPES.integration, TYPES.model, TYPES.validator, TYPES.gatewayResponse].flatMap(
         (type) => ofType(s.dev, type).map((r) => r.name),
       );
-      expect(apiParts).toHaveLength(2 + 2 + 1 + 1 + GATEWAY_RESPONSES.length);
+      expect(apiParts).toHaveLength(ROUTES.length * 2 + 1 + 1 + GATEWAY_RESPONSES.length);
       expect(dependencies).toEqual(expect.arrayContaining(apiParts));
     });
   });
@@ -201,7 +223,10 @@ export function restApiSpec(s: Synths): void {
 
     it('when off: none of it (the setting is one per account and region)', () => {
       expect(ofType(s.variant, TYPES.account)).toEqual([]);
-      expect(ofType(s.variant, TYPES.role).map((r) => r.name)).toEqual(['tap-api-function-role']);
+      expect(ofType(s.variant, TYPES.role).map((r) => r.name)).toEqual([
+        'tap-api-function-role',
+        'tap-consumer-function-role',
+      ]);
       expect(ofType(s.variant, TYPES.rolePolicyAttachment)).toEqual([]);
     });
   });

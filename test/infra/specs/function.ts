@@ -1,4 +1,4 @@
-/** The Lambda function, its log group, its role and its least-privilege inline policy. */
+/** The API function, its log group, its role and its least-privilege inline policy (the consumer: consumer.ts). */
 import { FUNCTION_ENV, OBSERVABILITY } from '../../../lambda/contract';
 import { buildBundle } from '../../../lib/bundle';
 import { resolveStackArgs } from '../../../lib/config';
@@ -6,7 +6,7 @@ import { FUNCTIONS, functionDefinitions } from '../../../lib/functions';
 import { readStackConfigFile } from '../../../lib/stack-config-file';
 import { localSdkEnv } from '../../../local/aws';
 import { functionEnvironment, lambdaRuntimeVariables } from '../../../local/runtime/function-env';
-import { TYPES, inputs, ofType, type Inputs } from '../helpers';
+import { TYPES, inputs, ofType, only, type Inputs } from '../helpers';
 import type { Synths } from './synths';
 
 const ARN = {
@@ -26,16 +26,17 @@ interface Statement {
 }
 const list = (value: string | string[]) => (Array.isArray(value) ? [...value] : [value]).sort();
 
+const API_FUNCTION = 'tap-api-function';
+const api = (synth: Synths['dev']) => inputs(synth, TYPES.function, API_FUNCTION);
+
 function policyStatements(s: Synths['dev']): Statement[] {
-  const policies = ofType(s, TYPES.rolePolicy);
-  expect(policies).toHaveLength(1);
-  return JSON.parse(policies[0].inputs.policy as string).Statement;
+  return JSON.parse(inputs(s, TYPES.rolePolicy, `${API_FUNCTION}-policy`).policy).Statement;
 }
 
 export function functionSpec(s: Synths): void {
   describe('lambda', () => {
     it('runs the bundle on nodejs22.x / arm64 with the index.handler entry', () => {
-      const fn = inputs(s.dev, TYPES.function);
+      const fn = api(s.dev);
       expect(fn.name).toBe('tracking-api-dev');
       expect(fn.runtime).toBe('nodejs22.x');
       expect(fn.architectures).toEqual(['arm64']);
@@ -44,28 +45,28 @@ export function functionSpec(s: Synths): void {
 
     it('ships exactly the esbuild bundle lib/bundle.ts builds, as index.mjs', () => {
       const bundle = buildBundle(FUNCTIONS.api.entry);
-      expect(inputs(s.dev, TYPES.function).code).toEqual({
+      expect(api(s.dev).code).toEqual({
         'index.mjs': { sha256: bundle.sha256, bytes: bundle.bytes },
       });
     });
 
     it('takes memory, timeout and reserved concurrency from config (-1 = no reservation)', () => {
-      const dev = inputs(s.dev, TYPES.function);
+      const dev = api(s.dev);
       expect([dev.memorySize, dev.timeout, dev.reservedConcurrentExecutions]).toEqual([512, 10, -1]);
-      const variant = inputs(s.variant, TYPES.function);
+      const variant = api(s.variant);
       expect([variant.memorySize, variant.timeout, variant.reservedConcurrentExecutions]).toEqual([1024, 20, 5]);
     });
 
     it('times out before API Gateway does (29 s)', () => {
-      for (const synth of [s.dev, s.variant]) expect(inputs(synth, TYPES.function).timeout).toBeLessThan(29);
+      for (const synth of [s.dev, s.variant]) expect(api(synth).timeout).toBeLessThan(29);
     });
 
     it('traces with X-Ray (Active)', () => {
-      expect(inputs(s.dev, TYPES.function).tracingConfig).toEqual({ mode: 'Active' });
+      expect(api(s.dev).tracingConfig).toEqual({ mode: 'Active' });
     });
 
     it('logs JSON into the log group the stack creates, with its retention', () => {
-      const fn = inputs(s.dev, TYPES.function);
+      const fn = api(s.dev);
       const logGroup = inputs(s.dev, TYPES.logGroup, 'tap-api-function-log-group');
       expect(fn.loggingConfig).toEqual({
         logFormat: 'JSON',
@@ -79,11 +80,11 @@ export function functionSpec(s: Synths): void {
     });
 
     it('sends failed asynchronous events to the parked-updates queue', () => {
-      expect(inputs(s.dev, TYPES.function).deadLetterConfig).toEqual({ targetArn: ARN.queue });
+      expect(api(s.dev).deadLetterConfig).toEqual({ targetArn: ARN.queue });
     });
 
     it('gets every variable of the contract, plus the Powertools identity', () => {
-      const variables = inputs(s.dev, TYPES.function).environment.variables;
+      const variables = api(s.dev).environment.variables;
       expect(variables).toEqual({
         [FUNCTION_ENV.tableName]: 'tracking-updates-dev',
         [FUNCTION_ENV.environment]: 'dev',
@@ -98,7 +99,7 @@ export function functionSpec(s: Synths): void {
       });
       // Whatever the contract adds later must reach the function too.
       expect(Object.keys(variables)).toEqual(expect.arrayContaining(Object.values(FUNCTION_ENV)));
-      expect(inputs(s.variant, TYPES.function).environment.variables[FUNCTION_ENV.statusShardCount]).toBe('16');
+      expect(api(s.variant).environment.variables[FUNCTION_ENV.statusShardCount]).toBe('16');
     });
 
     it("runs locally with exactly the variables the stack sets, plus only Lambda's own and the SDK endpoints", () => {
@@ -124,7 +125,7 @@ export function functionSpec(s: Synths): void {
     });
 
     it('runs as the function role, created after its policy', () => {
-      const fn = ofType(s.dev, TYPES.function)[0];
+      const fn = only(s.dev, TYPES.function, API_FUNCTION);
       expect(fn.inputs.role).toBe('arn:aws:iam::123456789012:role/tracking-api-role-dev');
       expect(fn.dependencies).toContain('tap-api-function-policy');
     });
@@ -139,13 +140,16 @@ export function functionSpec(s: Synths): void {
     });
 
     it('has one inline policy and no managed policies', () => {
-      expect(inputs(s.dev, TYPES.rolePolicy).role).toBe('tracking-api-role-dev');
+      const own = ofType(s.dev, TYPES.rolePolicy).filter((p) => p.inputs.role === 'tracking-api-role-dev');
+      expect(own.map((p) => [p.name, p.inputs.name])).toEqual([[`${API_FUNCTION}-policy`, 'tracking-api-policy-dev']]);
       const attachedToFunctionRole = ofType(s.dev, TYPES.rolePolicyAttachment).filter(
         (a) => a.inputs.role === 'tracking-api-role-dev',
       );
       expect(attachedToFunctionRole).toEqual([]);
     });
 
+    // The stream consumer changes nothing here: the API still only puts and queries (GET /shipments
+    // queries StatusIndex); it neither reads the stream nor updates state records.
     it('allows exactly the calls the handler makes, on exactly its own resources', () => {
       const grants = policyStatements(s.dev).map((st) => ({
         effect: st.Effect,

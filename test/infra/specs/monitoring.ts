@@ -1,5 +1,6 @@
 /** Alarm topic, alarms and the dashboard. */
 import { METRICS, METRIC_DIMENSIONS, OBSERVABILITY } from '../../../lambda/contract';
+import { CONSUMER_METRICS } from '../../../lambda/contract';
 import { TYPES, inputs, ofType } from '../helpers';
 import type { Synths } from './synths';
 
@@ -9,15 +10,19 @@ const FUNCTION = { FunctionName: 'tracking-api-dev' };
 const TABLE = { TableName: 'tracking-updates-dev' };
 const INDEX = { TableName: 'tracking-updates-dev', GlobalSecondaryIndexName: 'StatusIndex' };
 const QUEUE = { QueueName: 'tracking-parked-updates-dev' };
+const CONSUMER = { FunctionName: 'tracking-projection-dev' };
+const FAILURE_QUEUE = { QueueName: 'tracking-projection-failures-dev' };
+const API_METRICS = { service: OBSERVABILITY.serviceName, environment: 'dev' };
+const CONSUMER_METRIC_DIMENSIONS = { service: OBSERVABILITY.consumerServiceName, environment: 'dev' };
 
 /** The dimensions each namespace's metrics must carry on the dashboard (CloudWatch matches exactly). */
 const REQUIRED_DIMENSIONS: Record<string, Record<string, string>[]> = {
   'AWS/ApiGateway': [API],
-  'AWS/Lambda': [FUNCTION],
+  'AWS/Lambda': [FUNCTION, CONSUMER],
   'AWS/DynamoDB': [TABLE, INDEX],
-  'AWS/SQS': [QUEUE],
-  // What the handler puts on every custom metric (METRIC_DIMENSIONS in the contract).
-  [OBSERVABILITY.metricsNamespace]: [{ service: OBSERVABILITY.serviceName, environment: 'dev' }],
+  'AWS/SQS': [QUEUE, FAILURE_QUEUE],
+  // What each function puts on every custom metric (METRIC_DIMENSIONS in the contract).
+  [OBSERVABILITY.metricsNamespace]: [API_METRICS, CONSUMER_METRIC_DIMENSIONS],
 };
 
 interface MetricWidget {
@@ -53,7 +58,7 @@ export function monitoringSpec(s: Synths): void {
   describe('alarms', () => {
     const alarms = () => ofType(s.dev, TYPES.alarm).map((a) => a.inputs as Record<string, unknown>);
 
-    it('watch the API, the function, the queue and the table and its index, with these thresholds', () => {
+    it('watch the API, both functions, both queues and the table and its index, with these thresholds', () => {
       const summary = alarms().map((a) => ({
         metric: `${a.namespace} ${a.metricName}`,
         dimensions: a.dimensions,
@@ -116,9 +121,40 @@ export function monitoringSpec(s: Synths): void {
             when: gte1,
             window: '1/1 x 300s',
           },
+          // The stream consumer (details in consumer.ts).
+          { metric: 'AWS/Lambda Errors', dimensions: CONSUMER, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          {
+            metric: `${OBSERVABILITY.metricsNamespace} ${METRICS.projectionFailed}`,
+            dimensions: CONSUMER_METRIC_DIMENSIONS,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 300s',
+          },
+          {
+            metric: 'AWS/Lambda IteratorAge',
+            dimensions: CONSUMER,
+            stat: 'Maximum',
+            when: 'GreaterThanThreshold 60000',
+            window: '3/3 x 60s',
+          },
+          {
+            metric: 'AWS/SQS ApproximateNumberOfMessagesVisible',
+            dimensions: FAILURE_QUEUE,
+            stat: 'Maximum',
+            when: 'GreaterThanThreshold 0',
+            window: '1/1 x 300s',
+          },
         ]),
       );
-      expect(summary).toHaveLength(10);
+      expect(summary).toHaveLength(14);
+    });
+
+    it("every alarm names its metric's full dimension set", () => {
+      // CloudWatch matches dimensions exactly: a partial set never fires.
+      for (const alarm of alarms()) {
+        const allowed = REQUIRED_DIMENSIONS[String(alarm.namespace)] ?? [];
+        expect([alarm.name, allowed]).toEqual([alarm.name, expect.arrayContaining([alarm.dimensions])]);
+      }
     });
 
     it('every alarm notifies the topic on alarm and on recovery', () => {
@@ -154,15 +190,22 @@ export function monitoringSpec(s: Synths): void {
       }
     });
 
-    it('covers the API, the function, the table, the index and the queue', () => {
+    it('covers the API, both functions, the table, the index and both queues', () => {
       const seen = rows().map((r) => JSON.stringify(r.dimensions));
-      for (const dimensions of [API, FUNCTION, TABLE, INDEX, QUEUE]) expect(seen).toContain(JSON.stringify(dimensions));
+      for (const dimensions of [API, FUNCTION, CONSUMER, TABLE, INDEX, QUEUE, FAILURE_QUEUE])
+        expect(seen).toContain(JSON.stringify(dimensions));
     });
 
-    it('charts every custom metric the function emits, in its namespace, with its service and environment', () => {
+    it('charts every custom metric once, in its namespace, with the service of the function that emits it', () => {
       const custom = rows().filter((r) => r.namespace === OBSERVABILITY.metricsNamespace);
       expect(custom.map((r) => r.name).sort()).toEqual(Object.values(METRICS).sort());
-      for (const row of custom) expect(Object.keys(row.dimensions).sort()).toEqual([...METRIC_DIMENSIONS].sort());
+      for (const row of custom) {
+        expect(Object.keys(row.dimensions).sort()).toEqual([...METRIC_DIMENSIONS].sort());
+        const emitter = (CONSUMER_METRICS as readonly string[]).includes(row.name)
+          ? CONSUMER_METRIC_DIMENSIONS
+          : API_METRICS;
+        expect([row.name, row.dimensions]).toEqual([row.name, emitter]);
+      }
     });
   });
 }

@@ -28,8 +28,10 @@ export function outputsSpec(s: Synths): void {
       status_index_name: 'StatusIndex',
       lambda_function_name: 'tracking-api-dev',
       log_group_name: '/aws/lambda/tracking-api-dev',
+      consumer_function_name: 'tracking-projection-dev',
       dlq_url: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-parked-updates-dev',
       queue_arn: 'arn:aws:sqs:us-west-2:123456789012:tracking-parked-updates-dev',
+      stream_failure_queue_url: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-projection-failures-dev',
       config_parameter_name: '/logistics/api/dev/config',
       endpoint_parameter_name: '/logistics/db/dev/endpoint',
       flags_parameter_name: '/logistics/features/dev/flags',
@@ -62,10 +64,21 @@ export function outputsSpec(s: Synths): void {
   });
 
   it('records the function code compactly, as {file: {sha256, bytes}}', () => {
-    const fn = s.dev.resources.find((r) => r.type === 'aws:lambda/function:Function')!;
-    expect(fn.inputs.code).toEqual({
-      'index.mjs': { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: expect.any(Number) },
-    });
+    const functions = s.dev.resources.filter((r) => r.type === 'aws:lambda/function:Function');
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.inputs.code).toEqual({
+        'index.mjs': { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: expect.any(Number) },
+      });
+    }
+  });
+
+  it('gives an event source mapping the id Lambda gives it: a UUID, distinct per stack', () => {
+    const mapping = s.dev.resources.find((r) => r.type === 'aws:lambda/eventSourceMapping:EventSourceMapping')!;
+    expect(mapping.id).toMatch(/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/);
+    expect(mapping.id).not.toBe(
+      s.variant.resources.find((r) => r.type === 'aws:lambda/eventSourceMapping:EventSourceMapping')!.id,
+    );
   });
 
   it('bad stack config fails the program with a ConfigError naming the key', async () => {

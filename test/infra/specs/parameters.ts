@@ -15,16 +15,18 @@ export function parametersSpec(s: Synths): void {
     ]);
   });
 
-  it('config holds max_request_size, timeout and rate_limit from stack config', () => {
+  it('config holds max_request_size, timeout, rate_limit and max_event_age_days from stack config', () => {
     expect(JSON.parse(inputs(s.dev, TYPES.parameter, 'tap-config-parameter').value)).toEqual({
       max_request_size: 10240,
       timeout: 10,
       rate_limit: 100,
+      max_event_age_days: 30,
     });
     expect(JSON.parse(inputs(s.variant, TYPES.parameter, 'tap-config-parameter').value)).toEqual({
       max_request_size: 2048,
       timeout: 20,
       rate_limit: 50,
+      max_event_age_days: 7,
     });
   });
 

@@ -1,11 +1,17 @@
-/** The tracking table, the parked-updates queue and its TLS-only policy. */
+/** The tracking table, its StatusIndex and stream, and the two queues with their TLS-only policies. */
 import { TRACKING_TABLE } from '../../../lambda/contract';
-import { TYPES, inputs } from '../helpers';
+import { TYPES, inputs, ofType } from '../helpers';
 import type { Synths } from './synths';
+
+const REGION_ACCOUNT = 'us-west-2:123456789012';
+const QUEUES = [
+  { what: 'parked-updates queue', logical: 'tap-parked-updates-queue', name: 'tracking-parked-updates-dev' },
+  { what: 'stream failure queue', logical: 'tap-stream-failure-queue', name: 'tracking-projection-failures-dev' },
+];
 
 export function storageSpec(s: Synths): void {
   describe('tracking table', () => {
-    it('is on-demand, keyed tracking_id (S) / timestamp (N)', () => {
+    it('is on-demand, keyed tracking_id (S) / timestamp (N), declaring the StatusIndex keys', () => {
       const table = inputs(s.dev, TYPES.table);
       expect(table.name).toBe('tracking-updates-dev');
       expect(table.billingMode).toBe('PAY_PER_REQUEST');
@@ -15,16 +21,17 @@ export function storageSpec(s: Synths): void {
         { name: 'tracking_id', type: 'S' },
         { name: 'timestamp', type: 'N' },
         { name: 'status_shard', type: 'S' },
+        { name: 'updated_key', type: 'S' },
       ]);
     });
 
-    it('has StatusIndex on the write-sharded status_shard and timestamp, projecting everything', () => {
+    it('has StatusIndex on the write-sharded status_shard and the event-time updated_key, projecting everything', () => {
       expect(inputs(s.dev, TYPES.table).globalSecondaryIndexes).toEqual([
         {
           name: 'StatusIndex',
           keySchemas: [
             { attributeName: 'status_shard', keyType: 'HASH' },
-            { attributeName: 'timestamp', keyType: 'RANGE' },
+            { attributeName: 'updated_key', keyType: 'RANGE' },
           ],
           projectionType: 'ALL',
         },
@@ -33,9 +40,22 @@ export function storageSpec(s: Synths): void {
 
     it('is the table the contract describes (the one the local API creates)', () => {
       const table = inputs(s.dev, TYPES.table);
+      const index = TRACKING_TABLE.statusIndex;
       expect(table.attributes).toEqual(TRACKING_TABLE.attributes);
-      expect(table.globalSecondaryIndexes[0].name).toBe(TRACKING_TABLE.statusIndex.name);
+      expect(table.globalSecondaryIndexes).toEqual([
+        {
+          name: index.name,
+          keySchemas: [
+            { attributeName: index.hashKey, keyType: 'HASH' },
+            { attributeName: index.rangeKey, keyType: 'RANGE' },
+          ],
+          projectionType: index.projectionType,
+        },
+      ]);
       expect(table.streamViewType).toBe(TRACKING_TABLE.streamViewType);
+      // Every key attribute is declared, and nothing else (DynamoDB refuses unused attribute definitions).
+      const keys = [TRACKING_TABLE.hashKey, TRACKING_TABLE.rangeKey, index.hashKey, index.rangeKey];
+      expect(table.attributes.map((a: { name: string }) => a.name).sort()).toEqual([...keys].sort());
     });
 
     it('streams new and old images, with point-in-time recovery and encryption at rest', () => {
@@ -52,18 +72,26 @@ export function storageSpec(s: Synths): void {
     });
   });
 
-  describe('parked-updates queue', () => {
+  it('has exactly two queues, each with exactly one policy', () => {
+    expect(ofType(s.dev, TYPES.queue).map((q) => q.name)).toEqual(QUEUES.map((q) => q.logical).sort());
+    expect(ofType(s.dev, TYPES.queuePolicy).map((p) => p.name)).toEqual(
+      QUEUES.map((q) => `${q.logical}-policy`).sort(),
+    );
+  });
+
+  describe.each(QUEUES)('$what', ({ logical, name }) => {
     it('keeps messages 14 days, hides them 300 s per receive, encrypts with SQS-managed keys', () => {
-      const queue = inputs(s.dev, TYPES.queue);
-      expect(queue.name).toBe('tracking-parked-updates-dev');
+      const queue = inputs(s.dev, TYPES.queue, logical);
+      expect(queue.name).toBe(name);
       expect(queue.messageRetentionSeconds).toBe(14 * 24 * 3600);
       expect(queue.visibilityTimeoutSeconds).toBe(300);
       expect(queue.sqsManagedSseEnabled).toBe(true);
+      expect(queue.kmsMasterKeyId).toBeUndefined();
     });
 
     it('has a policy, on this queue, that denies every request not made over TLS', () => {
-      const policy = inputs(s.dev, TYPES.queuePolicy);
-      expect(policy.queueUrl).toBe('https://sqs.us-west-2.amazonaws.com/123456789012/tracking-parked-updates-dev');
+      const policy = inputs(s.dev, TYPES.queuePolicy, `${logical}-policy`);
+      expect(policy.queueUrl).toBe(`https://sqs.us-west-2.amazonaws.com/123456789012/${name}`);
       expect(JSON.parse(policy.policy)).toEqual({
         Version: '2012-10-17',
         Statement: [
@@ -72,7 +100,7 @@ export function storageSpec(s: Synths): void {
             Effect: 'Deny',
             Principal: '*',
             Action: 'sqs:*',
-            Resource: 'arn:aws:sqs:us-west-2:123456789012:tracking-parked-updates-dev',
+            Resource: `arn:aws:sqs:${REGION_ACCOUNT}:${name}`,
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           },
         ],
