@@ -180,6 +180,8 @@ export const FUNCTION_ENV = {
   flagsParameter: 'FLAGS_PARAMETER_NAME',
   queueUrl: 'QUEUE_URL',
   statusShardCount: 'STATUS_SHARD_COUNT',
+  /** The stack's bus the consumer puts status-change events on. */
+  eventBusName: 'EVENT_BUS_NAME',
 } as const;
 
 /**
@@ -261,10 +263,20 @@ export const METRICS = {
   stateUnchanged: 'StateUnchanged',
   /** Stream consumer: a record could not be projected (reported as a batch item failure, retried). */
   projectionFailed: 'ProjectionFailed',
+  /** Stream consumer: status-change events EventBridge accepted. */
+  eventsPut: 'StatusEventsPut',
+  /** Stream consumer: status-change events EventBridge refused (their records are retried). */
+  eventsFailed: 'StatusEventsFailed',
 } as const;
 
 /** The METRICS the stream consumer emits (service OBSERVABILITY.consumerServiceName); the API function emits the rest. */
-export const CONSUMER_METRICS = [METRICS.stateUpdated, METRICS.stateUnchanged, METRICS.projectionFailed] as const;
+export const CONSUMER_METRICS = [
+  METRICS.stateUpdated,
+  METRICS.stateUnchanged,
+  METRICS.projectionFailed,
+  METRICS.eventsPut,
+  METRICS.eventsFailed,
+] as const;
 
 /**
  * The dimensions on every METRICS entry: `service` (POWERTOOLS_SERVICE_NAME) and `environment`

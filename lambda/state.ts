@@ -11,6 +11,8 @@ export interface StateRecord {
   tracking_id: string;
   timestamp: typeof TRACKING_TABLE.stateTimestamp;
   status: TrackingStatus;
+  /** The status before this update became the current one; null for the shipment's first state. */
+  previous_status: TrackingStatus | null;
   /** StatusIndex partition key: `<status>#<n>` (lambda/shard.ts). */
   status_shard: string;
   /** StatusIndex sort key: updatedKey(updated_at, tracking_id). */

@@ -30,6 +30,12 @@ export interface TapStackArgs {
   stream: { batchSize: number; batchWindowSeconds: number; maxRetries: number; maxRecordAgeSeconds: number };
   tableDeletionProtection: boolean;
   featureFlags: FeatureFlags;
+  /**
+   * Deliver status-change events to an HTTPS endpoint (EventBridge API destination), when a URL is
+   * configured. The secret it authenticates with is a Pulumi secret, read by index.ts
+   * (`tap:webhookSecret`), never part of these plain settings.
+   */
+  webhook?: { url: string; authHeaderName: string };
   manageApiGatewayAccount: boolean;
 }
 
@@ -99,6 +105,14 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
     throw new ConfigError(`config tap:alarmEmail ${JSON.stringify(alarmEmail)} is not an e-mail address`);
   }
   const apiRateLimit = integer(read, 'apiRateLimit', DEFAULT_API_CONFIG.rate_limit, 1, 10000);
+  const webhookUrl = String(read('webhookUrl') ?? '').trim();
+  if (webhookUrl && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(webhookUrl)) {
+    throw new ConfigError(`config tap:webhookUrl ${JSON.stringify(webhookUrl)} is not an https:// URL (API destinations call HTTPS only)`);
+  }
+  const authHeaderName = String(read('webhookAuthHeader') ?? '').trim() || 'X-Webhook-Secret';
+  if (!/^[A-Za-z0-9-]{1,128}$/.test(authHeaderName)) {
+    throw new ConfigError(`config tap:webhookAuthHeader ${JSON.stringify(authHeaderName)} is not an HTTP header name`);
+  }
   return {
     environmentSuffix: suffix,
     tags: parseTags(read('tags')),
@@ -127,6 +141,7 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
       real_time_notifications: boolean(read, 'realTimeNotifications', false),
     },
     manageApiGatewayAccount: boolean(read, 'manageApiGatewayAccount', false),
+    webhook: webhookUrl ? { url: webhookUrl, authHeaderName } : undefined,
   };
 }
 

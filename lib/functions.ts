@@ -19,6 +19,7 @@ export interface FunctionRefs<T> {
   configParameter: T;
   endpointParameter: T;
   flagsParameter: T;
+  eventBusName: T;
 }
 
 export interface FunctionDefinition<T> {
@@ -72,6 +73,7 @@ export function functionDefinitions<T>(
     flagsParameter: refs.flagsParameter,
     queueUrl: refs.queueUrl,
     statusShardCount: String(args.statusShardCount),
+    eventBusName: refs.eventBusName,
   };
   const environment = (keys: (keyof typeof FUNCTION_ENV)[], serviceName: string) => ({
     ...Object.fromEntries(keys.map((key) => [FUNCTION_ENV[key], contractEnv[key]])),
@@ -93,7 +95,10 @@ export function functionDefinitions<T>(
       timeoutSeconds: args.lambdaTimeout,
       reservedConcurrency: args.lambdaReservedConcurrency,
       logGroup: api.logGroup,
-      environment: environment(Object.keys(FUNCTION_ENV) as (keyof typeof FUNCTION_ENV)[], OBSERVABILITY.serviceName),
+      environment: environment(
+        ['tableName', 'environment', 'configParameter', 'endpointParameter', 'flagsParameter', 'queueUrl', 'statusShardCount'],
+        OBSERVABILITY.serviceName,
+      ),
     },
     consumer: {
       key: 'consumer',
@@ -106,8 +111,12 @@ export function functionDefinitions<T>(
       timeoutSeconds: CONSUMER_TIMEOUT_SECONDS,
       reservedConcurrency: args.consumerReservedConcurrency,
       logGroup: consumer.logGroup,
-      // It reads no settings and parks nothing: the table, and the shard count of the index it writes.
-      environment: environment(['tableName', 'environment', 'statusShardCount'], OBSERVABILITY.consumerServiceName),
+      // The table and the shard count of the index it writes; the flags (real_time_notifications) and
+      // the bus it puts status-change events on. It parks nothing and reads no API config.
+      environment: environment(
+        ['tableName', 'environment', 'statusShardCount', 'flagsParameter', 'eventBusName'],
+        OBSERVABILITY.consumerServiceName,
+      ),
     },
   };
 }

@@ -28,6 +28,16 @@ export function resourceNames(suffix: string) {
         logGroup: `/aws/lambda/${functionName}`,
       };
     },
+    /** The stack's custom EventBridge bus (status-change events). */
+    eventBus: name('tracking-events'),
+    /** The optional webhook: connection, API destination, rule, its target's role and dead-letter queue. */
+    webhook: {
+      connection: name('tracking-webhook'),
+      destination: name('tracking-webhook'),
+      rule: name('tracking-status-changed'),
+      role: name('tracking-webhook-invoke'),
+      deadLetterQueue: name('tracking-webhook-failures'),
+    },
     restApi: name('tracking-api'),
     requestValidator: name('tracking-api-validator'),
     accessLogGroup: name('/aws/apigateway/tracking-api-access'),
