@@ -14,8 +14,11 @@ function program() {
   const config = new pulumi.Config('tap');
   // ENVIRONMENT_SUFFIX wins over tap:environmentSuffix; bad values throw a ConfigError naming the key.
   const args = resolveStackArgs((key) => config.get(key));
-  const stack = new TapStack('tap', args);
-  const { storage, parameters, functions, api, monitoring } = stack;
+  // The webhook's API key is read as a Pulumi secret (`pulumi config set --secret tap:webhookSecret`),
+  // only when a webhook URL is configured, and never enters the plain settings.
+  const webhookSecret = args.webhook ? config.requireSecret('webhookSecret') : undefined;
+  const stack = new TapStack('tap', { ...args, webhookSecret });
+  const { storage, parameters, functions, eventBus, api, monitoring } = stack;
   return {
     api_endpoint: stack.apiEndpoint,
     api_id: api.restApi.id,
@@ -33,6 +36,8 @@ function program() {
     config_parameter_name: parameters.config.name,
     endpoint_parameter_name: parameters.endpoint.name,
     flags_parameter_name: parameters.flags.name,
+    event_bus_name: eventBus.name,
+    event_bus_arn: eventBus.arn,
     alarm_topic_arn: monitoring.topic.arn,
     dashboard_url: stack.dashboardUrl,
   };

@@ -54,12 +54,19 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv
   };
 }
 
-/** What the stream consumer reads: the table, the environment and the StatusIndex shard count (no SSM, no queue). */
+/**
+ * What the stream consumer reads: the table, the environment, the StatusIndex shard count, the flags
+ * parameter (real_time_notifications) and the bus it puts status-change events on (no config, no queue).
+ */
 export interface ConsumerEnv {
   /** The tracking table; undefined = misconfigured (every record fails, and is retried). */
   tableName?: string;
   environment: string;
   statusShardCount: number;
+  /** The feature flags parameter (same name and fallback as the API function's). */
+  flagsParameter?: string;
+  /** The bus for status-change events; undefined = misconfigured (with the flag on, their records fail). */
+  eventBusName?: string;
   serviceName: string;
   metricsNamespace: string;
   /** Values that were present but unusable (the documented default was taken instead). */
@@ -68,7 +75,18 @@ export interface ConsumerEnv {
 
 /** The consumer's environment: the same variables, defaults and checks as readRuntimeEnv, its own service name. */
 export function readConsumerEnv(env: NodeJS.ProcessEnv = process.env): ConsumerEnv {
-  const { tableName, environment, statusShardCount, metricsNamespace, problems } = readRuntimeEnv(env);
+  const { tableName, environment, statusShardCount, flagsParameter, metricsNamespace, problems } = readRuntimeEnv(env);
   const serviceName = env.POWERTOOLS_SERVICE_NAME?.trim() || OBSERVABILITY.consumerServiceName;
-  return { tableName, environment, statusShardCount, serviceName, metricsNamespace, problems };
+  const eventBusName = env[FUNCTION_ENV.eventBusName]?.trim() || undefined;
+  if (!eventBusName) problems.push(`${FUNCTION_ENV.eventBusName} is not set`);
+  return {
+    tableName,
+    environment,
+    statusShardCount,
+    flagsParameter,
+    eventBusName,
+    serviceName,
+    metricsNamespace,
+    problems,
+  };
 }

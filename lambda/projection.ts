@@ -14,8 +14,20 @@
  *      stored one: `attribute_not_exists(updated_at) OR updated_at < :at OR (updated_at = :at AND
  *      update_timestamp < :ts)`; `first_seen` is only set when the record is created
  *      (`if_not_exists`): a winner is newer than the stored state, whose first_seen is older still;
- *   2. when it loses (an older scan uploaded late, or a redelivery), `first_seen` is lowered to its
- *      event time when that is earlier: `attribute_exists(tracking_id) AND first_seen > :at`.
+ *      the same write keeps the status it replaces as `previous_status = if_not_exists(status, :null)`
+ *      (operands are read from the item BEFORE the update: the old status, or null for a new
+ *      shipment), and returns the new state (ALL_NEW);
+ *   2. when it loses, the state may already reflect this very update (a redelivery, or a retry after
+ *      the state was written but its status-change event was not put): a conditional no-op
+ *      `SET update_id = :uid` under `update_id = :uid` (ALL_NEW) says so and returns the stored state.
+ *      A write that changes nothing writes no stream record (nor does the local stream);
+ *   3. otherwise (an older scan uploaded late), `first_seen` is lowered to its event time when that is
+ *      earlier: `attribute_exists(tracking_id) AND first_seen > :at`.
+ *
+ * The outcome tells the consumer whether the update is a TRANSITION of the shipment's current state
+ * (its first update, or a new status): 'updated' or 'current', with a previous_status that is null or
+ * differs from the status (isTransition). 'current' reports the stored transition again, so a retried
+ * record carries the same event (at least once).
  *
  * Both are monotonic (a maximum and a minimum), so any order and any number of deliveries of the same
  * updates end in the same state. No update count is kept: counting idempotently would need every
@@ -47,8 +59,24 @@ export interface HistoryUpdate {
   eventAt: number;
 }
 
-/** 'updated': the update is now the shipment's state; 'unchanged': it lost to a newer one, or was redelivered. */
-export type ProjectionOutcome = 'updated' | 'unchanged';
+/**
+ * 'updated': the update is now the shipment's state; 'current': the state already reflected it (a
+ * redelivery or a retry; nothing was written); 'unchanged': it lost to a newer one.
+ */
+export type ProjectionOutcome = 'updated' | 'current' | 'unchanged';
+
+/** What applying one update did, with the shipment's state when the update is (now) that state. */
+export type ProjectionResult =
+  { outcome: 'updated' | 'current'; state: StateRecord } | { outcome: 'unchanged'; state?: undefined };
+
+/** A real transition: the update is the current state, and it is the first one or its status is new. */
+export function isTransition(
+  result: ProjectionResult,
+): result is { outcome: 'updated' | 'current'; state: StateRecord } {
+  if (!result.state) return false;
+  const { previous_status, status } = result.state;
+  return previous_status === null || previous_status !== status;
+}
 
 const RFC3339 = new RegExp(RFC3339_SCHEMA.pattern);
 const LAT = TRACKING_UPDATE_SCHEMA.properties.location.properties.lat;
@@ -94,6 +122,16 @@ export function toHistoryUpdate(image: Record<string, unknown> | undefined): His
   };
 }
 
+/**
+ * The state record a write returned (ALL_NEW). A record written before previous_status existed has
+ * none: read as null.
+ */
+function storedState(attributes: Record<string, unknown> | undefined): StateRecord {
+  if (!attributes) throw new Error('the state write returned no attributes');
+  const record = attributes as unknown as StateRecord;
+  return { ...record, previous_status: record.previous_status ?? null };
+}
+
 const isConditionFailed = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
 
 export interface ProjectionOptions {
@@ -115,6 +153,7 @@ export class StateProjection {
       tracking_id: update.tracking_id,
       timestamp: TRACKING_TABLE.stateTimestamp,
       status: update.status,
+      previous_status: null,
       status_shard: statusShard(update.status, update.tracking_id, this.options.statusShardCount),
       updated_key: updatedKey(update.eventAt, update.tracking_id),
       updated_at: update.eventAt,
@@ -131,11 +170,11 @@ export class StateProjection {
    * Applies one update to its shipment's state. Throws what DynamoDB refuses after the SDK's retries
    * (the record is then a batch item failure, delivered again, and applying it again is harmless).
    */
-  async apply(update: HistoryUpdate, abortSignal?: AbortSignal): Promise<ProjectionOutcome> {
+  async apply(update: HistoryUpdate, abortSignal?: AbortSignal): Promise<ProjectionResult> {
     const state = this.stateOf(update);
     const key = { tracking_id: state.tracking_id, timestamp: state.timestamp };
     try {
-      await this.client.send(
+      const written = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
@@ -143,7 +182,7 @@ export class StateProjection {
             'SET #status = :status, #status_shard = :status_shard, #updated_key = :updated_key, ' +
             '#updated_at = :updated_at, #event_time = :event_time, #location = :location, #update_id = :update_id, ' +
             '#update_timestamp = :update_timestamp, #environment = :environment, ' +
-            '#first_seen = if_not_exists(#first_seen, :updated_at)',
+            '#first_seen = if_not_exists(#first_seen, :updated_at), #previous_status = if_not_exists(#status, :null)',
           ConditionExpression:
             'attribute_not_exists(#updated_at) OR #updated_at < :updated_at OR ' +
             '(#updated_at = :updated_at AND #update_timestamp < :update_timestamp)',
@@ -158,6 +197,7 @@ export class StateProjection {
             '#update_timestamp': 'update_timestamp',
             '#environment': 'environment',
             '#first_seen': 'first_seen',
+            '#previous_status': 'previous_status',
           },
           ExpressionAttributeValues: {
             ':status': state.status,
@@ -169,15 +209,35 @@ export class StateProjection {
             ':update_id': state.update_id,
             ':update_timestamp': state.update_timestamp,
             ':environment': state.environment,
+            ':null': null,
           },
+          ReturnValues: 'ALL_NEW',
         }),
         { abortSignal },
       );
-      return 'updated';
+      return { outcome: 'updated', state: storedState(written.Attributes) };
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
-    // Lost (or redelivered): the state stays; only an earlier event time lowers first_seen.
+    // Lost: does the state already reflect this very update? A no-op write that only succeeds then.
+    try {
+      const current = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #update_id = :update_id',
+          ConditionExpression: '#update_id = :update_id',
+          ExpressionAttributeNames: { '#update_id': 'update_id' },
+          ExpressionAttributeValues: { ':update_id': update.update_id },
+          ReturnValues: 'ALL_NEW',
+        }),
+        { abortSignal },
+      );
+      return { outcome: 'current', state: storedState(current.Attributes) };
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    // Lost to a newer update: the state stays; only an earlier event time lowers first_seen.
     try {
       await this.client.send(
         new UpdateCommand({
@@ -193,6 +253,6 @@ export class StateProjection {
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
-    return 'unchanged';
+    return { outcome: 'unchanged' };
   }
 }

@@ -17,7 +17,21 @@ export interface DashboardNames {
   /** The stream consumer and its mapping's failure queue. */
   consumerFunctionName: string;
   streamFailureQueueName: string;
+  /** The stack's bus, and with a webhook its rule on the bus and its dead-letter queue. */
+  eventBusName: string;
+  webhook?: { ruleName: string; deadLetterQueueName: string };
 }
+
+/** The consumer's metrics about the status-change events it puts (charted apart from the projection's). */
+const EVENT_METRICS: readonly string[] = [METRICS.eventsPut, METRICS.eventsFailed];
+
+/** What the webhook's rule target did, per EventBridge (AWS/Events, with EventBusName and RuleName). */
+const WEBHOOK_RULE_METRICS = [
+  'Invocations',
+  'FailedInvocations',
+  'InvocationsSentToDlq',
+  'InvocationsFailedToBeSentToDlq',
+] as const;
 
 type MetricRow = (string | { stat?: string; label?: string })[];
 
@@ -104,6 +118,30 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
       ];
     };
   const apiMetrics = Object.values(METRICS).filter((m) => !(CONSUMER_METRICS as readonly string[]).includes(m));
+  const projectionMetrics = CONSUMER_METRICS.filter((m) => !EVENT_METRICS.includes(m));
+  const webhookPanels = (webhook: NonNullable<DashboardNames['webhook']>) => {
+    const rule = (metric: string): MetricRow => [
+      'AWS/Events',
+      metric,
+      'EventBusName',
+      names.eventBusName,
+      'RuleName',
+      webhook.ruleName,
+      { stat: 'Sum', label: metric },
+    ];
+    return [
+      // Invocations counts deliveries, successful or failed (retries only once they fail for good);
+      // EventBridge publishes these metrics only when they are not zero.
+      { title: 'Webhook deliveries (status-changed rule)', metrics: WEBHOOK_RULE_METRICS.map(rule) },
+      {
+        title: 'Webhook dead letters (queue)',
+        metrics: [
+          queue(webhook.deadLetterQueueName, 'ApproximateNumberOfMessagesVisible'),
+          queue(webhook.deadLetterQueueName, 'ApproximateAgeOfOldestMessage'),
+        ],
+      },
+    ];
+  };
 
   const panels: { title: string; metrics: MetricRow[] }[] = [
     {
@@ -162,7 +200,7 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
     { title: 'Projection lag (ms)', metrics: [consumer('IteratorAge', 'Maximum')] },
     {
       title: 'Projection outcomes (consumer metrics)',
-      metrics: CONSUMER_METRICS.map(custom(OBSERVABILITY.consumerServiceName)),
+      metrics: projectionMetrics.map(custom(OBSERVABILITY.consumerServiceName)),
     },
     {
       title: 'Stream failures (queue)',
@@ -171,6 +209,11 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
         queue(names.streamFailureQueueName, 'ApproximateAgeOfOldestMessage'),
       ],
     },
+    {
+      title: 'Status-change events put on the bus (consumer metrics)',
+      metrics: EVENT_METRICS.map(custom(OBSERVABILITY.consumerServiceName)),
+    },
+    ...(names.webhook ? webhookPanels(names.webhook) : []),
   ];
 
   const width = 12;

@@ -78,14 +78,20 @@ export interface ConsumerPolicyArns {
   streamArn: Arn;
   /** The mapping's on-failure destination. */
   failureQueueArn: Arn;
+  /** The stack's bus (lib/events.ts): the only bus it may put status-change events on. */
+  eventBusArn: Arn;
+  /** The feature flags parameter (real_time_notifications): the only parameter it may read. */
+  flagsParameterArn: Arn;
   logGroupArn: Arn;
 }
 
 /**
- * The stream consumer (lambda/consumer.ts). Its code makes one call, a conditional UpdateItem of a
- * state record, reading nothing. The rest is what Lambda does with the function's role for its
- * event source mapping: poll the table's stream (checked when the mapping is created), and send a
- * record of each batch it gives up on to the failure queue.
+ * The stream consumer (lambda/consumer.ts). Its code makes a conditional UpdateItem of a state
+ * record, reads the feature flags (a String parameter: no decryption), and, while
+ * real_time_notifications is on, puts status-change events on the stack's bus. The rest is what
+ * Lambda does with the function's role for its event source mapping: poll the table's stream
+ * (checked when the mapping is created), and send a record of each batch it gives up on to the
+ * failure queue.
  */
 export function consumerPolicyDocument(arns: ConsumerPolicyArns) {
   return {
@@ -108,6 +114,18 @@ export function consumerPolicyDocument(arns: ConsumerPolicyArns) {
         Effect: 'Allow',
         Action: 'sqs:SendMessage',
         Resource: arns.failureQueueArn,
+      },
+      {
+        Sid: 'FeatureFlags',
+        Effect: 'Allow',
+        Action: 'ssm:GetParameter',
+        Resource: arns.flagsParameterArn,
+      },
+      {
+        Sid: 'StatusEvents',
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: arns.eventBusArn,
       },
       ...logsAndTracing(arns.logGroupArn),
     ],

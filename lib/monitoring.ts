@@ -22,6 +22,10 @@ export interface MonitoredNames {
   /** The stream consumer (lambda/consumer.ts) and its mapping's failure queue. */
   consumerFunctionName: pulumi.Input<string>;
   streamFailureQueueName: pulumi.Input<string>;
+  /** The stack's bus (lib/events.ts). */
+  eventBusName: pulumi.Input<string>;
+  /** Only with a webhook (lib/webhook.ts): its rule on the bus and its dead-letter queue. */
+  webhook?: { ruleName: pulumi.Input<string>; deadLetterQueueName: pulumi.Input<string> };
 }
 
 interface AlarmSpec {
@@ -38,6 +42,54 @@ interface AlarmSpec {
   datapointsToAlarm?: number;
   comparisonOperator: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold';
   threshold: number;
+}
+
+/**
+ * The webhook's delivery: AWS/Events metrics of a rule on a custom bus carry EventBusName and
+ * RuleName (the RuleName alone names a rule of the default bus), and EventBridge publishes the
+ * failure metrics only when they are not zero.
+ */
+function webhookAlarmSpecs(webhook: NonNullable<MonitoredNames['webhook']>, eventBusName: pulumi.Input<string>) {
+  const rule = { EventBusName: eventBusName, RuleName: webhook.ruleName };
+  const fiveMinutes = { period: 300, evaluationPeriods: 1 };
+  const anyAtAll = { comparisonOperator: 'GreaterThanOrEqualToThreshold', threshold: 1 } as const;
+  const specs: AlarmSpec[] = [
+    {
+      key: 'webhook-failed-invocations',
+      description:
+        'Webhook deliveries failed permanently: the status-changed rule gave up invoking its API destination (24 h of retries exhausted, or the receiver answered a status EventBridge does not retry); EventBridge sends those events to the webhook dead-letter queue',
+      namespace: 'AWS/Events',
+      metricName: 'FailedInvocations',
+      dimensions: rule,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
+    },
+    {
+      key: 'webhook-dead-letter-failures',
+      description:
+        'Failed webhook deliveries EventBridge could not put on the dead-letter queue either (queue policy, queue missing or message too large): those status-change events are lost',
+      namespace: 'AWS/Events',
+      metricName: 'InvocationsFailedToBeSentToDlq',
+      dimensions: rule,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
+    },
+    {
+      key: 'webhook-dead-letters',
+      description:
+        'Status-change events the webhook never received are waiting on its dead-letter queue (inspect, then redrive or discard them)',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: webhook.deadLetterQueueName },
+      statistic: 'Maximum',
+      ...fiveMinutes,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
+    },
+  ];
+  return specs;
 }
 
 function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
@@ -192,6 +244,19 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
       comparisonOperator: 'GreaterThanThreshold',
       threshold: 0,
     },
+    {
+      // PutEvents answers per entry: the consumer counts the entries EventBridge refused.
+      key: 'consumer-events-failed',
+      description:
+        "EventBridge refused status-change events the projection consumer put on the bus (StatusEventsFailed): their stream records are retried as batch item failures (after the mapping's retries, recorded on the failure queue), so the bus and the webhook get those events late or not at all",
+      namespace: OBSERVABILITY.metricsNamespace,
+      metricName: METRICS.eventsFailed,
+      dimensions: customMetricDimensions(OBSERVABILITY.consumerServiceName, environment),
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
+    },
+    ...(names.webhook ? webhookAlarmSpecs(names.webhook, names.eventBusName) : []),
   ];
 }
 
@@ -236,41 +301,11 @@ export function createMonitoring(scope: Scope, args: TapStackArgs, names: Monito
     {
       dashboardName: resourceNames(suffix).dashboard,
       dashboardBody: pulumi
-        .all([
-          names.region,
-          names.apiName,
-          names.stageName,
-          names.functionName,
-          names.tableName,
-          names.queueName,
-          names.consumerFunctionName,
-          names.streamFailureQueueName,
-        ])
-        .apply(
-          ([
-            region,
-            apiName,
-            stageName,
-            functionName,
-            tableName,
-            queueName,
-            consumerFunctionName,
-            streamFailureQueueName,
-          ]) =>
-            JSON.stringify(
-              dashboardBody({
-                region,
-                apiName,
-                stageName,
-                functionName,
-                tableName,
-                queueName,
-                consumerFunctionName,
-                streamFailureQueueName,
-                environment: suffix,
-                indexName: TRACKING_TABLE.statusIndex.name,
-              }),
-            ),
+        .output(names)
+        .apply((resolved) =>
+          JSON.stringify(
+            dashboardBody({ ...resolved, environment: suffix, indexName: TRACKING_TABLE.statusIndex.name }),
+          ),
         ),
     },
     { parent },

@@ -1,7 +1,8 @@
 /**
  * The tracking table, and the two queues beside it: the one that parks updates DynamoDB refused
  * (also the API function's DLQ) and the one where the stream consumer's event source mapping sends
- * the records it kept failing on. Both queues have one shape: encrypted, TLS-only, 14 days.
+ * the records it kept failing on. Both queues have one shape (secureQueue, also the webhook's
+ * dead-letter queue in lib/webhook.ts): encrypted, TLS-only, 14 days.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as dynamodb from '@pulumi/aws/dynamodb';
@@ -26,8 +27,29 @@ export interface Storage {
   streamFailureQueuePolicy: sqs.QueuePolicy;
 }
 
-/** A queue the stack owns: SQS-managed encryption at rest, 14 days, and a policy refusing anything but TLS. */
-function secureQueue(scope: Scope, part: string, name: string): { queue: sqs.Queue; policy: sqs.QueuePolicy } {
+/**
+ * What an AWS service may send to a queue: one action, from the service principal, only on behalf of
+ * one resource of this stack (`aws:SourceArn`), so no other customer's resource can use the grant.
+ */
+export interface ServiceGrant {
+  sid: string;
+  /** The service principal, e.g. `events.amazonaws.com`. */
+  service: string;
+  action: string;
+  /** The one resource the service acts for (an EventBridge rule's ARN). */
+  sourceArn: pulumi.Input<string>;
+}
+
+/**
+ * A queue the stack owns: SQS-managed encryption at rest, 14 days, and a policy refusing anything but
+ * TLS, plus the service grants given (a dead-letter queue EventBridge delivers to).
+ */
+export function secureQueue(
+  scope: Scope,
+  part: string,
+  name: string,
+  grants: ServiceGrant[] = [],
+): { queue: sqs.Queue; policy: sqs.QueuePolicy } {
   const parent = scope.parent;
   const queue = new sqs.Queue(
     scope.name(part),
@@ -55,6 +77,14 @@ function secureQueue(scope: Scope, part: string, name: string): { queue: sqs.Que
             Resource: queue.arn,
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           },
+          ...grants.map((grant) => ({
+            Sid: grant.sid,
+            Effect: 'Allow',
+            Principal: { Service: grant.service },
+            Action: grant.action,
+            Resource: queue.arn,
+            Condition: { ArnEquals: { 'aws:SourceArn': grant.sourceArn } },
+          })),
         ],
       }),
     },

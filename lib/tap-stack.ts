@@ -1,15 +1,18 @@
 /**
  * TapStack: the whole tracking API for one environment suffix, with the stream consumer that
- * projects each shipment's current state. Wires the parts (one file each) as its children, named
+ * projects each shipment's current state and puts status-change events on the stack's bus, and the
+ * optional webhook those events are delivered to. Wires the parts (one file each) as its children, named
  * after it, tagged in one place (lib/tags.ts), and exposes them as typed fields; index.ts turns
  * those into the flat stack outputs.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { getRegionOutput } from '@pulumi/aws/getRegion';
+import type * as cloudwatch from '@pulumi/aws/cloudwatch';
 import type * as lambda from '@pulumi/aws/lambda';
 import { createApi, type Api } from './api';
 import { createApiGatewayAccount, type ApiGatewayAccount } from './api-gateway-account';
 import { stackTags, type TapStackArgs } from './config';
+import { createEventBus } from './events';
 import { createFunction, type DeployedFunction } from './function';
 import { consumerPolicyDocument, functionPolicyDocument } from './function-policy';
 import { functionDefinitions } from './functions';
@@ -20,6 +23,23 @@ import { scopeOf } from './scope';
 import { createStorage, type Storage } from './storage';
 import { createStreamMapping } from './stream';
 import { tagTransformation } from './tags';
+import { createWebhook, type Webhook } from './webhook';
+
+/**
+ * What the stack takes besides its plain, validated settings (lib/config.ts): secrets, which the
+ * program reads from Pulumi config as secrets (index.ts) and the stack keeps secret.
+ */
+export interface TapStackSecrets {
+  /** The webhook's API key (tap:webhookSecret); required when args.webhook is set. */
+  webhookSecret?: pulumi.Input<string>;
+}
+
+function webhookSecret(secrets: TapStackSecrets): pulumi.Input<string> {
+  if (secrets.webhookSecret === undefined) {
+    throw new Error('tap:webhookUrl is set, so the webhook needs its API key: tap:webhookSecret (a Pulumi secret)');
+  }
+  return secrets.webhookSecret;
+}
 
 export class TapStack extends pulumi.ComponentResource {
   readonly region: pulumi.Output<string>;
@@ -29,12 +49,16 @@ export class TapStack extends pulumi.ComponentResource {
   readonly functions: Record<FunctionKey, DeployedFunction>;
   /** The consumer's trigger: the table's stream, failures to storage.streamFailureQueue. */
   readonly streamMapping: lambda.EventSourceMapping;
+  /** Where the consumer puts status-change events (while real_time_notifications is on). */
+  readonly eventBus: cloudwatch.EventBus;
+  /** Only when a webhook URL is configured (tap:webhookUrl). */
+  readonly webhook?: Webhook;
   /** Only when manageApiGatewayAccount is on (one per account and region). */
   readonly apiGatewayAccount?: ApiGatewayAccount;
   readonly api: Api;
   readonly monitoring: Monitoring;
 
-  constructor(name: string, args: TapStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: TapStackArgs & TapStackSecrets, opts: pulumi.ComponentResourceOptions = {}) {
     super(
       'tap:stack:TapStack',
       name,
@@ -47,12 +71,14 @@ export class TapStack extends pulumi.ComponentResource {
     this.storage = createStorage(scope, args);
     this.parameters = createParameters(scope, args, this.storage.table.name);
     const { config, endpoint, flags } = this.parameters;
+    this.eventBus = createEventBus(scope, args);
     const definitions = functionDefinitions<pulumi.Input<string>>(args, {
       tableName: this.storage.table.name,
       queueUrl: this.storage.queue.url,
       configParameter: config.name,
       endpointParameter: endpoint.name,
       flagsParameter: flags.name,
+      eventBusName: this.eventBus.name,
     });
     this.functions = {
       api: createFunction(scope, args, definitions.api, {
@@ -75,6 +101,8 @@ export class TapStack extends pulumi.ComponentResource {
             tableArn: this.storage.table.arn,
             streamArn: this.storage.table.streamArn,
             failureQueueArn: this.storage.streamFailureQueue.arn,
+            eventBusArn: this.eventBus.arn,
+            flagsParameterArn: flags.arn,
             logGroupArn,
           }),
       }),
@@ -85,6 +113,9 @@ export class TapStack extends pulumi.ComponentResource {
       failureQueueArn: this.storage.streamFailureQueue.arn,
       policy: this.functions.consumer.policy,
     });
+    this.webhook = args.webhook
+      ? createWebhook(scope, args, args.webhook, { eventBusName: this.eventBus.name, secret: webhookSecret(args) })
+      : undefined;
     this.apiGatewayAccount = args.manageApiGatewayAccount ? createApiGatewayAccount(scope, args) : undefined;
     this.api = createApi(scope, args, {
       fn: this.functions.api.fn,
@@ -100,6 +131,11 @@ export class TapStack extends pulumi.ComponentResource {
       queueName: this.storage.queue.name,
       consumerFunctionName: this.functions.consumer.fn.name,
       streamFailureQueueName: this.storage.streamFailureQueue.name,
+      eventBusName: this.eventBus.name,
+      webhook: this.webhook && {
+        ruleName: this.webhook.rule.name,
+        deadLetterQueueName: this.webhook.deadLetterQueue.name,
+      },
     });
     this.registerOutputs({});
   }

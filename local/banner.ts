@@ -1,9 +1,23 @@
-/** What `npm start` prints once ready: URLs, credentials, a curl example that works as pasted, replay env. */
+/**
+ * What `npm start` prints once ready: URLs, credentials, a curl example that works as pasted, where
+ * status-change events go, replay env.
+ */
 import { FUNCTION_ENV, ROUTES } from '../lambda/contract';
 import type { LocalApi } from './local-api';
 
 function shellQuote(value: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Where the bus's events go, and whether the consumer puts any (the real_time_notifications flag). */
+function eventsLine(api: LocalApi): string {
+  const { bus, file, webhook } = api.eventSinks;
+  const sinks = [file && `events file ${file}`, webhook && `webhook ${webhook}`].filter(Boolean);
+  const where = sinks.length > 0 ? sinks.join(', ') : 'kept in memory; use --events-file FILE (or --webhook URL)';
+  const flag = api.args.featureFlags.real_time_notifications
+    ? ''
+    : '\n               (realTimeNotifications is off: none are put; start with --set realTimeNotifications=true)';
+  return `  events       bus ${bus} -> ${where}${flag}`;
 }
 
 export function banner(api: LocalApi): string {
@@ -33,6 +47,7 @@ export function banner(api: LocalApi): string {
     `  caller       ${api.identity.userArn}`,
     `  table        ${api.tableName}    queue ${api.queueUrl}`,
     `  stream       -> ${api.definitions.consumer.name} (batch ${api.args.stream.batchSize}, window ${api.args.stream.batchWindowSeconds} s); failures -> ${api.failureQueueUrl}`,
+    eventsLine(api),
     '',
     'Store an update, then read it back:',
     `  ${sigv4} -H "Content-Type: application/json" -d '${update}' ${api.url}/track`,

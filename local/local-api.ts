@@ -2,9 +2,13 @@
  * startLocalApi(): the whole tracking API on this machine, no AWS account. Reads the stack's config
  * (Pulumi.yaml defaults + Pulumi.<stack>.yaml, the same resolution and checks as `pulumi up`),
  * starts the local engines (dynalite with the stack's table, SSM with the stack's three parameters,
- * the parking queue), builds and loads the function bundle the stack ships, and serves it behind the
- * API Gateway front on `http://HOST:PORT/<stage>/...`. Used by `npm start`, the e2e suite and the
- * benchmarks.
+ * the parking queue, the event bus), builds and loads the function bundle the stack ships, and serves
+ * it behind the API Gateway front on `http://HOST:PORT/<stage>/...`. Used by `npm start`, the e2e
+ * suite and the benchmarks.
+ *
+ * The events the stream consumer puts on the stack's bus are kept in memory (`events()`), and, when
+ * asked, appended to a JSON-lines file (`eventsFile`) and POSTed to a webhook (`webhook`) as the
+ * stack's API destination would deliver them.
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -18,6 +22,8 @@ import type { FunctionDefinition } from '../lib/functions';
 import { resourceNames, type FunctionKey } from '../lib/names';
 import { readStackConfigFile } from '../lib/stack-config-file';
 import type { LocalAws } from './aws';
+import type { LocalEvent } from './aws/eventbridge';
+import { startEventSinks, type LocalEventSinks } from './event-sinks';
 import { identityOf, localCredentialFromEnv, type CallerIdentity, type LocalCredential } from './gateway/credentials';
 import { createGatewayHandler } from './gateway/gateway';
 import { SigV4Verifier } from './gateway/sigv4';
@@ -62,6 +68,19 @@ export interface LocalApiOptions {
   functionLog?: (line: string, fn: FunctionKey) => void;
   /** Faults to inject into the local AWS services, each `service:Operation=Error[@rate][#count][+ms]` (see local/aws/faults.ts). */
   faults?: string[];
+  /**
+   * Append every event the stack's bus accepts to this file, one JSON line each:
+   * `{"Time", "Source", "DetailType", "EventBusName", "Detail"}` (Detail as JSON, not a string).
+   * Its directory is created; the file is appended to, never truncated.
+   */
+  eventsFile?: string;
+  /**
+   * POST every event's detail to this http(s) URL, as the stack's API destination does (the rule
+   * target's InputPath is `$.detail`), with the auth header `tap:webhookAuthHeader` (default
+   * X-Webhook-Secret) set to $TAP_LOCAL_WEBHOOK_SECRET when that is set. A failed delivery is
+   * logged and retried a few times with backoff; it never fails the API.
+   */
+  webhook?: string;
 }
 
 export interface LocalApi {
@@ -86,6 +105,14 @@ export interface LocalApi {
   mapping: EventSourceMapping;
   /** Where the mapping sends records the consumer keeps failing on. */
   failureQueueUrl: string;
+  /** The stack's event bus (status-change events, with the real_time_notifications flag on). */
+  eventBusName: string;
+  /** Where accepted events go besides memory: the events file and the webhook. */
+  eventSinks: LocalEventSinks;
+  /** Every event the stack's bus accepted, oldest first. */
+  events(): LocalEvent[];
+  /** Resolves once every webhook delivery begun so far has succeeded or given up (at once without a webhook). */
+  webhookIdle(): Promise<void>;
   bundle: BuiltBundle;
   /** Rebuilds the bundle and swaps the function to it. */
   reload(): Promise<void>;
@@ -112,10 +139,20 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     cleanup.length = 0;
   };
   try {
+    const sinks = startEventSinks({
+      bus: names.eventBus,
+      file: options.eventsFile,
+      webhook: options.webhook,
+      authHeaderName: args.webhook?.authHeaderName ?? 'X-Webhook-Secret',
+      secret: process.env.TAP_LOCAL_WEBHOOK_SECRET,
+      log,
+    });
+    cleanup.push(() => sinks.close());
     const { aws, queueUrl, failureQueueUrl, definitions } = await startStackAws(args, {
       region,
       dataDir: options.dataDir,
       faults: options.faults,
+      onEvent: (event) => sinks.deliver(event),
     });
     cleanup.push(() => aws.close());
     const bundleDir = options.bundleDir ?? BUNDLE_DIR;
@@ -230,6 +267,10 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
       },
       mapping,
       failureQueueUrl,
+      eventBusName: names.eventBus,
+      eventSinks: sinks.where,
+      events: () => aws.eventbridge.events(),
+      webhookIdle: () => sinks.idle(),
       definitions,
       reload,
       close,

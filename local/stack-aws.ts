@@ -1,7 +1,7 @@
 /**
  * The local AWS of one stack: the resources the stack would create for its settings (the tracking
- * table, the queues, the SSM parameters with their values), on the local services, and the stack's
- * function descriptions pointing at them. What `npm start`, the handler tests and the benchmark run on.
+ * table, the queues, the SSM parameters with their values, the event bus), on the local services,
+ * and the stack's function descriptions pointing at them. What `npm start`, the handler tests and the benchmark run on.
  */
 import { parameterNames } from '../lambda/contract';
 import type { TapStackArgs } from '../lib/config';
@@ -9,6 +9,7 @@ import { functionDefinitions, type FunctionDefinition } from '../lib/functions';
 import { resourceNames, type FunctionKey } from '../lib/names';
 import { parameterDefinitions } from '../lib/parameter-definitions';
 import { startLocalAws, type LocalAws } from './aws';
+import type { LocalEvent } from './aws/eventbridge';
 
 export interface StackAws {
   aws: LocalAws;
@@ -16,6 +17,8 @@ export interface StackAws {
   queueUrl: string;
   /** The stream consumer's failure queue (the event source mapping's on-failure destination). */
   failureQueueUrl: string;
+  /** The stack's custom EventBridge bus (status-change events). */
+  eventBusName: string;
   /** Every function of the stack, its environment naming these local resources. */
   definitions: Record<FunctionKey, FunctionDefinition<string>>;
   close(): Promise<void>;
@@ -23,7 +26,13 @@ export interface StackAws {
 
 export async function startStackAws(
   args: TapStackArgs,
-  options: { region: string; dataDir?: string; faults?: string[] },
+  options: {
+    region: string;
+    dataDir?: string;
+    faults?: string[];
+    /** Every event the stack's bus accepts, as it accepts it. */
+    onEvent?: (event: LocalEvent) => void;
+  },
 ): Promise<StackAws> {
   const names = resourceNames(args.environmentSuffix);
   const parameters = parameterNames(args.environmentSuffix);
@@ -31,6 +40,8 @@ export async function startStackAws(
     region: options.region,
     tables: [names.table],
     queues: [names.queue, names.streamFailureQueue],
+    buses: [names.eventBus],
+    onEvent: options.onEvent,
     parameters: Object.fromEntries(
       Object.values(parameterDefinitions(args, names.table)).map((p) => [p.name, { value: p.value, type: p.type }]),
     ),
@@ -44,7 +55,16 @@ export async function startStackAws(
     configParameter: parameters.config,
     endpointParameter: parameters.endpoint,
     flagsParameter: parameters.flags,
+    eventBusName: names.eventBus,
   });
   const failureQueueUrl = aws.sqs.queue(names.streamFailureQueue).url;
-  return { aws, tableName: names.table, queueUrl, failureQueueUrl, definitions, close: () => aws.close() };
+  return {
+    aws,
+    tableName: names.table,
+    queueUrl,
+    failureQueueUrl,
+    eventBusName: names.eventBus,
+    definitions,
+    close: () => aws.close(),
+  };
 }

@@ -17,20 +17,23 @@ export const START_CLI = {
   command: 'npm start',
   usage: `Usage: npm start -- [options]
 
-  --port N          port to listen on (default: $PORT or 3000)
-  --host ADDR       address to listen on (default: $HOST or 127.0.0.1)
-  --stack NAME      read Pulumi.NAME.yaml for the stack config (default: dev)
-  --stage NAME      environment suffix = stage name (default: $ENVIRONMENT_SUFFIX, else the stack's)
-  --set KEY=VALUE   override a stack config key, e.g. --set batchProcessing=false (repeatable)
-  --data-dir DIR    keep the DynamoDB data in DIR across restarts (default: in memory)
-  --watch           rebuild and reload the function when lambda/ changes
-  --concurrency N   most function environments at once, each serving one request (default 8)
-  --throttle        apply the stage's throttling (apiRateLimit/apiBurstLimit) like the deployed API
-  --fault SPEC      inject a fault into a local AWS service, e.g. dynamodb:PutItem=ProvisionedThroughputExceededException@0.2 (repeatable; see docs/local.md)
-  --quiet           do not print the function's own log lines
-  -h, --help        this text
+  --port N            port to listen on (default: $PORT or 3000)
+  --host ADDR         address to listen on (default: $HOST or 127.0.0.1)
+  --stack NAME        read Pulumi.NAME.yaml for the stack config (default: dev)
+  --stage NAME        environment suffix = stage name (default: $ENVIRONMENT_SUFFIX, else the stack's)
+  --set KEY=VALUE     override a stack config key, e.g. --set batchProcessing=false (repeatable)
+  --data-dir DIR      keep the DynamoDB data in DIR across restarts (default: in memory)
+  --watch             rebuild and reload the function when lambda/ changes
+  --concurrency N     most function environments at once, each serving one request (default 8)
+  --throttle          apply the stage's throttling (apiRateLimit/apiBurstLimit) like the deployed API
+  --fault SPEC        inject a fault into a local AWS service, e.g. dynamodb:PutItem=ProvisionedThroughputExceededException@0.2 (repeatable; see docs/local.md)
+  --events-file FILE  append every status-change event to FILE, one JSON line each (needs --set realTimeNotifications=true)
+  --webhook URL       POST every event's detail to URL (http/https) as the stack's API destination does; the auth header's value is $TAP_LOCAL_WEBHOOK_SECRET
+  --quiet             do not print the function's own log lines
+  -h, --help          this text
 
 Credentials: TAP_LOCAL_ACCESS_KEY_ID / TAP_LOCAL_SECRET_ACCESS_KEY (defaults printed at start).
+Events: the consumer puts them on the stack's bus only with --set realTimeNotifications=true.
 Exit code 2 on a bad argument, 1 if the API cannot start; 0 after Ctrl-C / SIGTERM.`,
   options: {
     port: { type: 'string' },
@@ -43,6 +46,8 @@ Exit code 2 on a bad argument, 1 if the API cannot start; 0 after Ctrl-C / SIGTE
     throttle: { type: 'boolean' },
     concurrency: { type: 'string' },
     fault: { type: 'string', multiple: true },
+    'events-file': { type: 'string' },
+    webhook: { type: 'string' },
     quiet: { type: 'boolean' },
   },
 } as const satisfies CliSpec;
@@ -66,6 +71,18 @@ export function startOptions(values: CliValues<typeof START_CLI.options>, env: N
       throw new CliError(`--fault: ${(error as Error).message}`);
     }
   }
+  const webhook = values.webhook;
+  if (webhook !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(webhook);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+      throw new CliError(`--webhook must be an http:// or https:// URL, got ${JSON.stringify(webhook)}`);
+    }
+  }
   return {
     host: values.host ?? env.HOST ?? '127.0.0.1',
     port,
@@ -77,6 +94,8 @@ export function startOptions(values: CliValues<typeof START_CLI.options>, env: N
     throttle: values.throttle,
     concurrency: positiveInteger('--concurrency', values.concurrency),
     faults: values.fault,
+    eventsFile: values['events-file'],
+    webhook,
     quiet: values.quiet,
   };
 }

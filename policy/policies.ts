@@ -7,6 +7,7 @@ import { type Waiver, waiverPolicy } from './lib/waiver';
 import { apigatewayRules } from './rules/apigateway';
 import { cloudwatchRules } from './rules/cloudwatch';
 import { dynamodbRules } from './rules/dynamodb';
+import { eventbridgeRules } from './rules/eventbridge';
 import { iamRules } from './rules/iam';
 import { lambdaRules } from './rules/lambda';
 import { sqsRules } from './rules/sqs';
@@ -24,6 +25,7 @@ export function mandatoryRules(
     ...lambdaRules(waivers),
     ...dynamodbRules(waivers),
     ...sqsRules,
+    ...eventbridgeRules,
     ...ssmRules,
     ...cloudwatchRules,
     ...iamRules(waivers),

@@ -40,7 +40,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'Lambda functions not attached to a VPC',
     controls: { checkov: ['CKV_AWS_117'], fsbp: ['Lambda.3'] },
     reason:
-      'The functions talk only to AWS service APIs (DynamoDB, SSM, SQS, X-Ray, CloudWatch Logs) over TLS with SigV4, and the Lambda service itself polls the table stream for the consumer; they reach no private network resource. ' +
+      'The functions talk only to AWS service APIs (DynamoDB, SSM, SQS, EventBridge, X-Ray, CloudWatch Logs) over TLS with SigV4, and the Lambda service itself polls the table stream for the consumer; they reach no private network resource. ' +
       'A VPC would add NAT gateways or five interface endpoints, ENI management and cold-start cost, and move no traffic off the AWS network; the IAM role remains the access boundary. ' +
       'Revisit if a function ever needs a private resource (a database, an internal service).',
     findings: each(T.lambdaFunction, (p) =>
@@ -79,7 +79,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'Lambda environment variables encrypted with the AWS managed key, not a customer managed key',
     controls: { checkov: ['CKV_AWS_173'] },
     reason:
-      'The environments hold names and settings only (table, parameter names, queue URL, shard count, Powertools service and log level); no secret is ever placed there (rule lambda-no-secrets-in-environment). ' +
+      'The environments hold names and settings only (table, parameter names, queue URL, event bus name, shard count, Powertools service and log level); no secret is ever placed there (rule lambda-no-secrets-in-environment). ' +
       'Lambda encrypts it at rest with the aws/lambda key; a customer managed key would protect nothing more.',
     findings: each(T.lambdaFunction, (p) =>
       Object.keys(obj(obj(p.environment)?.variables) ?? {}).length && !str(p.kmsKeyArn)
@@ -166,7 +166,7 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'SQS queue encrypted with SSE-SQS, not a customer managed KMS key',
     controls: { checkov: ['CKV2_AWS_73'] },
     reason:
-      "SSE-SQS encrypts at rest (rule sqs-encryption) with no key policy to maintain and no KMS request cost; the queues are reachable only by this stack's function roles (each may only send to its own queue, Lambda delivering failures with the same role) and operators' tooling (queue policies and IAM). " +
+      "SSE-SQS encrypts at rest (rule sqs-encryption) with no key policy to maintain and no KMS request cost; the queues are reachable only by this stack's function roles (each may only send to its own queue, Lambda delivering failures with the same role), by EventBridge for the webhook's dead letters (its queue policy admits events.amazonaws.com for the webhook rule only), and by operators' tooling (queue policies and IAM). " +
       'Use a customer managed key if another account or service must read the messages.',
     findings: each(T.queue, (p) => (str(p.kmsMasterKeyId) ? undefined : 'SSE-SQS (SQS-owned key)')),
   },
@@ -175,9 +175,10 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'SQS queues without their own dead-letter queue',
     controls: { cdkNag: ['AwsSolutions-SQS3'] },
     reason:
-      "Both queues ARE terminal dead-letter queues. The parked-updates queue holds the API function's failed asynchronous invocations and the writes DynamoDB refused, replayed idempotently by the replay script; " +
-      "the stream failure queue holds the consumer mapping's record of each batch it gave up on (stream, shard and sequence numbers), for an operator to re-read from the stream or re-project from the table's history items. " +
-      'Nothing consumes either automatically, so there is no poison-message loop for another queue to catch.',
+      "The queues ARE terminal dead-letter queues. The parked-updates queue holds the API function's failed asynchronous invocations and the writes DynamoDB refused, replayed idempotently by the replay script; " +
+      "the stream failure queue holds the consumer mapping's record of each batch it gave up on (stream, shard and sequence numbers), for an operator to re-read from the stream or re-project from the table's history items; " +
+      'the webhook failure queue (with a webhook only) holds the status-change events EventBridge could not deliver, for an operator to inspect and redrive. ' +
+      'Nothing consumes any of them automatically, so there is no poison-message loop for another queue to catch.',
     findings: each(T.queue, (p) => (p.redrivePolicy ? undefined : 'no redrive policy')),
   },
   {
@@ -249,6 +250,37 @@ export const WAIVERS: readonly Waiver[] = [
         ? []
         : ofType(resources, T.topic).map((resource) => ({ resource, detail: 'no TLS-only topic policy' }));
     },
+  },
+  {
+    id: 'eventbridge-cmk',
+    title: 'EventBridge bus and connection encrypted with keys AWS owns or manages, not a customer managed key',
+    controls: { other: ['AWS Well-Architected SEC08-BP01 (implement secure key management)'] },
+    reason:
+      "EventBridge encrypts what the bus stores (events, rule patterns, target settings) with an AWS owned key when no kmsKeyIdentifier is set, and keeps the webhook connection's API key in a Secrets Manager secret it manages for the connection. " +
+      'The events carry tracking ids, statuses and locations the table already holds, readable only by principals of this account; no other account reads the bus. ' +
+      'A customer managed key would add a key policy granting EventBridge, disable schema discovery, and protect nothing more today; use one (kmsKeyIdentifier on the bus and the connection) for crypto-shredding, key ownership or cross-account access requirements.',
+    findings: (resources) =>
+      [T.eventBus, T.eventConnection].flatMap((type) =>
+        each(type, (p) =>
+          str(p.kmsKeyIdentifier) ? undefined : 'encrypted with a key AWS owns or manages (no kmsKeyIdentifier)',
+        )(resources),
+      ),
+  },
+  {
+    id: 'eventbridge-bus-policy',
+    title: 'Custom event bus without a resource-based policy',
+    controls: { fsbp: ['EventBridge.3'] },
+    reason:
+      "Without a resource policy a custom bus admits only this account's principals, as their IAM policies allow: the stack grants events:PutEvents on this bus to the projection consumer's role alone, and its rules are the stack's own. " +
+      'A resource policy is how other accounts are admitted or refused; no other account puts or receives these events. Attach an EventBusPolicy naming them when one must.',
+    findings: (resources) =>
+      ofType(resources, T.eventBus).flatMap((bus) => {
+        const name = str(bus.props.name);
+        const attached = ofType(resources, T.eventBusPolicy).some(
+          (p) => name !== undefined && str(p.props.eventBusName) === name,
+        );
+        return attached ? [] : [{ resource: bus, detail: 'no resource-based policy (EventBusPolicy)' }];
+      }),
   },
   {
     id: 'iam-xray-resource-star',

@@ -251,6 +251,12 @@ export function fakeId(seed: string, length = 10): string {
     .slice(0, length);
 }
 
+/** A stable UUID (the form Lambda and EventBridge give mappings, connections and API destinations). */
+function fakeUuid(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex');
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join('-');
+}
+
 function mocks(region: string): pulumi.runtime.Mocks {
   const account = MOCK_ACCOUNT_ID;
   return {
@@ -331,12 +337,7 @@ function computedState(
     }
     case 'aws:lambda/eventSourceMapping:EventSourceMapping': {
       // Lambda names a mapping by a UUID; functionName may be a name or an ARN.
-      const hex = createHash('sha256')
-        .update(`esm/${name}/${inputs.eventSourceArn ?? ''}`)
-        .digest('hex');
-      const uuid = [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
-        '-',
-      );
+      const uuid = fakeUuid(`esm/${name}/${inputs.eventSourceArn ?? ''}`);
       const fn = String(inputs.functionName ?? '');
       return {
         id: uuid,
@@ -378,6 +379,29 @@ function computedState(
     }
     case 'aws:cloudwatch/metricAlarm:MetricAlarm':
       return { id: name, arn: arn('cloudwatch', `alarm:${name}`) };
+    case 'aws:cloudwatch/eventBus:EventBus':
+      return { id: name, arn: arn('events', `event-bus/${name}`) };
+    case 'aws:cloudwatch/eventConnection:EventConnection': {
+      // EventBridge appends a UUID to a connection's ARN, and keeps its credentials in a secret it manages.
+      const uuid = fakeUuid(`connection/${name}`);
+      return {
+        id: name,
+        arn: arn('events', `connection/${name}/${uuid}`),
+        secretArn: arn('secretsmanager', `secret:events!connection/${name}/${uuid}-${fakeId(uuid, 6)}`),
+      };
+    }
+    case 'aws:cloudwatch/eventApiDestination:EventApiDestination':
+      // Its ARN ends in a UUID too: `api-destination/<name>/<uuid>`.
+      return { id: name, arn: arn('events', `api-destination/${name}/${fakeUuid(`api-destination/${name}`)}`) };
+    case 'aws:cloudwatch/eventRule:EventRule': {
+      // A rule on a custom bus is `rule/<bus>/<rule>` (id `<bus>/<rule>`); on the default bus `rule/<rule>`.
+      const bus = inputs.eventBusName && inputs.eventBusName !== 'default' ? `${inputs.eventBusName}/` : '';
+      return { id: `${bus}${name}`, arn: arn('events', `rule/${bus}${name}`) };
+    }
+    case 'aws:cloudwatch/eventTarget:EventTarget': {
+      const bus = inputs.eventBusName && inputs.eventBusName !== 'default' ? `${inputs.eventBusName}/` : '';
+      return { id: `${bus}${inputs.rule}/${inputs.targetId ?? fakeId(name, 26)}` };
+    }
     case 'aws:cloudwatch/dashboard:Dashboard': {
       const dashboard = String(inputs.dashboardName);
       return { id: dashboard, dashboardArn: arn('cloudwatch', `dashboard/${dashboard}`, `:${account}`) };

@@ -25,8 +25,10 @@ export interface LocalEvent {
 
 export interface LocalEventBridge {
   endpoint: string;
-  /** Every accepted event, oldest first. */
+  /** Every accepted event since the start (or the last `clear()`), oldest first. */
   events(): LocalEvent[];
+  /** Forgets the accepted events (between tests); `onEvent` has already seen them. */
+  clear(): void;
   close(): Promise<void>;
 }
 
@@ -45,11 +47,9 @@ export async function startEventBridge(opts: {
 }): Promise<LocalEventBridge> {
   const accepted: LocalEvent[] = [];
   const busArn = (name: string) => `arn:aws:events:${opts.region}:${opts.accountId}:event-bus/${name}`;
-  const busOf = (nameOrArn: unknown): string | undefined => {
-    const name =
-      typeof nameOrArn === 'string' ? nameOrArn.replace(/^arn:aws:events:[^:]+:[0-9]+:event-bus\//, '') : 'default';
-    return opts.buses.includes(name) ? name : undefined;
-  };
+  /** The bus an entry names (by name or ARN; none is the account's `default` bus). */
+  const busOf = (nameOrArn: unknown): string =>
+    typeof nameOrArn === 'string' ? nameOrArn.replace(/^arn:aws:events:[^:]+:[0-9]+:event-bus\//, '') : 'default';
 
   const server = await startJsonProtocolServer({
     service: 'eventbridge',
@@ -77,7 +77,7 @@ export async function startEventBridge(opts: {
           const injected = opts.faults.decide('eventbridge', 'PutEventsEntry', entry).error;
           if (injected) return fail(injected.code, 'injected fault (eventbridge:PutEventsEntry)');
           const bus = busOf(entry.EventBusName);
-          if (!bus) return fail('InternalException', `Event bus ${String(entry.EventBusName)} does not exist.`);
+          if (!opts.buses.includes(bus)) return fail('InternalException', `Event bus ${bus} does not exist.`);
           if (
             typeof entry.Source !== 'string' ||
             typeof entry.DetailType !== 'string' ||
@@ -109,5 +109,12 @@ export async function startEventBridge(opts: {
     },
   });
 
-  return { endpoint: server.endpoint, events: () => [...accepted], close: () => server.close() };
+  return {
+    endpoint: server.endpoint,
+    events: () => [...accepted],
+    clear: () => {
+      accepted.length = 0;
+    },
+    close: () => server.close(),
+  };
 }

@@ -1,11 +1,13 @@
 /**
- * The local AWS: one fake per service the product calls (DynamoDB on the embedded engine, SQS, SSM),
+ * The local AWS: one fake per service the product calls (DynamoDB on the embedded engine, SQS, SSM,
+ * EventBridge),
  * sharing one fault injector and one record of every call. `env` is what any AWS SDK client needs to
  * reach them (the standard endpoint variables, a region, throwaway credentials): the only thing that
  * differs for code running locally. Used by `npm start`, the tests and the benchmark.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTrackingTable, startDynamoDb } from './dynamodb';
+import { startEventBridge, type LocalEvent, type LocalEventBridge } from './eventbridge';
 import { CallLog, FaultInjector, parseFault } from './faults';
 import { startSqs, type LocalSqs } from './sqs';
 import { startSsm, type LocalParameter, type LocalSsm } from './ssm';
@@ -20,6 +22,10 @@ export interface LocalAwsOptions {
   tables: string[];
   queues: string[];
   parameters: Record<string, LocalParameter>;
+  /** EventBridge buses that exist (names); PutEvents to another bus fails per entry. Default none. */
+  buses?: string[];
+  /** Called with every event EventBridge accepts, as it accepts it (the events file, the webhook). */
+  onEvent?: (event: LocalEvent) => void;
   /** Keep the DynamoDB data here (default: in memory). */
   dataDir?: string;
   /** Fault specs to start with (see faults.ts). */
@@ -29,20 +35,28 @@ export interface LocalAwsOptions {
 export interface LocalAws {
   region: string;
   accountId: string;
-  endpoints: { dynamodb: string; ssm: string; sqs: string };
+  endpoints: { dynamodb: string; ssm: string; sqs: string; eventbridge: string };
   /** AWS SDK environment that reaches these services. */
   env: Record<string, string>;
   faults: FaultInjector;
   calls: CallLog;
   ssm: LocalSsm;
   sqs: LocalSqs;
+  /** The buses' PutEvents; `events()` is every accepted event. */
+  eventbridge: LocalEventBridge;
   /** A tracking table's stream (NEW_AND_OLD_IMAGES): a record for every change the local DynamoDB made to it. */
   streams(tableName: string): LocalStream;
   close(): Promise<void>;
 }
 
-/** The standard SDK variables for a region and local endpoints (credentials the fakes ignore). */
-export function localSdkEnv(region: string, endpoints: LocalAws['endpoints']): Record<string, string> {
+/**
+ * The standard SDK variables for a region and local endpoints (credentials the fakes ignore).
+ * EventBridge's variable is set when its endpoint is given (startLocalAws always gives it).
+ */
+export function localSdkEnv(
+  region: string,
+  endpoints: Omit<LocalAws['endpoints'], 'eventbridge'> & { eventbridge?: string },
+): Record<string, string> {
   return {
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
@@ -51,6 +65,7 @@ export function localSdkEnv(region: string, endpoints: LocalAws['endpoints']): R
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SSM: endpoints.ssm,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    ...(endpoints.eventbridge === undefined ? {} : { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge }),
   };
 }
 
@@ -72,7 +87,14 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     cleanup.push(() => ssm.close());
     const sqs = await startSqs(options.queues, shared);
     cleanup.push(() => sqs.close());
-    const endpoints = { dynamodb: dynamodb.endpoint, ssm: ssm.endpoint, sqs: sqs.endpoint };
+    const eventbridge = await startEventBridge({ ...shared, buses: options.buses ?? [], onEvent: options.onEvent });
+    cleanup.push(() => eventbridge.close());
+    const endpoints = {
+      dynamodb: dynamodb.endpoint,
+      ssm: ssm.endpoint,
+      sqs: sqs.endpoint,
+      eventbridge: eventbridge.endpoint,
+    };
 
     const client = new DynamoDBClient({
       region: options.region,
@@ -96,6 +118,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       calls,
       ssm,
       sqs,
+      eventbridge,
       streams: (tableName) => {
         if (!options.tables.includes(tableName)) {
           throw new Error(`the local DynamoDB has no table ${tableName}; it has ${options.tables.join(', ')}`);

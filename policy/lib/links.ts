@@ -14,6 +14,23 @@ export function queueNameOf(urlOrArn: string): string | undefined {
   return match?.[1];
 }
 
+/** The policy documents that apply to a queue: its own `policy` and every QueuePolicy naming its URL. */
+export function queueDocuments(queue: PolicyResource, resources: PolicyResource[]): unknown[] {
+  const names = queueNames(queue);
+  const attached = resources.filter((p) => {
+    if (p.type !== T.queuePolicy) return false;
+    const url = str(p.props.queueUrl);
+    const name = url && queueNameOf(url);
+    return name !== undefined && names.has(name);
+  });
+  return [...(queue.props.policy !== undefined ? [queue.props.policy] : []), ...attached.map((p) => p.props.policy)];
+}
+
+/** The queue of the stack known by `name` (from an ARN or URL), if the stack declares it. */
+export function queueNamed(resources: PolicyResource[], name: string): PolicyResource | undefined {
+  return resources.find((r) => r.type === T.queue && queueNames(r).has(name));
+}
+
 /** Every name a queue is known by (its name input/output, or the last segment of its URL/ARN). */
 export function queueNames(queue: PolicyResource): Set<string> {
   const names = new Set<string>();

@@ -1,8 +1,7 @@
 /** SQS: encryption at rest, TLS-only access (linked across Queue and QueuePolicy), no public policy. */
-import type { PolicyResource } from '@pulumi/policy';
 import { isAnyPrincipal, label, parseDocument, resourceMatches, type Statement } from '../lib/iam-doc';
 import { list, obj, ofType, resourceRule, stackRule, str } from '../lib/kit';
-import { queueNameOf, queueNames } from '../lib/links';
+import { queueDocuments, queueNames } from '../lib/links';
 import { T } from '../lib/types';
 
 const encryption = resourceRule({
@@ -43,17 +42,6 @@ function deniesInsecureTransport(statements: Statement[], name: string): boolean
   );
 }
 
-/** The policy documents that apply to a queue: its own `policy` and every QueuePolicy naming its URL. */
-function queueDocuments(queue: PolicyResource, resources: PolicyResource[]): unknown[] {
-  const names = queueNames(queue);
-  const attached = ofType(resources, T.queuePolicy).filter((p) => {
-    const url = str(p.props.queueUrl);
-    const name = url && queueNameOf(url);
-    return name !== undefined && names.has(name);
-  });
-  return [...(queue.props.policy !== undefined ? [queue.props.policy] : []), ...attached.map((p) => p.props.policy)];
-}
-
 const tlsOnly = stackRule({
   name: 'sqs-tls-only',
   summary:
@@ -83,13 +71,29 @@ const tlsOnly = stackRule({
   },
 });
 
+/** The service principals a statement names (`{"Service": ...}`). */
+export function servicePrincipals(principal: unknown): string[] {
+  return list(obj(principal)?.Service).map((v) => String(v));
+}
+
+/** Condition keys that tie a service principal's grant to one source: a resource, or this account. */
+const SOURCE_KEYS = ['aws:sourcearn', 'aws:sourceaccount'];
+
+/** True when some operator of the condition tests one of `keys` (condition keys are case-insensitive). */
+function conditionTests(condition: Record<string, unknown> | undefined, keys: string[]): boolean {
+  return Object.values(condition ?? {}).some((block) =>
+    Object.keys(obj(block) ?? {}).some((k) => keys.includes(k.toLowerCase())),
+  );
+}
+
 const policyNotPublic = resourceRule({
   name: 'sqs-policy-not-public',
-  summary: 'SQS queue policies grant nothing to everyone and never allow every action.',
+  summary:
+    'SQS queue policies allow nothing to a wildcard principal (whatever the condition), scope every service principal to one source (aws:SourceArn or aws:SourceAccount), and never allow every action.',
   controls: { checkov: ['CKV_AWS_168', 'CKV_AWS_72'] },
   severity: 'critical',
   remediation:
-    'Name the principals (account, role or service with aws:SourceArn) and the exact sqs: actions in Allow statements.',
+    'Name the principals in Allow statements (an account, a role, or a service with an aws:SourceArn condition naming the one resource it acts for) and the exact sqs: actions.',
   types: [T.queuePolicy, T.queue],
   check: (props, report) => {
     if (props.policy === undefined) return;
@@ -100,7 +104,14 @@ const policyNotPublic = resourceRule({
     }
     parsed.statements.forEach((s, i) => {
       if (s.effect !== 'Allow') return;
-      if (isAnyPrincipal(s.principal) && !s.condition) report(`${label(s, i)} allows everyone without a condition`);
+      // A condition does not make a wildcard principal safe: aws:SecureTransport, for one, admits anybody.
+      if (isAnyPrincipal(s.principal)) report(`${label(s, i)} allows every principal ("*")`);
+      if (s.notPrincipal !== undefined) report(`${label(s, i)} allows every principal but some (NotPrincipal)`);
+      const services = servicePrincipals(s.principal);
+      if (services.length && !conditionTests(s.condition, SOURCE_KEYS))
+        report(
+          `${label(s, i)} lets ${services.join(', ')} act for any account's resources: no aws:SourceArn or aws:SourceAccount condition`,
+        );
       if ((s.actions ?? []).some((a) => a === '*' || a.toLowerCase() === 'sqs:*'))
         report(`${label(s, i)} allows every SQS action`);
     });

@@ -2,20 +2,26 @@
  * The stream consumer against the local DynamoDB, in process: history items (INSERT records built
  * with the SDK's marshall, in Lambda's event shape) become each shipment's state record under
  * `timestamp` 0, by conditional writes, whatever the arrival order and however often a record is
- * delivered; a record that fails is exactly one batch item failure; metrics count every outcome.
+ * delivered; each state keeps the status it replaced (`previous_status`), and a redelivered record
+ * finds the state already reflecting it ('current'); a record that fails is exactly one batch item
+ * failure; metrics count every outcome. (The status-change events: events.test.ts.)
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { SDK_MAX_ATTEMPTS } from '../../lambda/aws-clients';
 import { createConsumer, type ConsumerHandler } from '../../lambda/consumer-app';
 import { METRICS, OBSERVABILITY, STATUSES, TRACKING_TABLE, type TrackingStatus } from '../../lambda/contract';
-import { StateProjection, toHistoryUpdate, type ProjectionOutcome } from '../../lambda/projection';
+import {
+  StateProjection,
+  isTransition,
+  toHistoryUpdate,
+  type ProjectionOutcome,
+  type ProjectionResult,
+} from '../../lambda/projection';
 import { statusShard } from '../../lambda/shard';
 import { updatedKey, type StateRecord } from '../../lambda/state';
 import { buildBundle } from '../../lib/bundle';
-import { resolveStackArgs } from '../../lib/config';
-import { functionDefinitions } from '../../lib/functions';
 import {
   ENVIRONMENT,
   captureOutput,
@@ -35,15 +41,7 @@ const SHARDS = TRACKING_TABLE.defaultStatusShardCount;
 
 beforeAll(async () => {
   aws = await startTestAws();
-  const args = resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENVIRONMENT });
-  const { consumer } = functionDefinitions(args, {
-    tableName: aws.tableName,
-    queueUrl: 'unused',
-    configParameter: 'unused',
-    endpointParameter: 'unused',
-    flagsParameter: 'unused',
-  });
-  consumerEnv = { ...process.env, ...consumer.environment, ...aws.local.env };
+  consumerEnv = aws.consumerEnv;
 });
 afterAll(async () => {
   await aws.close();
@@ -89,13 +87,20 @@ function image(trackingId: string, scan: Scan): HistoryImage {
   return item;
 }
 
-/** The state record `winner` makes, with `firstSeen`: every field, nothing else. */
-function expectedState(trackingId: string, winner: Scan, firstSeen: number, shards: number = SHARDS): StateRecord {
+/** The state record `winner` makes, with `firstSeen` and the status it replaced: every field, nothing else. */
+function expectedState(
+  trackingId: string,
+  winner: Scan,
+  firstSeen: number,
+  previous: TrackingStatus | null,
+  shards: number = SHARDS,
+): StateRecord {
   const status = winner.status ?? 'in_transit';
   return {
     tracking_id: trackingId,
     timestamp: TRACKING_TABLE.stateTimestamp,
     status,
+    previous_status: previous,
     status_shard: statusShard(status, trackingId, shards),
     updated_key: updatedKey(winner.at, trackingId),
     updated_at: winner.at,
@@ -118,6 +123,13 @@ async function stateOf(trackingId: string): Promise<Record<string, unknown> | un
   );
   return answer.Item;
 }
+
+/** The local stream's records of a shipment's items (the state record's included). */
+const streamRecordsOf = (trackingId: string) =>
+  aws.local
+    .streams(aws.tableName)
+    .records()
+    .filter((record) => record.dynamodb.Keys.tracking_id?.S === trackingId);
 
 /** The state record as DynamoDB stores it (attribute values, as JSON). */
 async function rawStateOf(trackingId: string): Promise<string> {
@@ -157,6 +169,8 @@ interface RuleCase {
   /** Index into `scans` of the update the state must reflect. */
   winner: number;
   firstSeen: number;
+  /** The status the winner replaced (null: it made the state). */
+  previous: TrackingStatus | null;
 }
 
 const A: Scan = { ts: T + 10 * MINUTE, at: T, status: 'pending', lat: 10, uid: 'scan-a' };
@@ -174,13 +188,21 @@ const TWIN_1: Scan = { ts: T + 3 * MINUTE, at: T + MINUTE, status: 'in_transit',
 const TWIN_2: Scan = { ts: T + 9 * MINUTE, at: T + MINUTE, status: 'delivered', lat: 22, uid: 'twin-2' };
 
 const RULES: RuleCase[] = [
-  { name: 'the first update creates the state', scans: [A], outcomes: ['updated'], winner: 0, firstSeen: A.at },
+  {
+    name: 'the first update creates the state',
+    scans: [A],
+    outcomes: ['updated'],
+    winner: 0,
+    firstSeen: A.at,
+    previous: null,
+  },
   {
     name: 'a newer event replaces the state',
     scans: [A, B, C],
     outcomes: ['updated', 'updated', 'updated'],
     winner: 2,
     firstSeen: A.at,
+    previous: 'in_transit',
   },
   {
     name: 'newer events arriving before older ones still end at the newest',
@@ -188,6 +210,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'unchanged', 'unchanged'],
     winner: 0,
     firstSeen: A.at,
+    previous: null,
   },
   {
     name: 'a late upload of an old scan does not regress status or location, but lowers first_seen',
@@ -195,6 +218,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'updated', 'updated', 'unchanged'],
     winner: 2,
     firstSeen: OLD.at,
+    previous: 'in_transit',
   },
   {
     name: 'a late scan newer than first_seen changes nothing',
@@ -202,6 +226,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'updated', 'unchanged'],
     winner: 1,
     firstSeen: A.at,
+    previous: 'pending',
   },
   {
     name: 'same millisecond, in table order: the later table timestamp wins',
@@ -209,6 +234,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'updated'],
     winner: 1,
     firstSeen: T,
+    previous: 'in_transit',
   },
   {
     name: 'same millisecond, in reverse table order: the later table timestamp still wins',
@@ -216,6 +242,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'unchanged'],
     winner: 0,
     firstSeen: T,
+    previous: null,
   },
   {
     name: 'identical event times from different updates: the later accepted wins, in order',
@@ -223,6 +250,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'updated'],
     winner: 1,
     firstSeen: TWIN_1.at,
+    previous: 'in_transit',
   },
   {
     name: 'identical event times from different updates: the later accepted wins, reversed',
@@ -230,13 +258,15 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'unchanged'],
     winner: 0,
     firstSeen: TWIN_1.at,
+    previous: null,
   },
   {
-    name: 'a redelivered record changes nothing, also after a newer one',
+    name: 'a redelivered record changes nothing (current while it is the state, unchanged after a newer one)',
     scans: [A, A, B, A, B],
-    outcomes: ['updated', 'unchanged', 'updated', 'unchanged', 'unchanged'],
+    outcomes: ['updated', 'current', 'updated', 'unchanged', 'current'],
     winner: 2,
     firstSeen: A.at,
+    previous: 'pending',
   },
   {
     name: 'an item without event_time has its created_at as event time',
@@ -247,6 +277,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'unchanged'],
     winner: 0,
     firstSeen: T + MINUTE,
+    previous: null,
   },
   {
     name: 'an invalid event_time falls back to created_at',
@@ -257,6 +288,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated', 'updated'],
     winner: 1,
     firstSeen: T,
+    previous: 'in_transit',
   },
   {
     name: 'an event_time with an offset is the same instant, normalised to UTC',
@@ -264,6 +296,7 @@ const RULES: RuleCase[] = [
     outcomes: ['updated'],
     winner: 0,
     firstSeen: T,
+    previous: null,
   },
 ];
 
@@ -272,10 +305,16 @@ describe('projection rules (each record on its own, through StateProjection)', (
     const id = newId('RULE');
     const project = projection();
     const outcomes: ProjectionOutcome[] = [];
-    for (const scan of rule.scans) outcomes.push(await project.apply(toHistoryUpdate(image(id, scan))));
+    for (const scan of rule.scans) {
+      const result = await project.apply(toHistoryUpdate(image(id, scan)));
+      outcomes.push(result.outcome);
+      // 'updated' and 'current' carry the state as stored (ALL_NEW); 'unchanged' carries none.
+      if (result.outcome === 'unchanged') expect(result.state).toBeUndefined();
+      else expect(result.state).toStrictEqual(await stateOf(id));
+    }
 
     expect(outcomes).toEqual(rule.outcomes);
-    expect(await stateOf(id)).toStrictEqual(expectedState(id, rule.scans[rule.winner], rule.firstSeen));
+    expect(await stateOf(id)).toStrictEqual(expectedState(id, rule.scans[rule.winner], rule.firstSeen, rule.previous));
   });
 });
 
@@ -287,18 +326,19 @@ describe('projection rules (all records in one batch, through the consumer)', ()
     const response = await invoke(consumer(), events.batch(rule.scans.map((scan) => image(id, scan))));
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(await stateOf(id)).toStrictEqual(expectedState(id, rule.scans[rule.winner], rule.firstSeen));
+    expect(await stateOf(id)).toStrictEqual(expectedState(id, rule.scans[rule.winner], rule.firstSeen, rule.previous));
     const count = (outcome: ProjectionOutcome) => rule.outcomes.filter((o) => o === outcome).length;
+    // 'current' changed nothing either: counted as unchanged.
     expect(outcomeTotals()).toEqual({
       [METRICS.stateUpdated]: count('updated'),
-      [METRICS.stateUnchanged]: count('unchanged'),
+      [METRICS.stateUnchanged]: count('unchanged') + count('current'),
       [METRICS.projectionFailed]: 0,
     });
   });
 });
 
 describe('redelivery', () => {
-  it('leaves the state record byte-identical and answers unchanged', async () => {
+  it('leaves the state record byte-identical and answers current (the state already reflects it)', async () => {
     const id = newId('REDELIVER');
     const events = streamEvents(aws.tableName);
     const record = events.record(image(id, B));
@@ -312,7 +352,10 @@ describe('redelivery', () => {
     // The same record (same sequence number) again, and once more in a batch of its own copies.
     expect(await invoke(handler, events.event([record]))).toEqual({ batchItemFailures: [] });
     expect(await invoke(handler, events.event([record, record]))).toEqual({ batchItemFailures: [] });
-    expect(await projection().apply(toHistoryUpdate(image(id, B)))).toBe('unchanged');
+    const again = await projection().apply(toHistoryUpdate(image(id, B)));
+    expect(again).toEqual({ outcome: 'current', state: expectedState(id, B, B.at, null) });
+    // Still the transition it was (the shipment's first state): a retried record carries its event again.
+    expect(isTransition(again)).toBe(true);
 
     expect(await rawStateOf(id)).toBe(before);
     expect(outcomeTotals()).toEqual({
@@ -320,6 +363,62 @@ describe('redelivery', () => {
       [METRICS.stateUnchanged]: 3,
       [METRICS.projectionFailed]: 0,
     });
+    // The no-op write that found it current was conditional on this very update, and wrote nothing.
+    const noOps = aws.local.calls
+      .of('dynamodb', 'UpdateItem')
+      .filter((call) => call.input.UpdateExpression === 'SET #update_id = :update_id');
+    expect(noOps).toHaveLength(4);
+    expect(noOps.map((call) => call.input.ReturnValues)).toEqual(['ALL_NEW', 'ALL_NEW', 'ALL_NEW', 'ALL_NEW']);
+    // Only the first delivery changed the state record (its INSERT); the no-ops left no stream record.
+    expect(streamRecordsOf(id).map((r) => [r.eventName, r.dynamodb.Keys.timestamp])).toEqual([
+      ['INSERT', { N: String(TRACKING_TABLE.stateTimestamp) }],
+    ]);
+  });
+});
+
+describe('transitions (isTransition)', () => {
+  const state = (status: TrackingStatus, previous: TrackingStatus | null) =>
+    ({ ...expectedState('T', A, A.at, previous), status }) as StateRecord;
+  it.each<[string, ProjectionResult, boolean]>([
+    ['the first state', { outcome: 'updated', state: state('pending', null) }, true],
+    ['a new status', { outcome: 'updated', state: state('in_transit', 'pending') }, true],
+    ['the same status again', { outcome: 'updated', state: state('pending', 'pending') }, false],
+    ['a retry of a first state', { outcome: 'current', state: state('pending', null) }, true],
+    ['a retry of a new status', { outcome: 'current', state: state('delivered', 'in_transit') }, true],
+    ['a retry of a repeated status', { outcome: 'current', state: state('delivered', 'delivered') }, false],
+    ['an update that lost', { outcome: 'unchanged' }, false],
+  ])('%s', (_name, result, expected) => {
+    expect(isTransition(result)).toBe(expected);
+  });
+
+  it('keeps the status each winner replaced: previous_status = the stored status before the write', async () => {
+    const id = newId('PREVIOUS');
+    const project = projection();
+    const apply = async (scan: Scan) => {
+      const result = await project.apply(toHistoryUpdate(image(id, scan)));
+      return [result.outcome, result.state?.previous_status, result.state?.status];
+    };
+    expect(await apply(A)).toEqual(['updated', null, 'pending']);
+    expect(await apply({ ...B, status: 'pending' })).toEqual(['updated', 'pending', 'pending']);
+    expect(await apply(C)).toEqual(['updated', 'pending', 'delivered']);
+    expect(await apply(OLD)).toEqual(['unchanged', undefined, undefined]);
+    expect(await apply(C)).toEqual(['current', 'pending', 'delivered']);
+  });
+
+  it('reads a state written before previous_status existed as null', async () => {
+    const id = newId('LEGACY-STATE');
+    await projection().apply(toHistoryUpdate(image(id, A)));
+    await aws.client.send(
+      new UpdateItemCommand({
+        TableName: aws.tableName,
+        Key: { tracking_id: { S: id }, timestamp: { N: String(TRACKING_TABLE.stateTimestamp) } },
+        UpdateExpression: 'REMOVE previous_status',
+      }),
+    );
+
+    const again = await projection().apply(toHistoryUpdate(image(id, A)));
+
+    expect(again).toEqual({ outcome: 'current', state: expectedState(id, A, A.at, null) });
   });
 });
 
@@ -343,7 +442,7 @@ describe('batch item failures', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceOf(records[k]) }] });
     for (const [i, id] of ids.entries()) {
       if (i === k) expect(await stateOf(id)).toBeUndefined();
-      else expect(await stateOf(id)).toStrictEqual(expectedState(id, { ...B, uid: `fail-${i}` }, B.at));
+      else expect(await stateOf(id)).toStrictEqual(expectedState(id, { ...B, uid: `fail-${i}` }, B.at, null));
     }
     // The SDK retried the refused write before the record was given up on.
     expect(aws.local.calls.of('dynamodb', 'UpdateItem').filter((call) => hitsK(call.input))).toHaveLength(
@@ -362,7 +461,7 @@ describe('batch item failures', () => {
     removeFault();
     output.clear();
     expect(await invoke(consumer(), events.event(records.slice(k)))).toEqual({ batchItemFailures: [] });
-    expect(await stateOf(ids[k])).toStrictEqual(expectedState(ids[k], { ...B, uid: `fail-${k}` }, B.at));
+    expect(await stateOf(ids[k])).toStrictEqual(expectedState(ids[k], { ...B, uid: `fail-${k}` }, B.at, null));
     expect(outcomeTotals()).toEqual({
       [METRICS.stateUpdated]: 1,
       [METRICS.stateUnchanged]: records.length - k - 1,
@@ -385,7 +484,7 @@ describe('batch item failures', () => {
     const response = await invoke(consumer(), events.event(records));
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceOf(records[1]) }] });
-    expect(await stateOf(id)).toStrictEqual(expectedState(id, C, C.at));
+    expect(await stateOf(id)).toStrictEqual(expectedState(id, C, C.at, null));
   });
 
   const POISON: [string, (events: ReturnType<typeof streamEvents>, id: string) => DynamoDBRecord, boolean][] = [
@@ -424,7 +523,7 @@ describe('batch item failures', () => {
     const response = await invoke(consumer(), events.event(records));
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceOf(poison) }] });
-    expect(await stateOf(goodId)).toStrictEqual(expectedState(goodId, B, A.at));
+    expect(await stateOf(goodId)).toStrictEqual(expectedState(goodId, B, A.at, 'pending'));
     expect(await stateOf(id)).toBeUndefined();
     expect(failureLines()).toEqual([
       expect.objectContaining({ sequence_number: sequenceOf(poison), tracking_id: id, poison: true }),
@@ -464,7 +563,7 @@ describe('environment', () => {
 
     await invoke(consumer({ ...consumerEnv, STATUS_SHARD_COUNT: '3' }), events.batch([image(id, C)]));
 
-    expect(await stateOf(id)).toStrictEqual(expectedState(id, C, C.at, 3));
+    expect(await stateOf(id)).toStrictEqual(expectedState(id, C, C.at, null, 3));
   });
 });
 
@@ -548,7 +647,8 @@ describe('order independence', () => {
 
     // Shuffled (Fisher-Yates), 6 records delivered twice, in batches of 7.
     const shuffledEvents = streamEvents(aws.tableName);
-    const shuffled = flat.map(({ i, scan }) => shuffledEvents.record(image(`RND-${i}`, scan)));
+    const shuffledOriginal = flat.map(({ i, scan }) => shuffledEvents.record(image(`RND-${i}`, scan)));
+    const shuffled = [...shuffledOriginal];
     for (let n = shuffled.length - 1; n > 0; n--) {
       const m = Math.floor(random() * (n + 1));
       [shuffled[n], shuffled[m]] = [shuffled[m], shuffled[n]];
@@ -564,9 +664,31 @@ describe('order independence', () => {
     }
 
     // The rule, computed here: the greatest (event time, timestamp) wins; first_seen is the earliest event time.
+    // previous_status is the one thing that depends on the arrival order: the status the last winner
+    // to arrive replaced (a redelivery never wins again).
     const byRank = (a: Scan, b: Scan) => a.at - b.at || a.ts - b.ts;
-    const withoutId = ({ tracking_id, status_shard, updated_key, ...rest }: Record<string, unknown>) => {
-      void [tracking_id, status_shard, updated_key];
+    const previousOf = (arrivals: { i: number; scan: Scan }[]) => {
+      const current = new Map<number, Scan>();
+      const previous = new Map<number, TrackingStatus | null>();
+      for (const { i, scan } of arrivals) {
+        const held = current.get(i);
+        if (held && byRank(scan, held) <= 0) continue;
+        previous.set(i, held ? (held.status ?? 'in_transit') : null);
+        current.set(i, scan);
+      }
+      return previous;
+    };
+    const orderedPrevious = previousOf(flat);
+    // shuffledOriginal[n] is flat[n]'s record; copies are the same objects.
+    const shuffledPrevious = previousOf(shuffled.map((record) => flat[shuffledOriginal.indexOf(record)]));
+    const withoutId = ({
+      tracking_id,
+      status_shard,
+      updated_key,
+      previous_status,
+      ...rest
+    }: Record<string, unknown>) => {
+      void [tracking_id, status_shard, updated_key, previous_status];
       return rest;
     };
     for (const [i, row] of scans.entries()) {
@@ -574,8 +696,8 @@ describe('order independence', () => {
       const firstSeen = Math.min(...row.map((scan) => scan.at));
       const orderedState = await stateOf(`ORD-${i}`);
       const shuffledState = await stateOf(`RND-${i}`);
-      expect(orderedState).toStrictEqual(expectedState(`ORD-${i}`, winner, firstSeen));
-      expect(shuffledState).toStrictEqual(expectedState(`RND-${i}`, winner, firstSeen));
+      expect(orderedState).toStrictEqual(expectedState(`ORD-${i}`, winner, firstSeen, orderedPrevious.get(i)!));
+      expect(shuffledState).toStrictEqual(expectedState(`RND-${i}`, winner, firstSeen, shuffledPrevious.get(i)!));
       expect(withoutId(shuffledState!)).toStrictEqual(withoutId(orderedState!));
     }
     // Equal event times did occur (the tie-break was exercised).
@@ -587,10 +709,11 @@ describe('order independence', () => {
 // --- The bundle --------------------------------------------------------------------------------------
 
 describe('the consumer bundle', () => {
-  it('carries only what the consumer imports: no validators, no SSM, no SQS', () => {
+  it('carries only what the consumer imports: the SSM and EventBridge clients; no validators, routes, SQS', () => {
     const { code } = buildBundle('lambda/consumer.ts');
-    for (const marker of ['SSMClient', 'SQSClient', 'instancePath', 'ucs2length', '@pulumi'])
+    for (const marker of ['SQSClient', 'instancePath', 'ucs2length', 'invalid query parameters', '@pulumi'])
       expect({ marker, found: code.includes(marker) }).toEqual({ marker, found: false });
-    expect(code).toContain(OBSERVABILITY.consumerServiceName);
+    for (const marker of ['SSMClient', 'EventBridgeClient', OBSERVABILITY.consumerServiceName])
+      expect({ marker, found: code.includes(marker) }).toEqual({ marker, found: true });
   });
 });

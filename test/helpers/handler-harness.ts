@@ -1,16 +1,23 @@
 /**
  * Test harness for the Lambda handler, in process: the local AWS (local/aws: DynamoDB on the embedded
  * engine with the tracking table, SSM with the function's parameters, SQS with the parking queue,
- * one fault injector and one call record), the function's environment from its one description
- * (lib/functions.ts), API Gateway events and Lambda contexts from the local runtime's builders, and
- * stdout capture. Nothing AWS is stubbed: faults go through the local services.
+ * EventBridge with the stack's bus, one fault injector and one call record), the function's
+ * environment from its one description (lib/functions.ts), API Gateway events and Lambda contexts
+ * from the local runtime's builders, and stdout capture. Nothing AWS is stubbed: faults go through
+ * the local services.
+ *
+ * Every event put on the bus is checked at `reset()` against the contract's STATUS_EVENT_DETAIL_SCHEMA
+ * (and STATUS_EVENT's source and detail type): a suite whose handler emits an invalid event fails.
  */
+import Ajv from 'ajv-draft-04';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import {
   DEFAULT_API_CONFIG,
   DEFAULT_FEATURE_FLAGS,
+  STATUS_EVENT,
+  STATUS_EVENT_DETAIL_SCHEMA,
   parameterNames,
   type ApiConfig,
   type FeatureFlags,
@@ -21,6 +28,7 @@ import { resolveStackArgs } from '../../lib/config';
 import type { FunctionDefinition } from '../../lib/functions';
 import { resourceNames } from '../../lib/names';
 import type { LocalAws } from '../../local/aws';
+import type { LocalEvent } from '../../local/aws/eventbridge';
 import type { LocalQueue } from '../../local/aws/sqs';
 import { contextFields, lambdaContext as runtimeContext } from '../../local/runtime/context';
 import { proxyEvent } from '../../local/runtime/proxy-event';
@@ -33,6 +41,29 @@ const REGION = 'us-east-1';
 
 /** The stack settings of the test environment: every default, suffix `test`. */
 const TEST_ARGS = resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENVIRONMENT });
+
+const validStatusDetail = new Ajv({ allErrors: true, strict: false }).compile(STATUS_EVENT_DETAIL_SCHEMA);
+
+/** What is wrong with each event that breaks the contract (STATUS_EVENT, STATUS_EVENT_DETAIL_SCHEMA); [] when none. */
+export function invalidStatusEvents(events: LocalEvent[]): string[] {
+  return events.flatMap((event, index) => {
+    const problems: string[] = [];
+    if (event.source !== STATUS_EVENT.source) problems.push(`source ${JSON.stringify(event.source)}`);
+    if (event['detail-type'] !== STATUS_EVENT.detailType) {
+      problems.push(`detail-type ${JSON.stringify(event['detail-type'])}`);
+    }
+    if (!validStatusDetail(event.detail)) {
+      for (const error of validStatusDetail.errors ?? []) {
+        problems.push(
+          `detail${error.instancePath || ''} ${error.message ?? error.keyword} ${JSON.stringify(error.params)}`,
+        );
+      }
+    }
+    return problems.length === 0
+      ? []
+      : [`event #${index + 1} (${JSON.stringify(event.detail)}): ${problems.join('; ')}`];
+  });
+}
 
 interface SsmControl {
   /** Replaces a parameter's raw value (what SSM stores). */
@@ -66,7 +97,15 @@ export interface TestAws {
   allItems(): Promise<TrackingItem[]>;
   /** The bodies of the messages on the parking queue. */
   parked(): string[];
-  /** Between tests: faults cleared, call record and queue emptied, parameters back to the defaults. */
+  /** The stack's event bus (its name, as in the consumer's EVENT_BUS_NAME). */
+  eventBusName: string;
+  /** The events put on the bus since the last reset, oldest first. */
+  events(): LocalEvent[];
+  /**
+   * Between tests: every event put since the last reset validated against the contract (throws,
+   * listing the invalid ones), then faults cleared, call record, queue and events emptied,
+   * parameters back to the defaults.
+   */
   reset(): void;
   close(): Promise<void>;
 }
@@ -103,12 +142,20 @@ export async function startTestAws(): Promise<TestAws> {
     },
   };
   const reset = () => {
+    const events = local.eventbridge.events();
+    local.eventbridge.clear();
     control.failing = false;
     local.faults.clear();
     local.calls.clear();
     queue.purge();
     control.setFlags({});
     control.setConfig({});
+    const invalid = invalidStatusEvents(events);
+    if (invalid.length > 0) {
+      throw new Error(
+        `${invalid.length} of the ${events.length} events put on ${stack.eventBusName} since the last reset break STATUS_EVENT_DETAIL_SCHEMA (lambda/contract.ts):\n  ${invalid.join('\n  ')}`,
+      );
+    }
   };
   reset();
 
@@ -159,6 +206,8 @@ export async function startTestAws(): Promise<TestAws> {
         documents.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start })),
       ),
     parked: () => queue.messages().map((m) => m.body),
+    eventBusName: stack.eventBusName,
+    events: () => local.eventbridge.events(),
     reset,
     async close() {
       client.destroy();

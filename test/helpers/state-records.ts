@@ -26,6 +26,7 @@ export function stateRecord(
     tracking_id: trackingId,
     timestamp: TRACKING_TABLE.stateTimestamp,
     status,
+    previous_status: null,
     status_shard: statusShard(status, trackingId, shardCountOf(aws)),
     updated_key: updatedKey(updatedAt, trackingId),
     updated_at: updatedAt,

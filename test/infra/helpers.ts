@@ -31,6 +31,11 @@ export const TYPES = {
   subscription: 'aws:sns/topicSubscription:TopicSubscription',
   alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
   dashboard: 'aws:cloudwatch/dashboard:Dashboard',
+  eventBus: 'aws:cloudwatch/eventBus:EventBus',
+  eventConnection: 'aws:cloudwatch/eventConnection:EventConnection',
+  eventApiDestination: 'aws:cloudwatch/eventApiDestination:EventApiDestination',
+  eventRule: 'aws:cloudwatch/eventRule:EventRule',
+  eventTarget: 'aws:cloudwatch/eventTarget:EventTarget',
 } as const;
 
 export function ofType(result: SynthResult, type: string): SynthResource[] {

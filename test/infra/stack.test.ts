@@ -7,6 +7,7 @@
  *   pr7     - the same stack file with ENVIRONMENT_SUFFIX=pr7 (suffix from the environment wins)
  *   variant - every setting moved off its dev value, another region and suffix
  *   twoStacks - two TapStacks, `east` and `west`, in one program
+ *   webhook - the dev stack with a webhook URL and secret
  */
 import * as pulumi from '@pulumi/pulumi';
 import { resolveStackArgs } from '../../lib/config';
@@ -15,12 +16,13 @@ import { synthesize } from '../../scripts/synth';
 import { restApiSpec } from './specs/api';
 import { consumerSpec } from './specs/consumer';
 import { conventionsSpec } from './specs/conventions';
+import { eventsSpec } from './specs/events';
 import { functionSpec } from './specs/function';
 import { monitoringSpec } from './specs/monitoring';
 import { outputsSpec } from './specs/outputs';
 import { parametersSpec } from './specs/parameters';
 import { storageSpec } from './specs/storage';
-import { VARIANT_CONFIG, VARIANT_ENV, type Synths } from './specs/synths';
+import { VARIANT_CONFIG, VARIANT_ENV, WEBHOOK_CONFIG, type Synths } from './specs/synths';
 
 const synths = {} as Synths;
 
@@ -31,11 +33,12 @@ beforeAll(async () => {
     for (const name of ['east', 'west']) new TapStack(name, resolveStackArgs(read, { ENVIRONMENT_SUFFIX: name }));
     return {};
   };
-  [synths.dev, synths.pr7, synths.variant, synths.twoStacks] = await Promise.all([
+  [synths.dev, synths.pr7, synths.variant, synths.twoStacks, synths.webhook] = await Promise.all([
     synthesize({ stack: 'dev', env: {} }),
     synthesize({ stack: 'dev', env: { ENVIRONMENT_SUFFIX: 'pr7' } }),
     synthesize({ stack: 'dev', env: VARIANT_ENV, config: VARIANT_CONFIG }),
     synthesize({ stack: 'dev', env: {}, program: twoStacks }),
+    synthesize({ stack: 'dev', env: {}, config: WEBHOOK_CONFIG }),
   ]);
 });
 
@@ -43,6 +46,7 @@ describe('storage', () => storageSpec(synths));
 describe('SSM parameters', () => parametersSpec(synths));
 describe('function', () => functionSpec(synths));
 describe('stream consumer', () => consumerSpec(synths));
+describe('status-change events: the bus and the optional webhook', () => eventsSpec(synths));
 describe('REST API', () => restApiSpec(synths));
 describe('monitoring', () => monitoringSpec(synths));
 describe('conventions (every resource)', () => conventionsSpec(synths));

@@ -364,6 +364,25 @@ describe('npm start: START_CLI and startOptions', () => {
     ],
     ['no --fault: no faults', [], {}, { faults: undefined }],
     [
+      '--events-file and an http --webhook',
+      ['--events-file', 'out/events.jsonl', '--webhook', 'http://127.0.0.1:9000/hooks/tracking'],
+      {},
+      { eventsFile: 'out/events.jsonl', webhook: 'http://127.0.0.1:9000/hooks/tracking' },
+    ],
+    [
+      'an https --webhook',
+      ['--webhook=https://hooks.example.com/t?k=1'],
+      {},
+      { webhook: 'https://hooks.example.com/t?k=1' },
+    ],
+    ['no --events-file, no --webhook', [], {}, { eventsFile: undefined, webhook: undefined }],
+    [
+      '--set realTimeNotifications=true (the flag, as the stack config key)',
+      ['--set', 'realTimeNotifications=true'],
+      {},
+      { config: { realTimeNotifications: 'true' } },
+    ],
+    [
       'the other options',
       [
         '--stack',
@@ -394,12 +413,41 @@ describe('npm start: START_CLI and startOptions', () => {
     ['--set without =', ['--set', 'batchProcessing'], {}, '--set expects KEY=VALUE, got "batchProcessing"'],
     ['--set without a key', ['--set', '=x'], {}, '--set expects KEY=VALUE, got "=x"'],
     ['--fault without a spec', ['--fault'], {}, '--fault needs a value'],
+    ['--events-file without a file', ['--events-file'], {}, '--events-file needs a value'],
+    ['--webhook without a URL', ['--webhook'], {}, '--webhook needs a value'],
+    [
+      'a --webhook that is no URL',
+      ['--webhook', 'localhost:9000'],
+      {},
+      '--webhook must be an http:// or https:// URL, got "localhost:9000"',
+    ],
+    [
+      'a --webhook of another scheme',
+      ['--webhook', 'ftp://example.com/x'],
+      {},
+      '--webhook must be an http:// or https:// URL, got "ftp://example.com/x"',
+    ],
+    [
+      'a --webhook without a host',
+      ['--webhook', 'http://'],
+      {},
+      '--webhook must be an http:// or https:// URL, got "http://"',
+    ],
     ['a positional', ['serve'], {}, 'unexpected argument "serve"'],
     ['an unknown option', ['--prot', '4000'], {}, 'unknown argument "--prot"'],
   ])('refuses %s', (_name, argv, env, message) => {
     const error = thrown(() => parse(argv, env));
     expect(error).toBeInstanceOf(CliError);
     expect((error as CliError).message).toBe(message);
+  });
+
+  it('documents --events-file and --webhook in its usage, and the flag events need', () => {
+    expect(START_CLI.usage).toMatch(
+      /\n {2}--events-file FILE +append every status-change event to FILE, one JSON line each/,
+    );
+    expect(START_CLI.usage).toMatch(/\n {2}--webhook URL +POST every event's detail to URL \(http\/https\)/);
+    expect(START_CLI.usage).toContain('--set realTimeNotifications=true');
+    for (const option of Object.keys(START_CLI.options)) expect(START_CLI.usage).toContain(`--${option} `);
   });
 
   it('documents --fault in its usage', () => {

@@ -8,9 +8,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
+import { STATUS_EVENT } from '../../lambda/contract';
 import { PROJECT_ROOT } from '../../lib/bundle';
 import { START_CLI } from '../../local/start';
-import { curlWithSigV4Available } from '../e2e/client';
+import { apiClient, curlWithSigV4Available } from '../e2e/client';
 
 const run = promisify(execFile);
 
@@ -68,6 +69,13 @@ describe('npm start (local/start.ts)', () => {
     try {
       expect(first.banner).toMatch(/base URL\s+http:\/\/127\.0\.0\.1:\d+\/dev/);
       expect(first.banner).toContain('access key TAPLOCALACCESSKEY001  secret tap-local-secret-key');
+      // Events: kept in memory by default, and only with the flag on.
+      expect(first.banner).toContain(
+        'events       bus tracking-events-dev -> kept in memory; use --events-file FILE (or --webhook URL)',
+      );
+      expect(first.banner).toContain(
+        '(realTimeNotifications is off: none are put; start with --set realTimeNotifications=true)',
+      );
       const [postLine, getLine] = curlLines(first.banner);
       expect(postLine).toContain('--aws-sigv4 "aws:amz:us-west-2:execute-api"');
       if (!curl) {
@@ -102,6 +110,44 @@ describe('npm start (local/start.ts)', () => {
     }
   });
 
+  it('with --set realTimeNotifications=true --events-file FILE, appends each status-change event to FILE', async () => {
+    const eventsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tap-events-'));
+    const eventsFile = path.join(eventsDir, 'out', 'events.jsonl');
+    const started = await start(['--set', 'realTimeNotifications=true', '--events-file', eventsFile, '--quiet']);
+    try {
+      expect(started.banner).toContain(`events       bus tracking-events-dev -> events file ${eventsFile}\n`);
+      expect(started.banner).not.toContain('realTimeNotifications is off');
+      const url = /base URL\s+(\S+)/.exec(started.banner)![1];
+      const client = apiClient(url, 'us-west-2', async () => ({
+        accessKeyId: 'TAPLOCALACCESSKEY001',
+        secretAccessKey: 'tap-local-secret-key',
+      }));
+      const posted = await client.request({
+        method: 'POST',
+        path: '/track',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ tracking_id: 'PKG-EVT-1', status: 'pending', location: { lat: 1, lng: 2 } }),
+      });
+      expect(posted.status).toBe(200);
+      const deadline = Date.now() + 15_000;
+      while (fs.readFileSync(eventsFile, 'utf8') === '' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [line, ...more] = fs.readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean);
+      expect(more).toEqual([]);
+      expect(JSON.parse(line)).toEqual({
+        Time: expect.any(String),
+        Source: STATUS_EVENT.source,
+        DetailType: STATUS_EVENT.detailType,
+        EventBusName: 'tracking-events-dev',
+        Detail: expect.objectContaining({ tracking_id: 'PKG-EVT-1', status: 'pending', previous_status: null }),
+      });
+    } finally {
+      expect(await stop(started)).toBe(0);
+      fs.rmSync(eventsDir, { recursive: true, force: true });
+    }
+  });
+
   it('prints its usage with --help', async () => {
     const { stdout } = await run(
       process.execPath,
@@ -118,6 +164,11 @@ describe('npm start (local/start.ts)', () => {
     ['a positional', ['serve'], 'npm start: unexpected argument "serve"'],
     ['a bad port', ['--port', 'abc'], 'npm start: --port must be an integer from 0 to 65535, got "abc"'],
     ['a missing --fault spec', ['--fault'], 'npm start: --fault needs a value'],
+    [
+      'a --webhook that is not http(s)',
+      ['--webhook', 'ftp://example.com/hook'],
+      'npm start: --webhook must be an http:// or https:// URL, got "ftp://example.com/hook"',
+    ],
   ])(
     'refuses %s with exit code 2, the message and the usage on stderr, starting nothing',
     async (_name, args, message) => {

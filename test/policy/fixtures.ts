@@ -1,7 +1,7 @@
 /**
  * A hand-made stack in the synth harness's shape that meets every rule: the design of DESIGN.md
  * (REST API with IAM auth and a validated POST, traced and logged stage, Lambda with its log group
- * and DLQ, DynamoDB, SQS with TLS-only policy, SSM, alarms, least-privilege role). The bad cases
+ * and DLQ, DynamoDB, SQS with TLS-only policy, SSM, the event bus, alarms, least-privilege role). The bad cases
  * in policies.test.ts each break one thing in a fresh copy.
  */
 import { parameterNames, STREAM_FILTER_PATTERN } from '../../lambda/contract';
@@ -19,6 +19,7 @@ const FUNCTION = `tracking-handler-${ENV}`;
 const FN_LOG_GROUP = `/aws/lambda/${FUNCTION}`;
 const ACCESS_LOG_GROUP = `/aws/apigateway/tracking-api-${ENV}`;
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:tracking-alarms-${ENV}`;
+const BUS = `tracking-events-${ENV}`;
 
 export const ARN = {
   table: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${TABLE}`,
@@ -27,6 +28,7 @@ export const ARN = {
   parameter: (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`,
   logGroup: (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}`,
   executeApi: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${API_ID}`,
+  bus: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${BUS}`,
 };
 
 const PARAMETERS = parameterNames(ENV);
@@ -167,6 +169,7 @@ export function goodStack(): SynthResource[] {
             configParameter: PARAMETERS.config,
             endpointParameter: PARAMETERS.endpoint,
             flagsParameter: PARAMETERS.flags,
+            eventBusName: BUS,
           },
         ).api.environment,
       },
@@ -242,6 +245,8 @@ export function goodStack(): SynthResource[] {
       sourceArn: `${ARN.executeApi}/*/*`,
     }),
     resource('aws:sns/topic:Topic', 'alarm-topic', { name: `tracking-alarms-${ENV}` }),
+    // The stack's bus: encrypted by EventBridge (AWS owned key), no resource policy (both waived).
+    resource('aws:cloudwatch/eventBus:EventBus', 'event-bus', { name: BUS }),
     alarm('api-5xx', '5XXError'),
     alarm('function-errors', 'Errors'),
     alarm('queue-depth', 'ApproximateNumberOfMessagesVisible'),
@@ -316,6 +321,8 @@ export function withStreamConsumer(resources: SynthResource[]): SynthResource[] 
           },
           { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: ARN.table },
           { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: CONSUMER_ARN.failureQueue },
+          { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: ARN.parameter(PARAMETERS.flags) },
+          { Effect: 'Allow', Action: 'events:PutEvents', Resource: ARN.bus },
           {
             Effect: 'Allow',
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -334,7 +341,15 @@ export function withStreamConsumer(resources: SynthResource[]): SynthResource[] 
       tracingConfig: { mode: 'Active' },
       loggingConfig: { logFormat: 'JSON', logGroup: CONSUMER_LOG_GROUP },
       reservedConcurrentExecutions: 2,
-      environment: { variables: { TABLE_NAME: TABLE, ENVIRONMENT: ENV, STATUS_SHARD_COUNT: '8' } },
+      environment: {
+        variables: {
+          TABLE_NAME: TABLE,
+          ENVIRONMENT: ENV,
+          STATUS_SHARD_COUNT: '8',
+          FLAGS_PARAMETER_NAME: PARAMETERS.flags,
+          EVENT_BUS_NAME: BUS,
+        },
+      },
     }),
     resource('aws:lambda/eventSourceMapping:EventSourceMapping', 'consumer-mapping', {
       eventSourceArn: CONSUMER_ARN.stream,
@@ -346,6 +361,103 @@ export function withStreamConsumer(resources: SynthResource[]): SynthResource[] 
       maximumRetryAttempts: 5,
       destinationConfig: { onFailure: { destinationArn: CONSUMER_ARN.failureQueue } },
       filterCriteria: { filters: [{ pattern: json(STREAM_FILTER_PATTERN) }] },
+    }),
+  ];
+}
+
+const WEBHOOK_DLQ = `tracking-webhook-failures-${ENV}`;
+const WEBHOOK_RULE = `tracking-status-changed-${ENV}`;
+const WEBHOOK_ROLE = `tracking-webhook-invoke-${ENV}`;
+
+export const WEBHOOK_ARN = {
+  connection: `arn:aws:events:${REGION}:${ACCOUNT}:connection/tracking-webhook-${ENV}/0b7d6e2c-5a1f-4c3e-9d8b-2f6a1e0c4b7d`,
+  destination: `arn:aws:events:${REGION}:${ACCOUNT}:api-destination/tracking-webhook-${ENV}/7e3a9c1d-2b4f-4e6a-8c0d-5f1b3a7e9c2d`,
+  rule: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${BUS}/${WEBHOOK_RULE}`,
+  deadLetterQueue: `arn:aws:sqs:${REGION}:${ACCOUNT}:${WEBHOOK_DLQ}`,
+  deadLetterQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${WEBHOOK_DLQ}`,
+};
+
+/** The DLQ's policy: TLS only, and EventBridge may send for the webhook rule only. */
+export const WEBHOOK_DLQ_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:*',
+      Resource: WEBHOOK_ARN.deadLetterQueue,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+    {
+      Sid: 'EventBridgeDeadLetters',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: WEBHOOK_ARN.deadLetterQueue,
+      Condition: { ArnEquals: { 'aws:SourceArn': WEBHOOK_ARN.rule } },
+    },
+  ],
+};
+
+/**
+ * The compliant stack plus the webhook as the design has it: an API-key connection, an API
+ * destination, a rule on the bus, a target with its own role (InvokeApiDestination on the
+ * destination only), retries and a dead-letter queue EventBridge may write to for this rule only.
+ */
+export function withWebhook(resources: SynthResource[]): SynthResource[] {
+  return [
+    ...resources,
+    resource('aws:cloudwatch/eventConnection:EventConnection', 'webhook-connection', {
+      name: `tracking-webhook-${ENV}`,
+      authorizationType: 'API_KEY',
+      authParameters: { apiKey: { key: 'X-Webhook-Secret', value: 'not-a-real-secret' } },
+    }),
+    resource('aws:cloudwatch/eventApiDestination:EventApiDestination', 'webhook-destination', {
+      name: `tracking-webhook-${ENV}`,
+      invocationEndpoint: 'https://hooks.example.com/status',
+      httpMethod: 'POST',
+      connectionArn: WEBHOOK_ARN.connection,
+      invocationRateLimitPerSecond: 20,
+    }),
+    resource('aws:cloudwatch/eventRule:EventRule', 'webhook-rule', {
+      name: WEBHOOK_RULE,
+      eventBusName: BUS,
+      eventPattern: json({ source: ['logistics.tracking'], 'detail-type': ['Shipment Status Changed'] }),
+    }),
+    resource('aws:sqs/queue:Queue', 'webhook-dlq', {
+      name: WEBHOOK_DLQ,
+      messageRetentionSeconds: 1209600,
+      sqsManagedSseEnabled: true,
+    }),
+    resource('aws:sqs/queuePolicy:QueuePolicy', 'webhook-dlq-policy', {
+      queueUrl: WEBHOOK_ARN.deadLetterQueueUrl,
+      policy: json(WEBHOOK_DLQ_POLICY),
+    }),
+    resource('aws:iam/role:Role', 'webhook-role', {
+      name: WEBHOOK_ROLE,
+      assumeRolePolicy: json({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    }),
+    resource('aws:iam/rolePolicy:RolePolicy', 'webhook-role-policy', {
+      name: WEBHOOK_ROLE,
+      role: WEBHOOK_ROLE,
+      policy: json({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'events:InvokeApiDestination', Resource: WEBHOOK_ARN.destination }],
+      }),
+    }),
+    resource('aws:cloudwatch/eventTarget:EventTarget', 'webhook-target', {
+      rule: WEBHOOK_RULE,
+      eventBusName: BUS,
+      targetId: 'webhook',
+      arn: WEBHOOK_ARN.destination,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/${WEBHOOK_ROLE}`,
+      inputPath: '$.detail',
+      retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 },
+      deadLetterConfig: { arn: WEBHOOK_ARN.deadLetterQueue },
     }),
   ];
 }

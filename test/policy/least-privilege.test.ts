@@ -6,8 +6,10 @@
  *   DeleteItem, Scan, UpdateTable, UpdateItem, stream read, other table, other environment's
  *   parameters, other queue, PutParameter, DeleteQueue.
  * - The stream consumer: UpdateItem on the table, reading THIS table's stream (for its event source
- *   mapping), sending to its failure queue, its logs; no PutItem, Query, GetItem, DeleteItem, index,
- *   another table's stream, the parked-updates queue, any parameter.
+ *   mapping), sending to its failure queue, reading the flags parameter (GetParameter), putting
+ *   events on THIS bus, its logs; no PutItem, Query, GetItem, DeleteItem, index, another table's
+ *   stream, the parked-updates queue, the config or endpoint parameter, another bus.
+ * - The webhook target's role (with a webhook): invoking its one API destination, nothing else.
  */
 import { synthesize, type SynthResult } from '../../scripts/synth';
 import { T } from '../../policy/lib/types';
@@ -27,6 +29,10 @@ interface Grants {
   failureQueue: string;
   logGroup: string;
   parameters: string[];
+  /** The feature flags parameter (the one parameter the consumer reads). */
+  flags: string;
+  /** The stack's bus. */
+  bus: string;
 }
 
 function inputs(result: SynthResult, type: string): Record<string, unknown>[] {
@@ -34,17 +40,13 @@ function inputs(result: SynthResult, type: string): Record<string, unknown>[] {
 }
 
 /** A function (by physical name prefix), its role, and every identity policy document attached to that role. */
-function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-projection'): Grants {
-  const functions = inputs(result, T.lambdaFunction);
-  expect(functions).toHaveLength(2);
-  const [fn, ...others] = functions.filter((f) => String(f.name).startsWith(`${base}-`));
-  expect(others).toEqual([]);
-  const roleArn = String(fn.role);
+/** Every identity policy document attached to a role (inline RolePolicies, inlinePolicies); none managed. */
+function roleDocuments(result: SynthResult, roleArn: string): { account: string; documents: string[] } {
   const [, account, roleName] = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn) ?? [];
   const role = inputs(result, T.role).find((r) => r.name === roleName);
   expect(role?.name).toBe(roleName);
   const attached = (type: string) => inputs(result, type).filter((p) => [roleName, roleArn].includes(String(p.role)));
-  // Managed policies cannot be evaluated offline; the design gives the function inline policies only.
+  // Managed policies cannot be evaluated offline; the design gives its roles inline policies only.
   expect(attached(T.rolePolicyAttachment)).toEqual([]);
   expect(role!.managedPolicyArns ?? []).toEqual([]);
   const documents = [
@@ -52,15 +54,30 @@ function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-pr
     ...((role!.inlinePolicies as { policy: string }[] | undefined) ?? []).map((p) => p.policy),
   ];
   expect(documents.length).toBeGreaterThan(0);
+  return { account, documents };
+}
+
+function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-projection'): Grants {
+  const functions = inputs(result, T.lambdaFunction);
+  expect(functions).toHaveLength(2);
+  const [fn, ...others] = functions.filter((f) => String(f.name).startsWith(`${base}-`));
+  expect(others).toEqual([]);
+  const { account, documents } = roleDocuments(result, String(fn.role));
 
   const env = String((fn.environment as { variables: Record<string, string> }).variables.ENVIRONMENT);
   const region = String(result.outputs.region);
   const [table] = inputs(result, T.table).map((t) => `arn:aws:dynamodb:${region}:${account}:table/${t.name}`);
   const queueArn = (name: string) => `arn:aws:sqs:${region}:${account}:${name}`;
+  const webhook = inputs(result, T.eventTarget).length > 0;
   expect(inputs(result, T.queue).map((q) => String(q.name))).toEqual([
     `tracking-parked-updates-${env}`,
     `tracking-projection-failures-${env}`,
+    ...(webhook ? [`tracking-webhook-failures-${env}`] : []),
   ]);
+  const [bus, ...otherBuses] = inputs(result, T.eventBus).map(
+    (b) => `arn:aws:events:${region}:${account}:event-bus/${b.name}`,
+  );
+  expect([bus, otherBuses]).toEqual([result.outputs.event_bus_arn, []]);
   const [mapping, ...otherMappings] = inputs(result, T.eventSourceMapping);
   expect(otherMappings).toEqual([]);
   const stream = String(mapping.eventSourceArn);
@@ -89,6 +106,8 @@ function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-pr
     failureQueue,
     logGroup: `arn:aws:logs:${region}:${account}:log-group:${logGroupName}`,
     parameters: names.map((n) => `arn:aws:ssm:${region}:${account}:parameter${n}`),
+    flags: `arn:aws:ssm:${region}:${account}:parameter/logistics/features/${env}/flags`,
+    bus,
   };
 }
 
@@ -96,16 +115,23 @@ let dev: Grants;
 let pr7: Grants;
 let consumerDev: Grants;
 let consumerPr7: Grants;
+let webhookSynth: SynthResult;
 
 beforeAll(async () => {
-  const [devSynth, pr7Synth] = await Promise.all([
+  const [devSynth, pr7Synth, withWebhook] = await Promise.all([
     synthesize({ stack: 'dev', env: {} }),
     synthesize({ stack: 'dev', env: { ENVIRONMENT_SUFFIX: 'pr7' } }),
+    synthesize({
+      stack: 'dev',
+      env: {},
+      config: { 'tap:webhookUrl': 'https://hooks.example.com/status', 'tap:webhookSecret': 'not-a-secret' },
+    }),
   ]);
   dev = functionGrants(devSynth, 'tracking-api');
   pr7 = functionGrants(pr7Synth, 'tracking-api');
   consumerDev = functionGrants(devSynth, 'tracking-projection');
   consumerPr7 = functionGrants(pr7Synth, 'tracking-projection');
+  webhookSynth = withWebhook;
 });
 
 const granted = (g: Grants, action: string, resource: string) => evaluate(g.documents, action, resource).allowedBy;
@@ -178,6 +204,8 @@ function forbidden(g: Grants): [string, string][] {
     ['sqs:SendMessage', g.failureQueue],
     ...STREAM_ACTIONS.map((a): [string, string] => [a, g.stream]),
     ['dynamodb:UpdateItem', g.table],
+    // Only the consumer puts status-change events.
+    ['events:PutEvents', g.bus],
     ['logs:PutLogEvents', `${otherGroup}:log-stream:x`],
     ['logs:DeleteLogGroup', g.logGroup],
     ['logs:CreateLogGroup', otherGroup],
@@ -200,6 +228,9 @@ function consumerNeeds(g: Grants): [string, string][] {
     ['dynamodb:UpdateItem', g.table],
     ...STREAM_ACTIONS.map((a): [string, string] => [a, g.stream]),
     ['sqs:SendMessage', g.failureQueue],
+    // real_time_notifications, then the status-change events on the stack's bus.
+    ['ssm:GetParameter', g.flags],
+    ['events:PutEvents', g.bus],
     ['logs:CreateLogStream', logStream],
     ['logs:PutLogEvents', logStream],
     ['xray:PutTraceSegments', '*'],
@@ -243,11 +274,31 @@ function consumerForbidden(g: Grants, api: Grants): [string, string][] {
     ...['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:PurgeQueue', 'sqs:DeleteQueue', 'sqs:SetQueueAttributes'].map(
       (a): [string, string] => [a, g.failureQueue],
     ),
-    // Nothing of the API function's.
-    ...api.parameters.flatMap((p): [string, string][] => [
-      ['ssm:GetParameter', p],
-      ['ssm:GetParameters', p],
-    ]),
+    // Of the parameters, only the flags, and only with GetParameter: not the config or the endpoint
+    // (the API function's), nor another environment's flags, nor writes or path reads.
+    ...api.parameters
+      .filter((p) => p !== g.flags)
+      .flatMap((p): [string, string][] => [
+        ['ssm:GetParameter', p],
+        ['ssm:GetParameters', p],
+      ]),
+    ['ssm:GetParameters', g.flags],
+    ['ssm:GetParameter', g.flags.replace(`/${g.env}/`, '/prod/')],
+    ['ssm:GetParameter', `${g.flags}-old`],
+    ['ssm:PutParameter', g.flags],
+    ['ssm:GetParametersByPath', `arn:aws:ssm:${g.region}:${g.account}:parameter/logistics/features/${g.env}`],
+    // Events on this bus only: not the default bus, another bus, another environment's.
+    ...[
+      `arn:aws:events:${g.region}:${g.account}:event-bus/default`,
+      `arn:aws:events:${g.region}:${g.account}:event-bus/other-bus`,
+      other(g.bus),
+      `${g.bus}-copy`,
+    ].map((bus): [string, string] => ['events:PutEvents', bus]),
+    // Nor managing the bus, its rules, or invoking API destinations.
+    ['events:PutRule', `arn:aws:events:${g.region}:${g.account}:rule/tracking-events-${g.env}/any-rule`],
+    ['events:PutTargets', `arn:aws:events:${g.region}:${g.account}:rule/tracking-events-${g.env}/any-rule`],
+    ['events:DeleteEventBus', g.bus],
+    ['events:InvokeApiDestination', `arn:aws:events:${g.region}:${g.account}:api-destination/any/x`],
     ['logs:PutLogEvents', `${api.logGroup}:log-stream:x`],
     ['logs:PutLogEvents', `${otherGroup}:log-stream:x`],
     ['logs:CreateLogGroup', otherGroup],
@@ -337,5 +388,55 @@ describe('least privilege of the stream consumer role', () => {
         .filter(([action, resource]) => granted(mine, action, resource).length > 0);
       expect([mine.env, crossings]).toEqual([mine.env, []]);
     }
+  });
+});
+
+describe('least privilege of the webhook target role', () => {
+  /** The role the target assumes, the destination it names, and every document of that role. */
+  function webhookGrants() {
+    const [target, ...others] = inputs(webhookSynth, T.eventTarget);
+    expect(others).toEqual([]);
+    const { account, documents } = roleDocuments(webhookSynth, String(target.roleArn));
+    const destination = String(target.arn);
+    expect(destination).toMatch(
+      /^arn:aws:events:us-west-2:\d{12}:api-destination\/tracking-webhook-dev\/[0-9a-f-]{36}$/,
+    );
+    return { account, documents, destination, bus: String(webhookSynth.outputs.event_bus_arn), target };
+  }
+
+  test('it may invoke its API destination, by the ARN the target names', () => {
+    const g = webhookGrants();
+    expect(evaluate(g.documents, 'events:InvokeApiDestination', g.destination).decision).toBe('allow');
+  });
+
+  test('it names exactly that one action', () => {
+    const actions = webhookGrants()
+      .documents.flatMap((d) => parsePolicy(d))
+      .filter((s) => s.effect === 'Allow')
+      .flatMap((s) => {
+        expect([s.notAction, s.notResource, s.conditional]).toEqual([undefined, undefined, false]);
+        return s.action ?? [];
+      });
+    expect(actions).toEqual(['events:InvokeApiDestination']);
+  });
+
+  test('nothing beyond it: no other destination, no events, no queue, no role to pass', () => {
+    const g = webhookGrants();
+    const at = `us-west-2:${g.account}`;
+    const uuid = g.destination.split('/').pop()!;
+    const forbidden: [string, string][] = [
+      ['events:InvokeApiDestination', `arn:aws:events:${at}:api-destination/other-webhook/${uuid}`],
+      ['events:InvokeApiDestination', g.destination.replace(uuid, '00000000-0000-4000-8000-000000000000')],
+      ['events:InvokeApiDestination', g.destination.replace('-dev/', '-prod/')],
+      ['events:PutEvents', g.bus],
+      ['events:PutEvents', `arn:aws:events:${at}:event-bus/default`],
+      // EventBridge writes dead letters under the queue's policy, not with this role.
+      ['sqs:SendMessage', String((g.target.deadLetterConfig as { arn: string }).arn)],
+      ['secretsmanager:GetSecretValue', `arn:aws:secretsmanager:${at}:secret:events!connection/tracking-webhook-dev/x`],
+      ['iam:PassRole', `arn:aws:iam::${g.account}:role/any`],
+    ];
+    expect(
+      forbidden.filter(([action, resource]) => evaluate(g.documents, action, resource).allowedBy.length > 0),
+    ).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The real stack (offline synth of Pulumi.dev.yaml) against the whole policy pack: no mandatory
- * violation, and the advisory findings are exactly the listed waivers. A production profile
+ * violation, and the advisory findings are exactly the listed waivers; the same with a webhook. A production profile
  * (reserved concurrency, deletion protection) passes with those two waivers revoked. Then the same
  * through the pack as `pulumi preview --policy-pack policy` starts it (its gRPC analyzer).
  */
@@ -16,16 +16,25 @@ import { POLICY_DIR, type RunningPack, startPack } from './policy-runner';
 const POLICIES = buildPolicies();
 /** The routes lib/api.ts declares (one method and one invoke permission each), from the spec it declares them from. */
 const ROUTES = apiSpec({ functionName: 'f', validatorName: 'v' }).routes;
+/** A webhook on the dev stack (the secret given as plain config, read by requireSecret as in a deploy). */
+const WEBHOOK_CONFIG = { 'tap:webhookUrl': 'https://hooks.example.com/status', 'tap:webhookSecret': 'not-a-secret' };
 let dev: SynthResult;
+let webhook: SynthResult;
 let pack: RunningPack;
 
 beforeAll(async () => {
   // allSettled: a failing synth must still leave the started pack to afterAll (else jest hangs on it).
-  const [synth, started] = await Promise.allSettled([synthesize({ stack: 'dev', env: {} }), startPack()]);
+  const [synth, withWebhook, started] = await Promise.allSettled([
+    synthesize({ stack: 'dev', env: {} }),
+    synthesize({ stack: 'dev', env: {}, config: WEBHOOK_CONFIG }),
+    startPack(),
+  ]);
   if (started.status === 'fulfilled') pack = started.value;
   if (synth.status === 'rejected') throw synth.reason;
+  if (withWebhook.status === 'rejected') throw withWebhook.reason;
   if (started.status === 'rejected') throw started.reason;
   dev = synth.value;
+  webhook = withWebhook.value;
 });
 afterAll(() => pack?.stop());
 
@@ -51,12 +60,43 @@ const JUDGED: [string, number][] = [
   [T.role, 3],
   [T.rolePolicy, 2],
   [T.rolePolicyAttachment, 1],
+  [T.eventBus, 1],
+  // Only with a webhook (WEBHOOK_JUDGED).
+  [T.eventConnection, 0],
+  [T.eventApiDestination, 0],
+  [T.eventRule, 0],
+  [T.eventTarget, 0],
 ];
+
+/** With a webhook: its connection, destination, rule and target, its dead-letter queue, its role. */
+const WEBHOOK_JUDGED = new Map<string, number>([
+  ...JUDGED,
+  [T.eventConnection, 1],
+  [T.eventApiDestination, 1],
+  [T.eventRule, 1],
+  [T.eventTarget, 1],
+  [T.queue, 3],
+  [T.queuePolicy, 3],
+  [T.role, 4],
+  [T.rolePolicy, 3],
+]);
+
+function countsOf(synth: SynthResult): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of synth.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  return counts;
+}
+
+/** `<waiver id>: <resource>` for every advisory finding. */
+async function advisoryFindings(synth: SynthResult): Promise<string[]> {
+  const advisory = (await runPolicies(POLICIES, synth.resources)).filter((v) => v.level === 'advisory');
+  expect(advisory.every((v) => v.policy.startsWith('waiver-'))).toBe(true);
+  return [...new Set(advisory.map((v) => `${v.policy.replace(/^waiver-/, '')}: ${v.resource}`))].sort();
+}
 
 describe('policy pack on the dev stack', () => {
   test('the synth holds every resource the rules judge', () => {
-    const counts = new Map<string, number>();
-    for (const r of dev.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    const counts = countsOf(dev);
     for (const [type, count] of JUDGED) expect([type, counts.get(type) ?? 0]).toEqual([type, count]);
     expect(counts.get(T.metricAlarm) ?? 0).toBeGreaterThanOrEqual(7);
   });
@@ -66,9 +106,7 @@ describe('policy pack on the dev stack', () => {
   });
 
   test('the advisory findings are the listed waivers, each on the resources it names', async () => {
-    const advisory = (await runPolicies(POLICIES, dev.resources)).filter((v) => v.level === 'advisory');
-    expect(advisory.every((v) => v.policy.startsWith('waiver-'))).toBe(true);
-    const found = [...new Set(advisory.map((v) => `${v.policy.replace(/^waiver-/, '')}: ${v.resource}`))].sort();
+    const found = await advisoryFindings(dev);
     const logGroups = [
       'tap-api-access-log-group',
       'tap-api-execution-log-group',
@@ -86,6 +124,8 @@ describe('policy pack on the dev stack', () => {
         'dynamodb-backup-plan: tap-tracking-table',
         'dynamodb-cmk: tap-tracking-table',
         'dynamodb-deletion-protection: tap-tracking-table',
+        'eventbridge-bus-policy: tap-event-bus',
+        'eventbridge-cmk: tap-event-bus',
         'iam-apigateway-logs-managed-policy: tap-apigateway-cloudwatch-policy',
         ...functions.map((f) => `iam-xray-resource-star: ${f}-policy`),
         ...functions.map((f) => `lambda-code-signing: ${f}`),
@@ -140,6 +180,51 @@ describe('policy pack on the dev stack', () => {
   });
 });
 
+describe('policy pack on the dev stack with a webhook', () => {
+  test('the synth holds every resource the rules judge, the webhook ones included', () => {
+    const counts = countsOf(webhook);
+    for (const [type, count] of WEBHOOK_JUDGED) expect([type, counts.get(type) ?? 0]).toEqual([type, count]);
+  });
+
+  test('no mandatory violation', async () => {
+    expect(describeViolations(mandatory(await runPolicies(POLICIES, webhook.resources)))).toEqual([]);
+  });
+
+  test("the advisory findings add exactly the connection's key and the dead-letter queue's SSE-SQS and terminality", async () => {
+    const [withWebhook, without] = [await advisoryFindings(webhook), await advisoryFindings(dev)];
+    expect(without.every((finding) => withWebhook.includes(finding))).toBe(true);
+    expect(withWebhook.filter((finding) => !without.includes(finding))).toEqual([
+      'eventbridge-cmk: tap-webhook-connection',
+      'sqs-cmk: tap-webhook-dead-letter-queue',
+      'sqs-dead-letter-queue: tap-webhook-dead-letter-queue',
+    ]);
+  });
+
+  test("the target's dead-letter queue, its EventBridge grant and its scoping are what the rules require", async () => {
+    const firing = async (resources: SynthResult['resources']) =>
+      mandatory(await runPolicies(POLICIES, resources)).map((v) => `${v.policy} ${v.resource}`);
+    const replace = (name: string, change: (inputs: Record<string, unknown>) => Record<string, unknown>) =>
+      webhook.resources.map((r) => (r.name === name ? { ...r, inputs: change(structuredClone(r.inputs)) } : r));
+    const { deadLetterConfig: _dlq, ...undelivered } = webhook.resources.find((r) => r.type === T.eventTarget)!.inputs;
+    expect(await firing(replace('tap-webhook-target', () => undelivered))).toEqual([
+      'eventbridge-target-dead-letter-queue tap-webhook-target',
+    ]);
+    const dlqPolicy = (edit: (statements: Record<string, unknown>[]) => Record<string, unknown>[]) =>
+      replace('tap-webhook-dead-letter-queue-policy', (inputs) => {
+        const doc = JSON.parse(String(inputs.policy));
+        return { ...inputs, policy: JSON.stringify({ ...doc, Statement: edit(doc.Statement) }) };
+      });
+    expect(await firing(dlqPolicy((st) => st.filter((x) => x.Effect === 'Deny')))).toEqual([
+      'eventbridge-target-dead-letter-queue tap-webhook-target',
+    ]);
+    expect(
+      await firing(
+        dlqPolicy((st) => st.map(({ Condition, ...x }) => (x.Effect === 'Allow' ? x : { ...x, Condition }))),
+      ),
+    ).toEqual(['sqs-policy-not-public tap-webhook-dead-letter-queue-policy']);
+  });
+});
+
 describe("the pack under Pulumi's policy runner (what `pulumi preview --policy-pack policy` starts)", () => {
   test('it loads from the root install and declares every policy at its level', async () => {
     const info = await pack.info();
@@ -152,6 +237,13 @@ describe("the pack under Pulumi's policy runner (what `pulumi preview --policy-p
   test('per-resource analysis of the dev stack: no mandatory diagnostic', async () => {
     const found = (await Promise.all(dev.resources.map((r) => pack.analyze(r)))).flat();
     expect(found.filter((d) => d.level === 'mandatory').map((d) => `${d.policy} ${d.urn}`)).toEqual([]);
+  });
+
+  test('the dev stack with a webhook: no mandatory diagnostic, per resource or for the stack', async () => {
+    const found = (await Promise.all(webhook.resources.map((r) => pack.analyze(r)))).flat();
+    expect(found.filter((d) => d.level === 'mandatory').map((d) => `${d.policy} ${d.urn}`)).toEqual([]);
+    const served = await pack.analyzeStack(webhook.resources);
+    expect(served.filter((d) => d.level === 'mandatory')).toEqual([]);
   });
 
   test('stack analysis of the dev stack: the same findings as the offline harness', async () => {

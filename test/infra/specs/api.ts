@@ -223,9 +223,11 @@ export function restApiSpec(s: Synths): void {
 
     it('when off: none of it (the setting is one per account and region)', () => {
       expect(ofType(s.variant, TYPES.account)).toEqual([]);
+      // The function roles, and the webhook's (the variant has a webhook): none for API Gateway.
       expect(ofType(s.variant, TYPES.role).map((r) => r.name)).toEqual([
         'tap-api-function-role',
         'tap-consumer-function-role',
+        'tap-webhook-role',
       ]);
       expect(ofType(s.variant, TYPES.rolePolicyAttachment)).toEqual([]);
     });

@@ -26,6 +26,8 @@ const arns = (region: string, suffix: string) => {
     failureQueue: `arn:aws:sqs:${at}:tracking-projection-failures-${suffix}`,
     parkedQueue: `arn:aws:sqs:${at}:tracking-parked-updates-${suffix}`,
     logGroup: `arn:aws:logs:${at}:log-group:/aws/lambda/tracking-projection-${suffix}`,
+    flags: `arn:aws:ssm:${at}:parameter/logistics/features/${suffix}/flags`,
+    bus: `arn:aws:events:${at}:event-bus/tracking-events-${suffix}`,
   };
 };
 const DEV = arns('us-west-2', 'dev');
@@ -113,11 +115,13 @@ export function consumerSpec(s: Synths): void {
       expect(invokePermissions).toEqual([]);
     });
 
-    it('gets exactly the table, the environment and the shard count, plus its Powertools identity', () => {
+    it('gets exactly the table, the environment, the shard count, the flags and the bus, plus its Powertools identity', () => {
       const expected = (suffix: string, shards: string) => ({
         [FUNCTION_ENV.tableName]: `tracking-updates-${suffix}`,
         [FUNCTION_ENV.environment]: suffix,
         [FUNCTION_ENV.statusShardCount]: shards,
+        [FUNCTION_ENV.flagsParameter]: `/logistics/features/${suffix}/flags`,
+        [FUNCTION_ENV.eventBusName]: `tracking-events-${suffix}`,
         POWERTOOLS_SERVICE_NAME: 'tracking-projection',
         POWERTOOLS_METRICS_NAMESPACE: OBSERVABILITY.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -151,7 +155,7 @@ export function consumerSpec(s: Synths): void {
       expect(own(TYPES.rolePolicyAttachment)).toEqual([]);
     });
 
-    it('allows exactly: reading THIS table stream, UpdateItem on the table, sending to its failure queue, its logs, X-Ray', () => {
+    it('allows exactly: reading THIS table stream, UpdateItem on the table, sending to its failure queue, reading the flags, putting events on THIS bus, its logs, X-Ray', () => {
       expect(statements(s.dev)).toEqual([
         {
           Sid: 'TableStream',
@@ -168,6 +172,10 @@ export function consumerSpec(s: Synths): void {
         { Sid: 'StateRecords', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: DEV.table },
         // The mapping delivers its on-failure records with the function's role.
         { Sid: 'StreamFailureQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: DEV.failureQueue },
+        // real_time_notifications, read with GetParameter (a String: nothing to decrypt).
+        { Sid: 'FeatureFlags', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: DEV.flags },
+        // Status-change events, on the stack's own bus only.
+        { Sid: 'StatusEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: DEV.bus },
         {
           Sid: 'OwnLogGroup',
           Effect: 'Allow',
@@ -192,6 +200,8 @@ export function consumerSpec(s: Synths): void {
         TableStream: pr7.stream,
         StateRecords: pr7.table,
         StreamFailureQueue: pr7.failureQueue,
+        FeatureFlags: pr7.flags,
+        StatusEvents: pr7.bus,
       });
       expect(byId(s.variant)).toMatchObject({ TableStream: arns('eu-central-1', 'qa1').stream });
     });
@@ -345,7 +355,13 @@ export function consumerSpec(s: Synths): void {
       has('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', 'tracking-projection-failures-dev');
       for (const metric of CONSUMER_METRICS)
         has(OBSERVABILITY.metricsNamespace, metric, 'service', 'tracking-projection', 'environment', 'dev');
-      expect(CONSUMER_METRICS).toEqual([METRICS.stateUpdated, METRICS.stateUnchanged, METRICS.projectionFailed]);
+      expect(CONSUMER_METRICS).toEqual([
+        METRICS.stateUpdated,
+        METRICS.stateUnchanged,
+        METRICS.projectionFailed,
+        METRICS.eventsPut,
+        METRICS.eventsFailed,
+      ]);
     });
   });
 

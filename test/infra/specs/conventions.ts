@@ -72,9 +72,28 @@ export function conventionsSpec(s: Synths): void {
     }
   });
 
-  it('every resource that can be named is named explicitly (nothing autonamed)', () => {
-    for (const r of awsResources(s.dev).filter((x) => RESOURCE_INPUTS[x.type].name)) {
-      expect([r.name, typeof r.inputs.name]).toEqual([r.name, 'string']);
+  it('every resource that can be named is named explicitly (nothing autonamed), the webhook included', () => {
+    for (const synth of [s.dev, s.webhook, s.variant]) {
+      for (const r of awsResources(synth).filter((x) => RESOURCE_INPUTS[x.type].name)) {
+        expect([r.name, typeof r.inputs.name]).toEqual([r.name, 'string']);
+      }
+    }
+  });
+
+  it('the webhook resources follow the conventions too (the variant and webhook synths have them)', () => {
+    for (const synth of [s.webhook, s.variant]) {
+      const webhook = awsResources(synth).filter((r) => r.name.startsWith('tap-webhook-'));
+      expect(webhook.length).toBeGreaterThanOrEqual(8);
+      for (const r of webhook) expect([r.name, r.parent]).toEqual([r.name, 'tap']);
+    }
+    for (const r of awsResources(s.webhook).filter((x) => RESOURCE_INPUTS[x.type].tags)) {
+      expect([r.name, r.inputs.tags]).toEqual([
+        r.name,
+        { Environment: 'dev', Project: 'tap', ManagedBy: 'pulumi', Team: 'logistics' },
+      ]);
+    }
+    for (const { resource, input, value } of physicalNames(s.webhook)) {
+      expect([resource.name, input, value, carriesSuffix(value, 'dev')]).toEqual([resource.name, input, value, true]);
     }
   });
 

@@ -97,16 +97,30 @@ export function functionSpec(s: Synths): void {
         POWERTOOLS_METRICS_NAMESPACE: OBSERVABILITY.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
-      // Whatever the contract adds later must reach the function too.
-      expect(Object.keys(variables)).toEqual(expect.arrayContaining(Object.values(FUNCTION_ENV)));
+      // Whatever the contract adds later must reach the function too; the bus is the consumer's alone.
+      const { eventBusName: _consumerOnly, ...apiContract } = FUNCTION_ENV;
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining(Object.values(apiContract)));
+      expect(variables[FUNCTION_ENV.eventBusName]).toBeUndefined();
       expect(api(s.variant).environment.variables[FUNCTION_ENV.statusShardCount]).toBe('16');
     });
 
     it("runs locally with exactly the variables the stack sets, plus only Lambda's own and the SDK endpoints", () => {
       const args = resolveStackArgs(readStackConfigFile('dev').read, {});
-      const refs = { tableName: 't', queueUrl: 'q', configParameter: 'c', endpointParameter: 'e', flagsParameter: 'f' };
+      const refs = {
+        tableName: 't',
+        queueUrl: 'q',
+        configParameter: 'c',
+        endpointParameter: 'e',
+        flagsParameter: 'f',
+        eventBusName: 'b',
+      };
       const definitions = functionDefinitions(args, refs);
-      const sdk = localSdkEnv('us-west-2', { dynamodb: 'http://d', ssm: 'http://s', sqs: 'http://q' });
+      const sdk = localSdkEnv('us-west-2', {
+        dynamodb: 'http://d',
+        ssm: 'http://s',
+        sqs: 'http://q',
+        eventbridge: 'http://e',
+      });
       for (const definition of Object.values(definitions)) {
         const stackVariables = (
           ofType(s.dev, TYPES.function).find((f) => f.inputs.name === definition.name)!.inputs as Inputs

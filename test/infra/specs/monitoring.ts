@@ -14,13 +14,17 @@ const CONSUMER = { FunctionName: 'tracking-projection-dev' };
 const FAILURE_QUEUE = { QueueName: 'tracking-projection-failures-dev' };
 const API_METRICS = { service: OBSERVABILITY.serviceName, environment: 'dev' };
 const CONSUMER_METRIC_DIMENSIONS = { service: OBSERVABILITY.consumerServiceName, environment: 'dev' };
+/** With a webhook: its rule on the custom bus (AWS/Events names both) and its dead-letter queue. */
+const WEBHOOK_RULE = { EventBusName: 'tracking-events-dev', RuleName: 'tracking-status-changed-dev' };
+const WEBHOOK_QUEUE = { QueueName: 'tracking-webhook-failures-dev' };
 
 /** The dimensions each namespace's metrics must carry on the dashboard (CloudWatch matches exactly). */
 const REQUIRED_DIMENSIONS: Record<string, Record<string, string>[]> = {
   'AWS/ApiGateway': [API],
   'AWS/Lambda': [FUNCTION, CONSUMER],
   'AWS/DynamoDB': [TABLE, INDEX],
-  'AWS/SQS': [QUEUE, FAILURE_QUEUE],
+  'AWS/SQS': [QUEUE, FAILURE_QUEUE, WEBHOOK_QUEUE],
+  'AWS/Events': [WEBHOOK_RULE],
   // What each function puts on every custom metric (METRIC_DIMENSIONS in the contract).
   [OBSERVABILITY.metricsNamespace]: [API_METRICS, CONSUMER_METRIC_DIMENSIONS],
 };
@@ -56,7 +60,7 @@ export function monitoringSpec(s: Synths): void {
   });
 
   describe('alarms', () => {
-    const alarms = () => ofType(s.dev, TYPES.alarm).map((a) => a.inputs as Record<string, unknown>);
+    const alarms = (synth = s.dev) => ofType(synth, TYPES.alarm).map((a) => a.inputs as Record<string, unknown>);
 
     it('watch the API, both functions, both queues and the table and its index, with these thresholds', () => {
       const summary = alarms().map((a) => ({
@@ -144,28 +148,38 @@ export function monitoringSpec(s: Synths): void {
             when: 'GreaterThanThreshold 0',
             window: '1/1 x 300s',
           },
+          // The status-change events it puts (details in events.ts).
+          {
+            metric: `${OBSERVABILITY.metricsNamespace} ${METRICS.eventsFailed}`,
+            dimensions: CONSUMER_METRIC_DIMENSIONS,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 300s',
+          },
         ]),
       );
-      expect(summary).toHaveLength(14);
+      expect(summary).toHaveLength(15);
+      // The webhook adds its three (events.ts).
+      expect(alarms(s.webhook)).toHaveLength(18);
     });
 
     it("every alarm names its metric's full dimension set", () => {
       // CloudWatch matches dimensions exactly: a partial set never fires.
-      for (const alarm of alarms()) {
+      for (const alarm of [...alarms(), ...alarms(s.webhook)]) {
         const allowed = REQUIRED_DIMENSIONS[String(alarm.namespace)] ?? [];
         expect([alarm.name, allowed]).toEqual([alarm.name, expect.arrayContaining([alarm.dimensions])]);
       }
     });
 
     it('every alarm notifies the topic on alarm and on recovery', () => {
-      for (const alarm of alarms()) {
+      for (const alarm of [...alarms(), ...alarms(s.webhook)]) {
         expect(alarm.alarmActions).toEqual([TOPIC_ARN]);
         expect(alarm.okActions).toEqual([TOPIC_ARN]);
       }
     });
 
     it('every alarm treats missing data as fine (no traffic is not an incident) and has a description', () => {
-      for (const alarm of alarms()) {
+      for (const alarm of [...alarms(), ...alarms(s.webhook)]) {
         expect(alarm.treatMissingData).toBe('notBreaching');
         expect(alarm.alarmDescription).toEqual(expect.any(String));
       }
@@ -184,7 +198,7 @@ export function monitoringSpec(s: Synths): void {
     });
 
     it("every metric carries the full dimension set of its namespace, naming this stack's resources", () => {
-      for (const row of rows()) {
+      for (const row of [...rows(), ...rows(s.webhook)]) {
         expect(Object.keys(REQUIRED_DIMENSIONS)).toContain(row.namespace);
         expect(REQUIRED_DIMENSIONS[row.namespace]).toContainEqual(row.dimensions);
       }
@@ -194,6 +208,14 @@ export function monitoringSpec(s: Synths): void {
       const seen = rows().map((r) => JSON.stringify(r.dimensions));
       for (const dimensions of [API, FUNCTION, CONSUMER, TABLE, INDEX, QUEUE, FAILURE_QUEUE])
         expect(seen).toContain(JSON.stringify(dimensions));
+    });
+
+    it('covers the webhook rule target and dead-letter queue with a webhook, not without', () => {
+      const seen = (synth: Synths['dev']) => rows(synth).map((r) => JSON.stringify(r.dimensions));
+      for (const dimensions of [WEBHOOK_RULE, WEBHOOK_QUEUE]) {
+        expect(seen(s.webhook)).toContain(JSON.stringify(dimensions));
+        expect(seen(s.dev)).not.toContain(JSON.stringify(dimensions));
+      }
     });
 
     it('charts every custom metric once, in its namespace, with the service of the function that emits it', () => {

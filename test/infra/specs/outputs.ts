@@ -35,6 +35,8 @@ export function outputsSpec(s: Synths): void {
       config_parameter_name: '/logistics/api/dev/config',
       endpoint_parameter_name: '/logistics/db/dev/endpoint',
       flags_parameter_name: '/logistics/features/dev/flags',
+      event_bus_name: 'tracking-events-dev',
+      event_bus_arn: 'arn:aws:events:us-west-2:123456789012:event-bus/tracking-events-dev',
       alarm_topic_arn: 'arn:aws:sns:us-west-2:123456789012:tracking-api-alarms-dev',
       dashboard_url:
         'https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards:name=tracking-api-dev',

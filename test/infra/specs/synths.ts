@@ -7,7 +7,19 @@ export interface Synths {
   variant: SynthResult;
   /** Two TapStacks (`east`, `west`) in one program. */
   twoStacks: SynthResult;
+  /** The dev stack with a webhook (WEBHOOK_CONFIG). */
+  webhook: SynthResult;
 }
+
+/**
+ * A webhook on the dev stack. The secret is given as plain config here: in a synth Pulumi reads
+ * any config value with requireSecret and returns it as a secret Output, as for an encrypted one.
+ */
+export const WEBHOOK_SECRET = 'wh-secret-0123456789';
+export const WEBHOOK_CONFIG = {
+  'tap:webhookUrl': 'https://hooks.example.com/logistics/status',
+  'tap:webhookSecret': WEBHOOK_SECRET,
+};
 
 export const VARIANT_ENV = { ENVIRONMENT_SUFFIX: 'qa1' };
 
@@ -34,4 +46,7 @@ export const VARIANT_CONFIG = {
   'tap:batchProcessing': false,
   'tap:realTimeNotifications': true,
   'tap:manageApiGatewayAccount': false,
+  'tap:webhookUrl': 'https://partner.example.org/hooks/shipments',
+  'tap:webhookAuthHeader': 'X-Partner-Key',
+  'tap:webhookSecret': 'variant-secret',
 };
