@@ -107,7 +107,9 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
   const apiRateLimit = integer(read, 'apiRateLimit', DEFAULT_API_CONFIG.rate_limit, 1, 10000);
   const webhookUrl = String(read('webhookUrl') ?? '').trim();
   if (webhookUrl && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(webhookUrl)) {
-    throw new ConfigError(`config tap:webhookUrl ${JSON.stringify(webhookUrl)} is not an https:// URL (API destinations call HTTPS only)`);
+    throw new ConfigError(
+      `config tap:webhookUrl ${JSON.stringify(webhookUrl)} is not an https:// URL (API destinations call HTTPS only)`,
+    );
   }
   const authHeaderName = String(read('webhookAuthHeader') ?? '').trim() || 'X-Webhook-Secret';
   if (!/^[A-Za-z0-9-]{1,128}$/.test(authHeaderName)) {

@@ -96,7 +96,15 @@ export function functionDefinitions<T>(
       reservedConcurrency: args.lambdaReservedConcurrency,
       logGroup: api.logGroup,
       environment: environment(
-        ['tableName', 'environment', 'configParameter', 'endpointParameter', 'flagsParameter', 'queueUrl', 'statusShardCount'],
+        [
+          'tableName',
+          'environment',
+          'configParameter',
+          'endpointParameter',
+          'flagsParameter',
+          'queueUrl',
+          'statusShardCount',
+        ],
         OBSERVABILITY.serviceName,
       ),
     },
