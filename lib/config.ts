@@ -12,6 +12,11 @@ export interface TapStackArgs {
   environmentSuffix: string;
   /** User tags; the stack tags (Project, Environment, ManagedBy) are added by `stackTags`. */
   tags: Record<string, string>;
+  /**
+   * Where a deployment comes from, from the REPOSITORY and COMMIT_AUTHOR environment variables (CI
+   * sets them): `Repository` and `Author`, each only when its variable is set and not empty.
+   */
+  provenanceTags: Record<string, string>;
   apiRateLimit: number;
   apiBurstLimit: number;
   maxRequestSize: number;
@@ -84,9 +89,37 @@ function parseTags(raw: unknown): Record<string, string> {
   return tags;
 }
 
+/** The provenance tags and the environment variables they come from. */
+const PROVENANCE_TAG_ENV = { Repository: 'REPOSITORY', Author: 'COMMIT_AUTHOR' } as const;
+
+/** What AWS accepts as a tag value (the common set across services): at most 256 characters, not `aws:`. */
+const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const TAG_VALUE_MAX_LENGTH = 256;
+
+function provenanceTags(env: NodeJS.ProcessEnv): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [tag, variable] of Object.entries(PROVENANCE_TAG_ENV)) {
+    const value = env[variable];
+    if (value === undefined || value === '') continue;
+    if ([...value].length > TAG_VALUE_MAX_LENGTH) {
+      throw new ConfigError(
+        `environment variable ${variable} must be at most ${TAG_VALUE_MAX_LENGTH} characters (it becomes the ${tag} tag), got ${[...value].length}`,
+      );
+    }
+    if (!TAG_VALUE_PATTERN.test(value) || /^aws:/i.test(value)) {
+      throw new ConfigError(
+        `environment variable ${variable} ${JSON.stringify(value)} is not a valid AWS tag value for ${tag} (letters, digits, spaces and _ . : / = + - @; not starting with aws:)`,
+      );
+    }
+    tags[tag] = value;
+  }
+  return tags;
+}
+
 /**
  * Builds validated stack settings. The ENVIRONMENT_SUFFIX environment variable wins over config,
- * then `dev`. Bad values throw a ConfigError naming the key, before any resource is declared.
+ * then `dev`; REPOSITORY and COMMIT_AUTHOR give the provenance tags. Bad values throw a ConfigError
+ * naming the key (or the variable), before any resource is declared.
  */
 export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = process.env): TapStackArgs {
   const suffix = env.ENVIRONMENT_SUFFIX || (read('environmentSuffix') as string | undefined) || 'dev';
@@ -118,6 +151,7 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
   return {
     environmentSuffix: suffix,
     tags: parseTags(read('tags')),
+    provenanceTags: provenanceTags(env),
     apiRateLimit,
     apiBurstLimit: integer(read, 'apiBurstLimit', apiRateLimit * 2, 1, 5000),
     maxRequestSize: integer(read, 'maxRequestSize', DEFAULT_API_CONFIG.max_request_size, 256, 400 * 1024),
@@ -147,9 +181,18 @@ export function resolveStackArgs(read: ConfigReader, env: NodeJS.ProcessEnv = pr
   };
 }
 
-/** Tags on every taggable resource: the user's, then the stack's (which cannot be overridden). */
+/**
+ * Tags on every taggable resource: the user's, then the provenance tags (Repository, Author, when
+ * set), then the stack's; neither of the last two can be overridden by user tags.
+ */
 export function stackTags(args: TapStackArgs): Record<string, string> {
-  return { ...args.tags, Project: PROJECT_NAME, Environment: args.environmentSuffix, ManagedBy: 'pulumi' };
+  return {
+    ...args.tags,
+    ...args.provenanceTags,
+    Project: PROJECT_NAME,
+    Environment: args.environmentSuffix,
+    ManagedBy: 'pulumi',
+  };
 }
 
 /** The JSON kept in the `/logistics/api/<env>/config` parameter. */

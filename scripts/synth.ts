@@ -56,7 +56,7 @@ export interface SynthOptions {
 }
 
 /** Environment variables the program reads. */
-const PROGRAM_ENV = ['ENVIRONMENT_SUFFIX'] as const;
+const PROGRAM_ENV = ['ENVIRONMENT_SUFFIX', 'REPOSITORY', 'COMMIT_AUTHOR'] as const;
 
 // Pulumi's runtime state is process-global: synths run one after another, never interleaved.
 let previous: Promise<unknown> = Promise.resolve();

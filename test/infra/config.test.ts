@@ -110,6 +110,57 @@ describe('resolveStackArgs', () => {
     expect(resolve).toThrow(message);
   });
 
+  describe('provenance tags (REPOSITORY, COMMIT_AUTHOR)', () => {
+    const tagsFor = (env: NodeJS.ProcessEnv) => stackTags(resolveStackArgs(() => undefined, env));
+
+    it('become the Repository and Author tags, over user tags, under the stack tags', () => {
+      expect(tagsFor({ REPOSITORY: 'acme/tap', COMMIT_AUTHOR: 'dev' })).toEqual({
+        Repository: 'acme/tap',
+        Author: 'dev',
+        Project: 'tap',
+        Environment: 'dev',
+        ManagedBy: 'pulumi',
+      });
+      const args = resolveStackArgs(fromRecord({ tags: ['Repository=mine', 'Author=me'] }), {
+        REPOSITORY: 'acme/tap',
+        COMMIT_AUTHOR: 'octo-cat',
+      });
+      expect(stackTags(args)).toMatchObject({ Repository: 'acme/tap', Author: 'octo-cat' });
+    });
+
+    it('each only when its variable is set and not empty', () => {
+      const stack = { Project: 'tap', Environment: 'dev', ManagedBy: 'pulumi' };
+      expect(tagsFor({})).toEqual(stack);
+      expect(tagsFor({ REPOSITORY: '', COMMIT_AUTHOR: '' })).toEqual(stack);
+      expect(tagsFor({ REPOSITORY: 'acme/tap' })).toEqual({ ...stack, Repository: 'acme/tap' });
+      expect(tagsFor({ COMMIT_AUTHOR: 'dev', REPOSITORY: '' })).toEqual({ ...stack, Author: 'dev' });
+    });
+
+    it('accept any AWS tag value up to 256 characters (letters in any script, spaces, _ . : / = + - @)', () => {
+      const long = 'a'.repeat(256);
+      expect(tagsFor({ REPOSITORY: long, COMMIT_AUTHOR: 'Zoë Müller-Smith @x_y.z:1/2=3+4' })).toMatchObject({
+        Repository: long,
+        Author: 'Zoë Müller-Smith @x_y.z:1/2=3+4',
+      });
+    });
+
+    it.each([
+      ['REPOSITORY', 'a'.repeat(257), /environment variable REPOSITORY must be at most 256 characters/],
+      [
+        'COMMIT_AUTHOR',
+        'dependabot[bot]',
+        /environment variable COMMIT_AUTHOR "dependabot\[bot\]" is not a valid AWS tag/,
+      ],
+      ['REPOSITORY', 'acme/tap;rm -rf', /environment variable REPOSITORY .* is not a valid AWS tag value/],
+      ['COMMIT_AUTHOR', 'line\nbreak', /environment variable COMMIT_AUTHOR .* is not a valid AWS tag value/],
+      ['REPOSITORY', 'aws:reserved', /environment variable REPOSITORY "aws:reserved" is not a valid AWS tag value/],
+    ])('refuse %s = %j with a ConfigError naming the variable', (variable, value, message) => {
+      const resolve = () => resolveStackArgs(() => undefined, { [variable]: value });
+      expect(resolve).toThrow(ConfigError);
+      expect(resolve).toThrow(message);
+    });
+  });
+
   it('stack tags cannot be overridden by user tags', () => {
     const args = resolveStackArgs(fromRecord({ tags: ['Environment=prod', 'Team=x'] }), {});
     expect(stackTags(args)).toEqual({ Team: 'x', Environment: 'dev', Project: 'tap', ManagedBy: 'pulumi' });

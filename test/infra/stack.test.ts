@@ -8,6 +8,7 @@
  *   variant - every setting moved off its dev value, another region and suffix
  *   twoStacks - two TapStacks, `east` and `west`, in one program
  *   webhook - the dev stack with a webhook URL and secret
+ *   provenance - the dev stack with REPOSITORY and COMMIT_AUTHOR set, as the deploy workflow does
  */
 import * as pulumi from '@pulumi/pulumi';
 import { resolveStackArgs } from '../../lib/config';
@@ -22,7 +23,7 @@ import { monitoringSpec } from './specs/monitoring';
 import { outputsSpec } from './specs/outputs';
 import { parametersSpec } from './specs/parameters';
 import { storageSpec } from './specs/storage';
-import { VARIANT_CONFIG, VARIANT_ENV, WEBHOOK_CONFIG, type Synths } from './specs/synths';
+import { PROVENANCE_ENV, VARIANT_CONFIG, VARIANT_ENV, WEBHOOK_CONFIG, type Synths } from './specs/synths';
 
 const synths = {} as Synths;
 
@@ -33,12 +34,13 @@ beforeAll(async () => {
     for (const name of ['east', 'west']) new TapStack(name, resolveStackArgs(read, { ENVIRONMENT_SUFFIX: name }));
     return {};
   };
-  [synths.dev, synths.pr7, synths.variant, synths.twoStacks, synths.webhook] = await Promise.all([
+  [synths.dev, synths.pr7, synths.variant, synths.twoStacks, synths.webhook, synths.provenance] = await Promise.all([
     synthesize({ stack: 'dev', env: {} }),
     synthesize({ stack: 'dev', env: { ENVIRONMENT_SUFFIX: 'pr7' } }),
     synthesize({ stack: 'dev', env: VARIANT_ENV, config: VARIANT_CONFIG }),
     synthesize({ stack: 'dev', env: {}, program: twoStacks }),
     synthesize({ stack: 'dev', env: {}, config: WEBHOOK_CONFIG }),
+    synthesize({ stack: 'dev', env: PROVENANCE_ENV }),
   ]);
 });
 

@@ -10,6 +10,7 @@ interface Step {
   uses?: string;
   run?: string;
   if?: string;
+  env?: Record<string, string>;
   with?: Record<string, unknown>;
 }
 
@@ -44,6 +45,38 @@ describe('.github/workflows/deploy.yml', () => {
     });
     expect(preview?.with?.['stack-name']).toBe('${{ matrix.suffix }}');
     expect(up?.with?.['stack-name']).toBe('${{ matrix.suffix }}');
+  });
+
+  describe('pulumi preview and pulumi up', () => {
+    const pulumiSteps = () => ['preview', 'up'].map((command) => steps.find((s) => s.with?.command === command)!);
+
+    it('run the policy pack (policyPacks: policy, i.e. --policy-pack policy)', () => {
+      for (const step of pulumiSteps())
+        expect([step.with?.command, step.with?.policyPacks]).toEqual([step.with?.command, 'policy']);
+      expect(fs.existsSync(path.join(PROJECT_ROOT, 'policy', 'PulumiPolicy.yaml'))).toBe(true);
+    });
+
+    it('pass policy/config/production.json (--policy-pack-config) for the production stack only', () => {
+      const config = 'policy/config/production.json';
+      expect(fs.existsSync(path.join(PROJECT_ROOT, config))).toBe(true);
+      for (const step of pulumiSteps()) {
+        expect([step.with?.command, step.with?.policyPackConfigs]).toEqual([
+          step.with?.command,
+          `\${{ matrix.suffix == 'production' && '${config}' || '' }}`,
+        ]);
+      }
+    });
+
+    it('tag the resources with where they come from: REPOSITORY and COMMIT_AUTHOR in their env', () => {
+      for (const step of pulumiSteps()) {
+        expect([step.with?.command, step.env]).toEqual([
+          step.with?.command,
+          { REPOSITORY: '${{ github.repository }}', COMMIT_AUTHOR: '${{ github.actor }}' },
+        ]);
+      }
+      // Only there: the job's other steps (npm test) see neither.
+      expect([job.env.REPOSITORY, job.env.COMMIT_AUTHOR]).toEqual([undefined, undefined]);
+    });
   });
 
   it('tests locally first, then writes the outputs where the e2e suite reads them and runs it', () => {

@@ -216,6 +216,21 @@ export function restApiSpec(s: Synths): void {
       });
     });
 
+    it('when on: the role, its policy and the setting are retained on delete, and nothing else is', () => {
+      // `pulumi destroy` (or dropping them from the program) leaves all three in the account: the
+      // setting is shared by every REST API in the region and must keep pointing at a live role.
+      const accountParts = [
+        only(s.dev, TYPES.role, 'tap-apigateway-cloudwatch-role'),
+        only(s.dev, TYPES.rolePolicyAttachment),
+        only(s.dev, TYPES.account),
+      ];
+      for (const r of accountParts) expect([r.name, r.options]).toEqual([r.name, { retainOnDelete: true }]);
+      const retained = (synth: typeof s.dev) =>
+        synth.resources.filter((r) => r.options.retainOnDelete).map((r) => r.name);
+      expect(retained(s.dev).sort()).toEqual(accountParts.map((r) => r.name).sort());
+      expect(retained(s.variant)).toEqual([]);
+    });
+
     it('when on: the stage and its logging settings wait for the account setting', () => {
       expect(only(s.dev, TYPES.stage).dependencies).toContain('tap-apigateway-account');
       expect(only(s.dev, TYPES.methodSettings).dependencies).toContain('tap-apigateway-account');

@@ -5,7 +5,7 @@
 import type { SynthResource, SynthResult } from '../../../scripts/synth';
 import { RESOURCE_INPUTS } from '../../../lib/tags';
 import { TYPES } from '../helpers';
-import type { Synths } from './synths';
+import { PROVENANCE_ENV, type Synths } from './synths';
 
 /** Inputs that name something in the account/region. */
 const NAME_INPUTS = ['name', 'namePrefix', 'dashboardName', 'stageName'];
@@ -69,6 +69,42 @@ export function conventionsSpec(s: Synths): void {
         r.name,
         { Environment: 'qa1', Project: 'tap', ManagedBy: 'pulumi', CostCenter: '42' },
       ]);
+    }
+  });
+
+  it('with REPOSITORY and COMMIT_AUTHOR set, every taggable resource also carries Repository and Author', () => {
+    const taggable = awsResources(s.provenance).filter((r) => RESOURCE_INPUTS[r.type].tags);
+    // The same resources as the dev stack, one tag more each: nothing is left out, nothing added.
+    expect(taggable.map((r) => r.name)).toEqual(
+      awsResources(s.dev)
+        .filter((r) => RESOURCE_INPUTS[r.type].tags)
+        .map((r) => r.name),
+    );
+    for (const r of taggable) {
+      expect([r.name, r.inputs.tags]).toEqual([
+        r.name,
+        {
+          Environment: 'dev',
+          Project: 'tap',
+          ManagedBy: 'pulumi',
+          Team: 'logistics',
+          Repository: PROVENANCE_ENV.REPOSITORY,
+          Author: PROVENANCE_ENV.COMMIT_AUTHOR,
+        },
+      ]);
+    }
+    // Resources that take no tags get none from the environment either.
+    for (const r of awsResources(s.provenance).filter((x) => !RESOURCE_INPUTS[x.type].tags)) {
+      expect([r.name, r.inputs.tags]).toEqual([r.name, undefined]);
+    }
+  });
+
+  it('without them (unset, as in every other synth), no resource carries Repository or Author', () => {
+    for (const synth of [s.dev, s.pr7, s.variant, s.twoStacks, s.webhook]) {
+      for (const r of awsResources(synth)) {
+        const tags = (r.inputs.tags ?? {}) as Record<string, string>;
+        expect([r.name, 'Repository' in tags, 'Author' in tags]).toEqual([r.name, false, false]);
+      }
     }
   });
 

@@ -9,6 +9,8 @@ export interface Synths {
   twoStacks: SynthResult;
   /** The dev stack with a webhook (WEBHOOK_CONFIG). */
   webhook: SynthResult;
+  /** The dev stack deployed from CI: REPOSITORY and COMMIT_AUTHOR set (PROVENANCE_ENV). */
+  provenance: SynthResult;
 }
 
 /**
@@ -22,6 +24,9 @@ export const WEBHOOK_CONFIG = {
 };
 
 export const VARIANT_ENV = { ENVIRONMENT_SUFFIX: 'qa1' };
+
+/** What the deploy workflow sets (github.repository, github.actor). */
+export const PROVENANCE_ENV = { REPOSITORY: 'acme/tap', COMMIT_AUTHOR: 'dev' };
 
 /** Every setting off its dev value (Pulumi.dev.yaml: region us-west-2, retention 7, protection off, account on). */
 export const VARIANT_CONFIG = {
