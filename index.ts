@@ -30,8 +30,15 @@ function program() {
     lambda_function_name: functions.api.fn.name,
     log_group_name: functions.api.logGroup.name,
     consumer_function_name: functions.consumer.fn.name,
+    // The parking queue (parked updates, drained by `npm run replay`).
+    parked_queue_url: storage.queue.url,
+    // DEPRECATED alias of parked_queue_url (the same parking queue, NOT the function's DLQ), kept for
+    // one release so runbooks and CI that read `dlq_url` for `npm run replay` keep working; read
+    // parked_queue_url (replay) or function_dlq_url (the function's DLQ) instead.
     dlq_url: storage.queue.url,
     queue_arn: storage.queue.arn,
+    // The API function's own dead-letter queue (failed asynchronous invocations).
+    function_dlq_url: storage.functionDeadLetterQueue.url,
     stream_failure_queue_url: storage.streamFailureQueue.url,
     config_parameter_name: parameters.config.name,
     endpoint_parameter_name: parameters.endpoint.name,

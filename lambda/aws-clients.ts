@@ -21,7 +21,41 @@ export function awsClientConfig() {
   } as const;
 }
 
-const NETWORK_ERROR_CODES = new Set([
+/**
+ * THE decision table for an AWS call that failed after the SDK's retries. Pure data and one pure
+ * function, so every caller (the write path, both reads, `npm run replay`) decides the same way:
+ *
+ * - `transient`: the service, or the way there, is unhealthy for now. Throttling, any 5xx, timeouts,
+ *   aborts (our own deadlines), network errors. A write is parked; a read answers 503.
+ * - `configuration`: the stack is wrong, and stays wrong until an operator fixes it. The role may not
+ *   do this (AccessDenied), the table or index does not exist (ResourceNotFound), the credentials are
+ *   not valid (UnrecognizedClient), the request does not fit the table (ValidationException: a wrong
+ *   key schema or index). A write is parked too (nothing is lost) and a read answers 503, but both
+ *   are counted apart (METRICS.configurationError), which alarms at once.
+ * - `bug`: anything else (a SerializationException, an error thrown before the request left, a
+ *   TypeError): thrown on, so the handler answers 500 and counts UnhandledError.
+ */
+export type AwsErrorClass = 'transient' | 'configuration' | 'bug';
+
+/** Error names (SDK v3 `error.name` is the service's error code) AWS throttles with. */
+const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/** Error names that mean the stack is misconfigured (a role, a name, credentials, a key schema). */
+const CONFIGURATION_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'UnrecognizedClientException',
+  'ValidationException',
+]);
+
+/** Errors of the transport itself (the SDK's own timeout and abort errors, or an aborted signal). */
+const TRANSPORT_ERROR_NAMES: ReadonlySet<string> = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
+
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -32,19 +66,15 @@ const NETWORK_ERROR_CODES = new Set([
   'ENETUNREACH',
 ]);
 
-/**
- * True when an AWS call failed on the service's side or on the way there (throttling, 5xx, access,
- * timeouts, aborts, network) after the SDK's retries; false for errors that are not a service
- * refusal (a bug in the request, a ValidationException, anything thrown before the request left).
- */
-export function isServiceUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'ValidationException' || error.name === 'SerializationException') return false;
-  const details = error as Error & { $metadata?: unknown; code?: unknown };
-  return (
-    details.$metadata !== undefined ||
-    error.name === 'TimeoutError' ||
-    error.name === 'AbortError' ||
-    (typeof details.code === 'string' && NETWORK_ERROR_CODES.has(details.code))
-  );
+/** Classifies an error an AWS SDK call threw (after its retries) with the table above. */
+export function classifyAwsError(error: unknown): AwsErrorClass {
+  if (!(error instanceof Error)) return 'bug';
+  const details = error as Error & { $metadata?: { httpStatusCode?: unknown }; code?: unknown };
+  if (THROTTLING_ERROR_NAMES.has(error.name)) return 'transient';
+  if (CONFIGURATION_ERROR_NAMES.has(error.name)) return 'configuration';
+  const status = details.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500 && status <= 599) return 'transient';
+  if (TRANSPORT_ERROR_NAMES.has(error.name)) return 'transient';
+  if (typeof details.code === 'string' && NETWORK_ERROR_CODES.has(details.code)) return 'transient';
+  return 'bug';
 }

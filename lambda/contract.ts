@@ -257,6 +257,12 @@ export const METRICS = {
   shipmentsListed: 'ShipmentsListed',
   /** GET /shipments answered 503 (DynamoDB refused a shard's query after retries). */
   shipmentsUnavailable: 'ShipmentsUnavailable',
+  /**
+   * DynamoDB refused a write or a read because the stack is misconfigured (AccessDenied,
+   * ResourceNotFound, UnrecognizedClient, ValidationException: lambda/aws-clients.ts). Counted beside
+   * the outcome (UpdateParked, StatusUnavailable, ShipmentsUnavailable); alarms at the first one.
+   */
+  configurationError: 'ConfigurationError',
   /** Stream consumer: an update became its shipment's current state. */
   stateUpdated: 'StateUpdated',
   /** Stream consumer: an update older than the current state (a late scan, or redelivered) changed nothing. */

@@ -1,7 +1,8 @@
 /**
  * The intake of validated tracking updates: each becomes a table item, stored with a conditional put
  * at the next free millisecond (TrackingStore); parked on the queue (ParkingQueue) when DynamoDB
- * refuses it after the SDK's retries; rejected only when the queue refuses it too. One metric per
+ * refuses it after the SDK's retries (transiently, or because the stack is misconfigured: counted
+ * apart as ConfigurationError); rejected only when the queue refuses it too. One metric per
  * outcome, one log line per refusal. No HTTP here: the route shapes the answer from the outcomes.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -109,7 +110,20 @@ export class UpdateIntake {
         update_timestamp: error.item.timestamp,
         reason: error.reason,
       };
-      logger.warn('DynamoDB refused the update; parking it on the queue', { ...context, error: error.cause ?? error });
+      if (error.reason === 'configuration') {
+        // Not a bad moment: the stack is wrong (role, table name, key schema). Parked all the same
+        // (nothing is lost; replay it once fixed), counted apart so it alarms at once.
+        logger.error('DynamoDB refused the update: the stack is misconfigured; parking it on the queue', {
+          ...context,
+          error: error.cause ?? error,
+        });
+        count(METRICS.configurationError);
+      } else {
+        logger.warn('DynamoDB refused the update; parking it on the queue', {
+          ...context,
+          error: error.cause ?? error,
+        });
+      }
       try {
         await withDeadline(parkBudget(parkBy), (parkSignal) => parking.park(error.item, error.reason, parkSignal));
         count(METRICS.updateParked);

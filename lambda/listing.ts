@@ -23,11 +23,10 @@
  * Strings are compared as DynamoDB compares them: by their UTF-8 bytes.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isServiceUnavailable } from './aws-clients';
 import { TRACKING_TABLE, type TrackingStatus } from './contract';
 import { shardIndex } from './shard';
 import { updatedKeyFloor, type StateRecord } from './state';
-import { ReadUnavailableError } from './store';
+import { readFailure } from './store';
 
 export interface ListingQuery {
   status: TrackingStatus;
@@ -187,8 +186,7 @@ export class StatusListing {
         want = limit - records.length;
       } while (start !== undefined && records.length < limit);
     } catch (error) {
-      if (isServiceUnavailable(error)) throw new ReadUnavailableError({ cause: error });
-      throw error;
+      throw readFailure(error);
     }
     return { records, more: start !== undefined || records.length >= limit };
   }

@@ -10,7 +10,7 @@
  * stores it once.
  */
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isServiceUnavailable } from './aws-clients';
+import { classifyAwsError } from './aws-clients';
 import { TRACKING_TABLE } from './contract';
 import type { StateRecord } from './state';
 import type { Location, UpdateStatus } from './validation';
@@ -50,30 +50,53 @@ export interface PutResult {
   alreadyStored: boolean;
 }
 
+/**
+ * Why a write was refused: `unavailable` (a transient refusal, classifyAwsError), `configuration`
+ * (the stack is wrong: no access, no such table, a key schema that does not fit), or `contention`
+ * (every timestamp tried was taken). The update is parked in every case.
+ */
+export type RefusalReason = 'unavailable' | 'configuration' | 'contention';
+
+const REFUSAL_MESSAGES: Record<RefusalReason, string> = {
+  unavailable: 'DynamoDB refused the write',
+  configuration: 'DynamoDB refused the write: the stack is misconfigured',
+  contention: `no free timestamp in ${MAX_TIMESTAMP_ATTEMPTS} attempts`,
+};
+
 /** DynamoDB would not take the write (after the SDK's retries), or every timestamp tried was taken. */
 export class WriteRefusedError extends Error {
   constructor(
     /** The update with the timestamp it should be stored at next (what gets parked). */
     readonly item: TrackingItem,
-    readonly reason: 'unavailable' | 'contention',
+    readonly reason: RefusalReason,
     options?: { cause?: unknown },
   ) {
-    super(
-      reason === 'unavailable'
-        ? 'DynamoDB refused the write'
-        : `no free timestamp in ${MAX_TIMESTAMP_ATTEMPTS} attempts`,
-      options,
-    );
+    super(REFUSAL_MESSAGES[reason], options);
     this.name = 'WriteRefusedError';
   }
 }
 
-/** The query failed on DynamoDB's side (after the SDK's retries). */
+/**
+ * The query failed on DynamoDB's side (after the SDK's retries): `transient` (throttling, 5xx,
+ * timeouts, network) or `configuration` (no access, no such table or index, a wrong key schema).
+ */
 export class ReadUnavailableError extends Error {
-  constructor(options?: { cause?: unknown }) {
-    super('DynamoDB refused the query', options);
+  constructor(
+    readonly kind: 'transient' | 'configuration' = 'transient',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      kind === 'transient' ? 'DynamoDB refused the query' : 'DynamoDB refused the query: the stack is misconfigured',
+      options,
+    );
     this.name = 'ReadUnavailableError';
   }
+}
+
+/** A read's failure as ReadUnavailableError when classifyAwsError says transient or configuration; else as is (a bug). */
+export function readFailure(error: unknown): unknown {
+  const kind = classifyAwsError(error);
+  return kind === 'bug' ? error : new ReadUnavailableError(kind, { cause: error });
 }
 
 /** A history item as read from the table: maybe written by the previous version. */
@@ -114,8 +137,11 @@ export class TrackingStore {
           candidate = { ...candidate, timestamp: candidate.timestamp + 1 };
           continue;
         }
-        if (isServiceUnavailable(error)) throw new WriteRefusedError(candidate, 'unavailable', { cause: error });
-        throw error;
+        const kind = classifyAwsError(error);
+        if (kind === 'bug') throw error;
+        throw new WriteRefusedError(candidate, kind === 'transient' ? 'unavailable' : 'configuration', {
+          cause: error,
+        });
       }
     }
     throw new WriteRefusedError(candidate, 'contention');
@@ -153,8 +179,7 @@ export class TrackingStore {
         lastTimestamp: typeof last === 'number' ? last : undefined,
       };
     } catch (error) {
-      if (isServiceUnavailable(error)) throw new ReadUnavailableError({ cause: error });
-      throw error;
+      throw readFailure(error);
     }
   }
 
@@ -174,8 +199,7 @@ export class TrackingStore {
       );
       return answer.Items?.[0] as StateRecord | undefined;
     } catch (error) {
-      if (isServiceUnavailable(error)) throw new ReadUnavailableError({ cause: error });
-      throw error;
+      throw readFailure(error);
     }
   }
 }

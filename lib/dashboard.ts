@@ -14,6 +14,8 @@ export interface DashboardNames {
   tableName: string;
   indexName: string;
   queueName: string;
+  /** The API function's own dead-letter queue (failed asynchronous invocations). */
+  functionDeadLetterQueueName: string;
   /** The stream consumer and its mapping's failure queue. */
   consumerFunctionName: string;
   streamFailureQueueName: string;
@@ -184,6 +186,13 @@ export function dashboardBody(names: DashboardNames): { widgets: Widget[] } {
       metrics: [
         queue(names.queueName, 'ApproximateNumberOfMessagesVisible'),
         queue(names.queueName, 'ApproximateAgeOfOldestMessage'),
+      ],
+    },
+    {
+      title: 'API function dead letters (failed async invocations)',
+      metrics: [
+        queue(names.functionDeadLetterQueueName, 'ApproximateNumberOfMessagesVisible'),
+        queue(names.functionDeadLetterQueueName, 'ApproximateAgeOfOldestMessage'),
       ],
     },
     { title: 'Tracking outcomes (function metrics)', metrics: apiMetrics.map(custom(OBSERVABILITY.serviceName)) },

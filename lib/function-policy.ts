@@ -38,6 +38,8 @@ export interface FunctionPolicyArns {
   tableArn: Arn;
   parameterArns: Arn[];
   queueArn: Arn;
+  /** The function's own dead-letter queue (Lambda delivers failed async events with the function's role). */
+  deadLetterQueueArn: Arn;
   logGroupArn: Arn;
 }
 
@@ -61,11 +63,18 @@ export function functionPolicyDocument(arns: FunctionPolicyArns) {
         Resource: arns.parameterArns,
       },
       {
-        // Parks refused writes, and lets Lambda deliver failed async events (DLQ) with this role.
+        // Parks refused writes.
         Sid: 'ParkedUpdatesQueue',
         Effect: 'Allow',
         Action: 'sqs:SendMessage',
         Resource: arns.queueArn,
+      },
+      {
+        // Lambda delivers the function's failed asynchronous events to its DLQ with this role.
+        Sid: 'FunctionDeadLetterQueue',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: arns.deadLetterQueueArn,
       },
       ...logsAndTracing(arns.logGroupArn),
     ],

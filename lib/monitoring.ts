@@ -1,7 +1,8 @@
 /**
  * Alarms -> one SNS topic (optionally e-mailed), and the dashboard. Every alarm names its metric's
  * full dimension set (CloudWatch matches dimensions exactly; a partial set never fires) and treats
- * missing data as not breaching: no traffic is not an incident.
+ * missing data as not breaching: no traffic is not an incident. Every description says what the
+ * alarm really watches (its metric, and what does and does not reach it).
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as cloudwatch from '@pulumi/aws/cloudwatch';
@@ -19,6 +20,8 @@ export interface MonitoredNames {
   functionName: pulumi.Input<string>;
   tableName: pulumi.Input<string>;
   queueName: pulumi.Input<string>;
+  /** The API function's own dead-letter queue (failed asynchronous invocations). */
+  functionDeadLetterQueueName: pulumi.Input<string>;
   /** The stream consumer (lambda/consumer.ts) and its mapping's failure queue. */
   consumerFunctionName: pulumi.Input<string>;
   streamFailureQueueName: pulumi.Input<string>;
@@ -95,6 +98,8 @@ function webhookAlarmSpecs(webhook: NonNullable<MonitoredNames['webhook']>, even
 function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
   const api = { ApiName: names.apiName, Stage: names.stageName };
   const fn = { FunctionName: names.functionName };
+  // The API function's custom metrics carry exactly the dimensions it emits them with (METRIC_DIMENSIONS).
+  const apiMetrics = customMetricDimensions(OBSERVABILITY.serviceName, environment);
   const consumer = { FunctionName: names.consumerFunctionName };
   const table = { TableName: names.tableName };
   const index = { TableName: names.tableName, GlobalSecondaryIndexName: TRACKING_TABLE.statusIndex.name };
@@ -109,7 +114,11 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
     what: string,
   ): AlarmSpec => ({
     key,
-    description: `${what}: DynamoDB throttled requests (refused writes are parked on the queue)`,
+    description: `${what} (${metricName}, at least one in 5 minutes). The SDK retries throttled requests; ${
+      metricName === 'WriteThrottleEvents'
+        ? 'a write still refused after the retries is parked on the parking queue (202)'
+        : 'a read still refused after the retries answers 503'
+    }`,
     namespace: 'AWS/DynamoDB',
     metricName,
     dimensions,
@@ -120,7 +129,8 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
   return [
     {
       key: 'api-4xx',
-      description: 'More than 20 client errors in 5 minutes (bad clients, auth failures or throttling)',
+      description:
+        "More than 20 4XX answers of the API stage in 5 minutes (API Gateway 4XXError): the function's own 4XX (bad input, unknown route or method) and those the gateway answers itself (failed SigV4 or IAM authorization, request validation, stage throttling 429)",
       namespace: 'AWS/ApiGateway',
       metricName: '4XXError',
       dimensions: api,
@@ -133,7 +143,8 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
       // Bad input never yields a 5xx (the contract): any 5xx is a fault or an outage (a 503 when
       // DynamoDB refuses a query after retries), worth a look even at low traffic.
       key: 'api-5xx',
-      description: 'Any server error in 5 minutes',
+      description:
+        "At least one 5XX answer of the API stage in 5 minutes (API Gateway 5XXError): the function's 500 (see function-unhandled-errors) and 503 (an update neither stored nor parked, a read DynamoDB refused), and integration failures (the function failed, timed out or was throttled)",
       namespace: 'AWS/ApiGateway',
       metricName: '5XXError',
       dimensions: api,
@@ -143,7 +154,8 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
     },
     {
       key: 'api-latency-p99',
-      description: 'p99 latency above 2 s for 3 consecutive minutes',
+      description:
+        'p99 of the API stage latency (API Gateway Latency: the gateway and the function, per request) above 2 s in 3 consecutive minutes',
       namespace: 'AWS/ApiGateway',
       metricName: 'Latency',
       dimensions: api,
@@ -156,7 +168,8 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
     },
     {
       key: 'function-errors',
-      description: 'The API function failed (unhandled error or timeout)',
+      description:
+        'API function invocations that failed (the handler threw, timed out or ran out of memory: AWS/Lambda Errors); errors the handler answers as 500 are counted by UnhandledError (alarm function-unhandled-errors)',
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
       dimensions: fn,
@@ -166,7 +179,8 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
     },
     {
       key: 'function-throttles',
-      description: 'The API function was throttled (concurrency exhausted)',
+      description:
+        'API function invocations Lambda refused for lack of concurrency (AWS/Lambda Throttles: reserved or account concurrency exhausted); those requests were never handled',
       namespace: 'AWS/Lambda',
       metricName: 'Throttles',
       dimensions: fn,
@@ -176,7 +190,8 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
     },
     {
       key: 'parked-updates',
-      description: 'Parked tracking updates are waiting for a replay (npm run replay)',
+      description:
+        'Messages are waiting on the parking queue (visible messages): tracking updates DynamoDB refused, parked and answered 202, waiting for a replay (npm run replay). Messages the replay reports as unreplayable stay here, and keep this alarm on, until an operator deletes them',
       namespace: 'AWS/SQS',
       metricName: 'ApproximateNumberOfMessagesVisible',
       dimensions: { QueueName: names.queueName },
@@ -185,15 +200,68 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
       comparisonOperator: 'GreaterThanThreshold',
       threshold: 0,
     },
-    throttles('table-write-throttles', 'WriteThrottleEvents', table, 'Tracking table writes'),
-    throttles('table-read-throttles', 'ReadThrottleEvents', table, 'Tracking table reads'),
+    {
+      // Lambda counts a handled 500 as a successful invocation: function-errors never sees it.
+      key: 'function-unhandled-errors',
+      description:
+        "Requests the API function answered 500 'internal error' (its UnhandledError metric: an error no route expected, a bug). Lambda counts these invocations as successful, so function-errors never sees them",
+      namespace: OBSERVABILITY.metricsNamespace,
+      metricName: METRICS.unhandledError,
+      dimensions: apiMetrics,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
+    },
+    {
+      key: 'function-config-fallback',
+      description:
+        'The API function could not read its SSM config or flags (unreachable, refused or malformed: its ConfigFallback metric) and served their last known values or the documented defaults; requests are still answered',
+      namespace: OBSERVABILITY.metricsNamespace,
+      metricName: METRICS.configFallback,
+      dimensions: apiMetrics,
+      statistic: 'Sum',
+      ...fiveMinutes,
+      ...anyAtAll,
+    },
+    {
+      // No bad moment that passes: the stack is wrong until an operator fixes it, so at once.
+      key: 'function-configuration-errors',
+      description:
+        'DynamoDB refused API function writes or reads because the stack is misconfigured (AccessDenied, ResourceNotFound, UnrecognizedClient, ValidationException: its ConfigurationError metric), at least one in a minute. Writes are parked (replay them once fixed), reads answer 503: fix the role, table or key schema',
+      namespace: OBSERVABILITY.metricsNamespace,
+      metricName: METRICS.configurationError,
+      dimensions: apiMetrics,
+      statistic: 'Sum',
+      period: 60,
+      evaluationPeriods: 1,
+      ...anyAtAll,
+    },
+    {
+      key: 'function-dead-letters',
+      description:
+        "Failed ASYNCHRONOUS invocations of the API function are waiting on its own dead-letter queue (visible messages: Lambda's records, the event with the error in message attributes). API Gateway invokes the function synchronously, so anything here is unexpected: inspect, then delete",
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: names.functionDeadLetterQueueName },
+      statistic: 'Maximum',
+      ...fiveMinutes,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 0,
+    },
+    throttles('table-write-throttles', 'WriteThrottleEvents', table, 'DynamoDB throttled writes to the tracking table'),
+    throttles('table-read-throttles', 'ReadThrottleEvents', table, 'DynamoDB throttled reads of the tracking table'),
     throttles(
       'index-write-throttles',
       'WriteThrottleEvents',
       index,
-      'StatusIndex writes (back-pressure throttles table writes)',
+      "DynamoDB throttled StatusIndex writes (the consumer's state records; the index's back-pressure throttles table writes too)",
     ),
-    throttles('index-read-throttles', 'ReadThrottleEvents', index, 'StatusIndex reads'),
+    throttles(
+      'index-read-throttles',
+      'ReadThrottleEvents',
+      index,
+      'DynamoDB throttled StatusIndex reads (GET /shipments)',
+    ),
     {
       // With ReportBatchItemFailures, a batch whose records the consumer reports as failed is a
       // SUCCESSFUL invocation: Errors counts only invocations that failed as a whole.
@@ -210,7 +278,7 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
     {
       key: 'consumer-projection-failed',
       description:
-        'The projection consumer could not project stream records (reported as batch item failures and retried; after the retries they go to the failure queue)',
+        'Stream records the projection consumer could not project (its ProjectionFailed metric: reported as batch item failures and retried; after the retries they go to the failure queue)',
       namespace: OBSERVABILITY.metricsNamespace,
       metricName: METRICS.projectionFailed,
       dimensions: customMetricDimensions(OBSERVABILITY.consumerServiceName, environment),
@@ -221,7 +289,7 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
     {
       key: 'consumer-iterator-age',
       description:
-        'The projection lags the table by more than a minute for 3 consecutive minutes (GET /shipments shows stale states)',
+        "The age of the newest record of the projection consumer's batches (AWS/Lambda IteratorAge, maximum) above a minute in 3 consecutive minutes: the projection lags the table (GET /shipments shows stale states)",
       namespace: 'AWS/Lambda',
       metricName: 'IteratorAge',
       dimensions: consumer,
@@ -235,7 +303,7 @@ function alarmSpecs(names: MonitoredNames, environment: string): AlarmSpec[] {
     {
       key: 'stream-failures',
       description:
-        'Stream records the projection consumer gave up on are waiting on the failure queue (their shipments show a stale state)',
+        "Stream records the projection consumer gave up on are waiting on the failure queue (visible messages: the mapping's failure records, pointing at the records in the stream, kept 24 h); their shipments show a stale state",
       namespace: 'AWS/SQS',
       metricName: 'ApproximateNumberOfMessagesVisible',
       dimensions: { QueueName: names.streamFailureQueueName },

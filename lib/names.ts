@@ -15,6 +15,8 @@ export function resourceNames(suffix: string) {
   return {
     table: name('tracking-updates'),
     queue: name('tracking-parked-updates'),
+    /** The API function's own dead-letter queue (failed asynchronous invocations; never parked updates). */
+    functionDeadLetterQueue: name('tracking-api-dlq'),
     /** Where the event source mapping sends stream records the consumer keeps failing on. */
     streamFailureQueue: name('tracking-projection-failures'),
     /** A function's name, its role and inline policy, and Lambda's conventional log group (created by the stack). */

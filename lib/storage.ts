@@ -1,8 +1,10 @@
 /**
- * The tracking table, and the two queues beside it: the one that parks updates DynamoDB refused
- * (also the API function's DLQ) and the one where the stream consumer's event source mapping sends
- * the records it kept failing on. Both queues have one shape (secureQueue, also the webhook's
- * dead-letter queue in lib/webhook.ts): encrypted, TLS-only, 14 days.
+ * The tracking table, and the three queues beside it: the one that parks updates DynamoDB refused
+ * (only parked updates: `npm run replay` drains it), the API function's own dead-letter queue (failed
+ * asynchronous invocations, whose messages are Lambda's, not parked updates: never on the parking
+ * queue), and the one where the stream consumer's event source mapping sends the records it kept
+ * failing on. Every queue has one shape (secureQueue, also the webhook's dead-letter queue in
+ * lib/webhook.ts): encrypted, TLS-only, 14 days.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as dynamodb from '@pulumi/aws/dynamodb';
@@ -19,9 +21,16 @@ const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300;
 
 export interface Storage {
   table: dynamodb.Table;
-  /** Parked updates (DynamoDB refused them), and the API function's failed asynchronous events. */
+  /** Parked updates (DynamoDB refused them), and nothing else. */
   queue: sqs.Queue;
   queuePolicy: sqs.QueuePolicy;
+  /**
+   * The API function's dead-letter queue: its failed ASYNCHRONOUS invocations (Lambda's messages:
+   * the event, with the error in message attributes). API Gateway invokes synchronously, so anything
+   * here is unexpected.
+   */
+  functionDeadLetterQueue: sqs.Queue;
+  functionDeadLetterQueuePolicy: sqs.QueuePolicy;
   /** The consumer mapping's on-failure destination: stream records retried to exhaustion. */
   streamFailureQueue: sqs.Queue;
   streamFailureQueuePolicy: sqs.QueuePolicy;
@@ -130,12 +139,15 @@ export function createStorage(scope: Scope, args: TapStackArgs): Storage {
   );
 
   const parked = secureQueue(scope, 'parked-updates-queue', names.queue);
+  const functionDeadLetters = secureQueue(scope, 'function-dead-letter-queue', names.functionDeadLetterQueue);
   const streamFailures = secureQueue(scope, 'stream-failure-queue', names.streamFailureQueue);
 
   return {
     table,
     queue: parked.queue,
     queuePolicy: parked.policy,
+    functionDeadLetterQueue: functionDeadLetters.queue,
+    functionDeadLetterQueuePolicy: functionDeadLetters.policy,
     streamFailureQueue: streamFailures.queue,
     streamFailureQueuePolicy: streamFailures.policy,
   };

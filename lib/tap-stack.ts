@@ -87,11 +87,13 @@ export class TapStack extends pulumi.ComponentResource {
             tableArn: this.storage.table.arn,
             parameterArns: [config.arn, endpoint.arn, flags.arn],
             queueArn: this.storage.queue.arn,
+            deadLetterQueueArn: this.storage.functionDeadLetterQueue.arn,
             logGroupArn,
           }),
-        // Only catches failed ASYNCHRONOUS invocations. API Gateway invokes synchronously, so the
-        // handler itself parks writes DynamoDB refused on this same queue.
-        deadLetterArn: this.storage.queue.arn,
+        // Only catches failed ASYNCHRONOUS invocations (API Gateway invokes synchronously: anything
+        // there is unexpected). Its own queue: Lambda's messages are no parked updates, and the
+        // parking queue holds parked updates only (npm run replay drains it).
+        deadLetterArn: this.storage.functionDeadLetterQueue.arn,
       }),
       // No DLQ: nothing invokes it asynchronously. Its only trigger is the mapping below, whose
       // on-failure destination is the failure queue.
@@ -129,6 +131,7 @@ export class TapStack extends pulumi.ComponentResource {
       functionName: this.functions.api.fn.name,
       tableName: this.storage.table.name,
       queueName: this.storage.queue.name,
+      functionDeadLetterQueueName: this.storage.functionDeadLetterQueue.name,
       consumerFunctionName: this.functions.consumer.fn.name,
       streamFailureQueueName: this.storage.streamFailureQueue.name,
       eventBusName: this.eventBus.name,

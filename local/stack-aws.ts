@@ -17,6 +17,8 @@ export interface StackAws {
   queueUrl: string;
   /** The stream consumer's failure queue (the event source mapping's on-failure destination). */
   failureQueueUrl: string;
+  /** The API function's own dead-letter queue (nothing invokes it asynchronously locally: it stays empty). */
+  functionDeadLetterQueueUrl: string;
   /** The stack's custom EventBridge bus (status-change events). */
   eventBusName: string;
   /** Every function of the stack, its environment naming these local resources. */
@@ -39,7 +41,7 @@ export async function startStackAws(
   const aws = await startLocalAws({
     region: options.region,
     tables: [names.table],
-    queues: [names.queue, names.streamFailureQueue],
+    queues: [names.queue, names.functionDeadLetterQueue, names.streamFailureQueue],
     buses: [names.eventBus],
     onEvent: options.onEvent,
     parameters: Object.fromEntries(
@@ -63,6 +65,7 @@ export async function startStackAws(
     tableName: names.table,
     queueUrl,
     failureQueueUrl,
+    functionDeadLetterQueueUrl: aws.sqs.queue(names.functionDeadLetterQueue).url,
     eventBusName: names.eventBus,
     definitions,
     close: () => aws.close(),

@@ -175,7 +175,8 @@ export const WAIVERS: readonly Waiver[] = [
     title: 'SQS queues without their own dead-letter queue',
     controls: { cdkNag: ['AwsSolutions-SQS3'] },
     reason:
-      "The queues ARE terminal dead-letter queues. The parked-updates queue holds the API function's failed asynchronous invocations and the writes DynamoDB refused, replayed idempotently by the replay script; " +
+      'The queues ARE terminal dead-letter queues. The parked-updates queue holds the writes DynamoDB refused, replayed idempotently by the replay script; ' +
+      "the API function's own dead-letter queue holds its failed asynchronous invocations (API Gateway invokes synchronously, so anything there is unexpected and alarms); " +
       "the stream failure queue holds the consumer mapping's record of each batch it gave up on (stream, shard and sequence numbers), for an operator to re-read from the stream or re-project from the table's history items; " +
       'the webhook failure queue (with a webhook only) holds the status-change events EventBridge could not deliver, for an operator to inspect and redrive. ' +
       'Nothing consumes any of them automatically, so there is no poison-message loop for another queue to catch.',

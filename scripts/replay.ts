@@ -8,8 +8,16 @@
  *
  * QUEUE_URL and TABLE_NAME (the function's own variable names) are read from the environment when
  * the flags are absent; endpoints and credentials come from the standard AWS SDK environment.
- * A message that cannot be replayed stays on the queue (reported, exit code 1). A bad argument, or
- * no queue or table, is exit code 2 (scripts/cli.ts); -h/--help prints the usage.
+ * Two kinds of messages stay on the queue, are reported, and make the exit code 1:
+ * - `failed`: a parked update the table refused this time (DynamoDB unhealthy or misconfigured): a
+ *   later run replays it;
+ * - `unreplayable`: a message that is no parked update at all (a body that does not parse, a foreign
+ *   message such as a Lambda asynchronous-failure record, an invalid item): no later run can replay
+ *   it; an operator inspects and deletes it. The summary lists each (message id and reason).
+ * Every message is handled at most once per run (its id is remembered; a redelivery in the same run
+ * is passed over), and the run stops when a receive brings nothing new: one run always terminates,
+ * whatever the queue holds. A bad argument, or no queue or table, is exit code 2 (scripts/cli.ts);
+ * -h/--help prints the usage.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -31,10 +39,22 @@ export interface ReplaySummary {
   received: number;
   stored: number;
   alreadyStored: number;
+  /** Parked updates the table refused in this run (left on the queue for a later run). */
   failed: number;
+  /** Messages that are no parked update (left on the queue for an operator; see unreplayables). */
+  unreplayable: number;
   /** Stored, but the message could not be deleted (a later replay finds it already stored). */
   notDeleted: number;
   failures: { messageId: string; error: string }[];
+  unreplayables: { messageId: string; reason: string }[];
+}
+
+/** A message body that is no parked update this code (or the previous version) can decode. */
+export class UnreplayableMessageError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnreplayableMessageError';
+  }
 }
 
 export interface ReplayOptions {
@@ -50,9 +70,14 @@ export interface ReplayOptions {
   log?: (line: string) => void;
 }
 
-/** Replays one parked message body into the table. */
+/** Replays one parked message body into the table; UnreplayableMessageError when it is no parked update. */
 export async function replayMessage(store: TrackingStore, body: string): Promise<ReplayOutcome> {
-  const item = decodeParked(body);
+  let item;
+  try {
+    item = decodeParked(body);
+  } catch (error) {
+    throw new UnreplayableMessageError((error as Error).message, { cause: error });
+  }
   const result = await store.put(item, { maxAttempts: REPLAY_MAX_TIMESTAMP_ATTEMPTS });
   return result.alreadyStored ? 'already-stored' : 'stored';
 }
@@ -62,7 +87,16 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
   const { sqs, store, queueUrl } = options;
   const max = options.maxMessages ?? 10_000;
   const log = options.log ?? (() => undefined);
-  const summary: ReplaySummary = { received: 0, stored: 0, alreadyStored: 0, failed: 0, notDeleted: 0, failures: [] };
+  const summary: ReplaySummary = {
+    received: 0,
+    stored: 0,
+    alreadyStored: 0,
+    failed: 0,
+    unreplayable: 0,
+    notDeleted: 0,
+    failures: [],
+    unreplayables: [],
+  };
 
   try {
     const attributes = await sqs.send(
@@ -74,7 +108,9 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
     log(`could not read the queue depth: ${(error as Error).message}`);
   }
 
-  const failedIds = new Set<string>();
+  // Every message handled in this run, whatever its outcome: one that comes back (its visibility
+  // timeout ended, or its delete failed) is passed over, so the run never loops on a message.
+  const seenIds = new Set<string>();
   while (summary.received < max) {
     const answer = await sqs.send(
       new ReceiveMessageCommand({
@@ -84,11 +120,12 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
         VisibilityTimeout: options.visibilityTimeoutSeconds ?? 60,
       }),
     );
-    // A message that failed in this run and came back is not retried in this run.
-    const messages = (answer.Messages ?? []).filter((m) => !failedIds.has(m.MessageId ?? ''));
+    const messages = (answer.Messages ?? []).filter((m) => m.MessageId === undefined || !seenIds.has(m.MessageId));
+    // Nothing new: the queue is drained, or holds only what this run already handled.
     if (messages.length === 0) break;
     for (const message of messages) {
       const messageId = message.MessageId ?? '(no id)';
+      if (message.MessageId !== undefined) seenIds.add(message.MessageId);
       summary.received += 1;
       try {
         const outcome = await replayMessage(store, message.Body ?? '');
@@ -96,7 +133,12 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
         else summary.alreadyStored += 1;
         log(`${messageId}: ${outcome}`);
       } catch (error) {
-        failedIds.add(messageId);
+        if (error instanceof UnreplayableMessageError) {
+          summary.unreplayable += 1;
+          summary.unreplayables.push({ messageId, reason: error.message });
+          log(`${messageId}: UNREPLAYABLE (${error.message}); left on the queue for an operator`);
+          continue;
+        }
         summary.failed += 1;
         summary.failures.push({ messageId, error: (error as Error).message });
         log(`${messageId}: FAILED (${(error as Error).message}); left on the queue`);
@@ -130,7 +172,7 @@ export const REPLAY_CLI = {
   --wait SECONDS      long-poll wait per receive, 0 to 20 (default 1)
   -h, --help          this text
 
-Exit code 0, 1 if any message could not be replayed, 2 if the queue or table is not configured.`,
+Exit code 0, 1 if any message could not be replayed (failed, or unreplayable: no parked update), 2 if the queue or table is not configured.`,
   options: {
     'queue-url': { type: 'string' },
     'table-name': { type: 'string' },
@@ -157,7 +199,9 @@ export function formatSummary(summary: ReplaySummary): string {
   return (
     `replay: received ${summary.received}${before}: stored ${summary.stored}, already stored ${summary.alreadyStored}, ` +
     `failed ${summary.failed}` +
-    (summary.notDeleted > 0 ? `, not deleted ${summary.notDeleted}` : '')
+    (summary.unreplayable > 0 ? `, unreplayable ${summary.unreplayable}` : '') +
+    (summary.notDeleted > 0 ? `, not deleted ${summary.notDeleted}` : '') +
+    summary.unreplayables.map((u) => `\n  unreplayable ${u.messageId}: ${u.reason}`).join('')
   );
 }
 
@@ -182,7 +226,7 @@ export async function main(
     );
     const summary = await replayParkedUpdates({ ...args, sqs, store, log: out });
     out(formatSummary(summary));
-    return summary.failed > 0 ? 1 : 0;
+    return summary.failed > 0 || summary.unreplayable > 0 ? 1 : 0;
   } catch (error) {
     err(`replay: ${(error as Error).message}`);
     return 1;

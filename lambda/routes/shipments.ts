@@ -81,10 +81,13 @@ export async function getShipments(request: ApiRequest, deps: ShipmentsDeps): Pr
     page = await withDeadline(queryBudget(request.remainingMs?.()), (signal) => deps.listing.page(query, signal));
   } catch (error) {
     if (!(error instanceof ReadUnavailableError)) throw error;
-    deps.logger.error('DynamoDB refused a shard query of the listing', {
-      status: query.status,
-      error: error.cause ?? error,
-    });
+    deps.logger.error(
+      error.kind === 'configuration'
+        ? 'DynamoDB refused a shard query of the listing: the stack is misconfigured'
+        : 'DynamoDB refused a shard query of the listing',
+      { status: query.status, error: error.cause ?? error },
+    );
+    if (error.kind === 'configuration') deps.count(METRICS.configurationError);
     deps.count(METRICS.shipmentsUnavailable);
     return unavailableResponse('the shipment listing is temporarily unavailable; retry later', request.requestId);
   }

@@ -76,7 +76,13 @@ export async function getStatus(request: ApiRequest, deps: StatusDeps): Promise<
     );
   } catch (error) {
     if (!(error instanceof ReadUnavailableError)) throw error;
-    deps.logger.error('DynamoDB refused the status query', { tracking_id: trackingId, error: error.cause ?? error });
+    deps.logger.error(
+      error.kind === 'configuration'
+        ? 'DynamoDB refused the status query: the stack is misconfigured'
+        : 'DynamoDB refused the status query',
+      { tracking_id: trackingId, error: error.cause ?? error },
+    );
+    if (error.kind === 'configuration') deps.count(METRICS.configurationError);
     deps.count(METRICS.statusUnavailable);
     return unavailableResponse('tracking history is temporarily unavailable; retry later', request.requestId);
   }

@@ -24,6 +24,8 @@ export const ERROR_STATUS: Record<string, number> = {
   ValidationException: 400,
   AccessDeniedException: 400,
   ResourceNotFoundException: 400,
+  UnrecognizedClientException: 400,
+  SerializationException: 400,
   ParameterNotFound: 400,
   QueueDoesNotExist: 400,
   InternalServerError: 500,

@@ -12,6 +12,7 @@ import { TrackingStore } from '../../lambda/store';
 import { main as replayMain, replayMessage, replayParkedUpdates } from '../../scripts/replay';
 import {
   PARAMETERS,
+  apiEvent,
   captureOutput,
   freezeClock,
   getStatusEvent,
@@ -264,14 +265,55 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
     expect(await aws.itemsOf('PARK-CLI')).toHaveLength(1);
   });
 
-  it('leaves a message it cannot replay on the queue and reports it', async () => {
+  it('leaves a message it cannot replay on the queue and reports it as unreplayable', async () => {
     await sqs().send(
       new SendMessageCommand({ QueueUrl: aws.queue.url, MessageBody: '{"version":1,"item":{"tracking_id":"X"}}' }),
     );
     const summary = await replayParkedUpdates(replayOptions());
-    expect(summary).toMatchObject({ received: 1, stored: 0, failed: 1 });
-    expect(summary.failures[0].error).toMatch(/^parked item is invalid/);
+    // No parked update at all: unreplayable (not `failed`, which a later run could replay).
+    expect(summary).toMatchObject({ received: 1, stored: 0, failed: 0, unreplayable: 1 });
+    expect(summary.unreplayables[0].reason).toMatch(/^parked item is invalid/);
     expect(aws.parked()).toHaveLength(1);
+  });
+
+  it('stores the good update beside a Lambda failure record and an unparsable body, reports both, terminates, exits 1', async () => {
+    aws.setParameters();
+    const refusal = refusePuts();
+    const handler = createHandler(aws.env);
+    expect((await invoke(handler, postTrackEvent(validUpdate('PARK-MIX')))).statusCode).toBe(202);
+    refusal();
+    // What Lambda sends a function's DLQ for a failed asynchronous invocation: the event itself.
+    const lambdaRecord = JSON.stringify(apiEvent('POST', '/track', JSON.stringify(validUpdate('ASYNC-1')), null));
+    const foreign = await sqs().send(new SendMessageCommand({ QueueUrl: aws.queue.url, MessageBody: lambdaRecord }));
+    const garbled = await sqs().send(new SendMessageCommand({ QueueUrl: aws.queue.url, MessageBody: 'not json {' }));
+    const lines: string[] = [];
+
+    // Visibility 0: every message comes straight back; the run must still pass over what it handled.
+    const summary = await replayParkedUpdates({ ...replayOptions(), visibilityTimeoutSeconds: 0 });
+    expect(summary).toMatchObject({ received: 3, stored: 1, failed: 0, unreplayable: 2 });
+    expect(summary.unreplayables).toEqual(
+      expect.arrayContaining([
+        { messageId: foreign.MessageId, reason: 'unsupported parked message version undefined' },
+        { messageId: garbled.MessageId, reason: 'message body is not JSON' },
+      ]),
+    );
+    expect(await aws.itemsOf('PARK-MIX')).toHaveLength(1);
+    expect(aws.parked().sort()).toEqual([lambdaRecord, 'not json {'].sort());
+
+    // The CLI: the same two are left, reported with their ids and reasons, and the exit code is 1.
+    const code = await replayMain(
+      ['--wait', '0'],
+      { [FUNCTION_ENV.queueUrl]: aws.queue.url, [FUNCTION_ENV.tableName]: aws.tableName },
+      (line) => lines.push(line),
+    );
+    expect(code).toBe(1);
+    const summaryText = lines[lines.length - 1];
+    expect(summaryText).toMatch(
+      /^replay: received 2 \(queue held ~2\): stored 0, already stored 0, failed 0, unreplayable 2\n/,
+    );
+    expect(summaryText).toContain(`unreplayable ${foreign.MessageId}: unsupported parked message version undefined`);
+    expect(summaryText).toContain(`unreplayable ${garbled.MessageId}: message body is not JSON`);
+    expect(aws.parked()).toHaveLength(2);
   });
 
   it('parks each refused update of a batch and answers 202 listing each outcome', async () => {
@@ -374,8 +416,9 @@ describe('the real SDK path to an unhealthy DynamoDB', () => {
 describe('unexpected failures', () => {
   it('answers 500 without internals, and logs the error with its stack', async () => {
     aws.setParameters();
-    // An error that is no service refusal: DynamoDB says the request itself is wrong (a bug).
-    aws.fault('dynamodb:Query=ValidationException');
+    // An error that is neither transient nor a misconfiguration (classifyAwsError: a bug): DynamoDB
+    // could not even parse the request. (A ValidationException is a configuration error now.)
+    aws.fault('dynamodb:Query=SerializationException');
     const handler = createHandler(aws.env);
 
     const answer = await invoke(handler, getStatusEvent({ tracking_id: 'BOOM-1' }, { requestId: 'req-boom' }));
@@ -385,9 +428,9 @@ describe('unexpected failures', () => {
     const [logged] = logsAt('ERROR').filter((l) => l.message === 'unhandled error');
     expect(logged).toMatchObject({
       correlation_id: 'req-boom',
-      error: { name: 'ValidationException', message: 'injected fault (dynamodb:Query)' },
+      error: { name: 'SerializationException', message: 'injected fault (dynamodb:Query)' },
     });
-    expect(String((logged.error as { stack: string }).stack)).toContain('ValidationException');
+    expect(String((logged.error as { stack: string }).stack)).toContain('SerializationException');
     expect(metricTotals(output)[METRICS.unhandledError]).toBe(1);
   });
 
@@ -407,5 +450,81 @@ describe('unexpected failures', () => {
     const answer = await invoke(handler, getStatusEvent({ tracking_id: 'NOTABLE' }));
     expect(answer.statusCode).toBe(500);
     expect(answer.body.error).toBe('internal error');
+  });
+});
+
+describe('DynamoDB refuses because the stack is misconfigured: nothing lost, counted apart', () => {
+  const putCalls = () => aws.local.calls.of('dynamodb', 'PutItem').length;
+
+  it.each(['AccessDeniedException', 'ResourceNotFoundException', 'ValidationException', 'UnrecognizedClientException'])(
+    'parks the update on a %s from PutItem (202 queued) and counts a ConfigurationError',
+    async (code) => {
+      aws.setParameters();
+      aws.fault(`dynamodb:PutItem=${code}`);
+      const handler = createHandler(aws.env);
+
+      const answer = await invoke(handler, postTrackEvent(validUpdate(`CONF-${code}`)));
+
+      expect(answer.statusCode).toBe(202);
+      expect(answer.body).toMatchObject({ tracking_id: `CONF-${code}`, queued: true });
+      // Not retried by the SDK (a 400 that is no throttling), parked at once.
+      expect(putCalls()).toBe(1);
+      expect(aws.parked()).toHaveLength(1);
+      expect(JSON.parse(aws.parked()[0])).toMatchObject({ version: 1, reason: 'configuration' });
+      const totals = metricTotals(output);
+      expect(totals[METRICS.configurationError]).toBe(1);
+      expect(totals[METRICS.updateParked]).toBe(1);
+      expect(totals[METRICS.unhandledError]).toBeUndefined();
+      const [logged] = logsAt('ERROR').filter((l) => String(l.message).includes('the stack is misconfigured'));
+      expect(logged).toMatchObject({ tracking_id: `CONF-${code}`, reason: 'configuration', error: { name: code } });
+    },
+  );
+
+  it('parks a throttled update without counting a ConfigurationError', async () => {
+    aws.setParameters();
+    refusePuts();
+    const handler = createHandler(aws.env);
+    const answer = await invoke(handler, postTrackEvent(validUpdate('CONF-THROTTLED')));
+    expect(answer.statusCode).toBe(202);
+    expect(aws.parked()).toHaveLength(1);
+    expect(JSON.parse(aws.parked()[0])).toMatchObject({ reason: 'unavailable' });
+    const totals = metricTotals(output);
+    expect(totals[METRICS.updateParked]).toBe(1);
+    expect(totals[METRICS.configurationError]).toBeUndefined();
+  });
+
+  it('answers GET /status 503 on an AccessDeniedException, counted as ConfigurationError (and StatusUnavailable)', async () => {
+    aws.setParameters();
+    aws.fault('dynamodb:Query=AccessDeniedException');
+    const handler = createHandler(aws.env);
+    const answer = await invoke(handler, getStatusEvent({ tracking_id: 'CONF-READ' }));
+    expect(answer.statusCode).toBe(503);
+    expect(answer.body.error).toBe('tracking history is temporarily unavailable; retry later');
+    const totals = metricTotals(output);
+    expect(totals[METRICS.configurationError]).toBe(1);
+    expect(totals[METRICS.statusUnavailable]).toBe(1);
+    expect(totals[METRICS.unhandledError]).toBeUndefined();
+  });
+
+  it('answers GET /shipments 503 on a ResourceNotFoundException, counted as ConfigurationError', async () => {
+    aws.setParameters();
+    aws.fault('dynamodb:Query=ResourceNotFoundException');
+    const handler = createHandler(aws.env);
+    const answer = await invoke(handler, apiEvent('GET', '/shipments', null, { status: 'in_transit' }));
+    expect(answer.statusCode).toBe(503);
+    const totals = metricTotals(output);
+    expect(totals[METRICS.configurationError]).toBe(1);
+    expect(totals[METRICS.shipmentsUnavailable]).toBe(1);
+  });
+
+  it('answers a throttled read 503 without counting a ConfigurationError', async () => {
+    aws.setParameters();
+    aws.fault('dynamodb:Query=ThrottlingException');
+    const handler = createHandler(aws.env);
+    const answer = await invoke(handler, apiEvent('GET', '/shipments', null, { status: 'delivered' }));
+    expect(answer.statusCode).toBe(503);
+    const totals = metricTotals(output);
+    expect(totals[METRICS.shipmentsUnavailable]).toBe(1);
+    expect(totals[METRICS.configurationError]).toBeUndefined();
   });
 });

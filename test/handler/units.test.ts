@@ -455,9 +455,28 @@ describe('npm run replay configuration', () => {
         stored: 2,
         alreadyStored: 1,
         failed: 0,
+        unreplayable: 0,
         notDeleted: 0,
         failures: [],
+        unreplayables: [],
       }),
     ).toBe('replay: received 3 (queue held ~3): stored 2, already stored 1, failed 0');
+  });
+
+  it('lists each unreplayable message (id and reason) under the summary line', () => {
+    expect(
+      formatSummary({
+        received: 2,
+        stored: 1,
+        alreadyStored: 0,
+        failed: 0,
+        unreplayable: 1,
+        notDeleted: 0,
+        failures: [],
+        unreplayables: [{ messageId: 'm-2', reason: 'message body is not JSON' }],
+      }),
+    ).toBe(
+      'replay: received 2: stored 1, already stored 0, failed 0, unreplayable 1\n  unreplayable m-2: message body is not JSON',
+    );
   });
 });

@@ -54,7 +54,7 @@ describe('parseFault', () => {
       'unknown error code',
       'dynamodb:PutItem=Boom',
       'fault "dynamodb:PutItem=Boom": unknown error code Boom; one of ProvisionedThroughputExceededException, ThrottlingException, ' +
-        'RequestLimitExceeded, ValidationException, AccessDeniedException, ResourceNotFoundException, ParameterNotFound, ' +
+        'RequestLimitExceeded, ValidationException, AccessDeniedException, ResourceNotFoundException, UnrecognizedClientException, SerializationException, ParameterNotFound, ' +
         'QueueDoesNotExist, InternalServerError, InternalError, InternalFailure, ServiceUnavailable, ServiceUnavailableException',
     ],
     [

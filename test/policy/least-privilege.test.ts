@@ -2,7 +2,8 @@
  * Least privilege, proven on the synth output: each function role's policy documents, evaluated as
  * AWS would (iam-evaluator.ts), grant exactly its function's calls on its own resources, and
  * nothing that any statement could stretch to.
- * - The API function: its actions on its own table, index, parameters, queue and log group; no
+ * - The API function: its actions on its own table, index, parameters, queue, dead-letter queue
+ *   (Lambda delivers failed async events with its role) and log group; no
  *   DeleteItem, Scan, UpdateTable, UpdateItem, stream read, other table, other environment's
  *   parameters, other queue, PutParameter, DeleteQueue.
  * - The stream consumer: UpdateItem on the table, reading THIS table's stream (for its event source
@@ -25,6 +26,8 @@ interface Grants {
   stream: string;
   /** The parked-updates queue. */
   queue: string;
+  /** The API function's own dead-letter queue (its deadLetterConfig target). */
+  deadLetterQueue: string;
   /** The consumer mapping's on-failure destination. */
   failureQueue: string;
   logGroup: string;
@@ -70,6 +73,7 @@ function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-pr
   const queueArn = (name: string) => `arn:aws:sqs:${region}:${account}:${name}`;
   const webhook = inputs(result, T.eventTarget).length > 0;
   expect(inputs(result, T.queue).map((q) => String(q.name))).toEqual([
+    `tracking-api-dlq-${env}`,
     `tracking-parked-updates-${env}`,
     `tracking-projection-failures-${env}`,
     ...(webhook ? [`tracking-webhook-failures-${env}`] : []),
@@ -103,6 +107,7 @@ function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-pr
     table,
     stream,
     queue: queueArn(`tracking-parked-updates-${env}`),
+    deadLetterQueue: queueArn(`tracking-api-dlq-${env}`),
     failureQueue,
     logGroup: `arn:aws:logs:${region}:${account}:log-group:${logGroupName}`,
     parameters: names.map((n) => `arn:aws:ssm:${region}:${account}:parameter${n}`),
@@ -148,6 +153,8 @@ function needs(g: Grants): [string, string][] {
       ['ssm:GetParameters', p],
     ]),
     ['sqs:SendMessage', g.queue],
+    // Lambda sends the failed asynchronous events to the function's DLQ with the function's role.
+    ['sqs:SendMessage', g.deadLetterQueue],
     ['logs:CreateLogStream', stream],
     ['logs:PutLogEvents', stream],
     ['xray:PutTraceSegments', '*'],
@@ -169,7 +176,7 @@ function forbidden(g: Grants): [string, string][] {
     p.replace(`/${g.env}/`, '/staging/'),
     `${p}-old`,
   ]);
-  const otherQueues = [other(g.queue), `arn:aws:sqs:${g.region}:${g.account}:other-queue`];
+  const otherQueues = [other(g.queue), other(g.deadLetterQueue), `arn:aws:sqs:${g.region}:${g.account}:other-queue`];
   const otherGroup = `arn:aws:logs:${g.region}:${g.account}:log-group:/aws/lambda/other-function`;
   return [
     ...[
@@ -200,6 +207,10 @@ function forbidden(g: Grants): [string, string][] {
     ['sqs:PurgeQueue', g.queue],
     ['sqs:ReceiveMessage', g.queue],
     ['sqs:SetQueueAttributes', g.queue],
+    ...['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:PurgeQueue', 'sqs:DeleteQueue'].map((a): [string, string] => [
+      a,
+      g.deadLetterQueue,
+    ]),
     // The consumer's grants are not the API's.
     ['sqs:SendMessage', g.failureQueue],
     ...STREAM_ACTIONS.map((a): [string, string] => [a, g.stream]),
@@ -268,7 +279,7 @@ function consumerForbidden(g: Grants, api: Grants): [string, string][] {
       `${g.table}/stream/2099-01-01T00:00:00.000`,
     ].flatMap((stream) => STREAM_ACTIONS.map((a): [string, string] => [a, stream])),
     // Only its own failure queue, and only to send.
-    ...[api.queue, other(g.failureQueue), `arn:aws:sqs:${g.region}:${g.account}:other-queue`].map(
+    ...[api.queue, api.deadLetterQueue, other(g.failureQueue), `arn:aws:sqs:${g.region}:${g.account}:other-queue`].map(
       (q): [string, string] => ['sqs:SendMessage', q],
     ),
     ...['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:PurgeQueue', 'sqs:DeleteQueue', 'sqs:SetQueueAttributes'].map(

@@ -50,9 +50,9 @@ const JUDGED: [string, number][] = [
   [T.lambdaPermission, ROUTES.length],
   [T.eventSourceMapping, 1],
   [T.table, 1],
-  // Parked updates, stream failures.
-  [T.queue, 2],
-  [T.queuePolicy, 2],
+  // Parked updates, the API function's dead-letter queue, stream failures.
+  [T.queue, 3],
+  [T.queuePolicy, 3],
   [T.parameter, 3],
   // Access, execution, and one per function.
   [T.logGroup, 4],
@@ -75,8 +75,8 @@ const WEBHOOK_JUDGED = new Map<string, number>([
   [T.eventApiDestination, 1],
   [T.eventRule, 1],
   [T.eventTarget, 1],
-  [T.queue, 3],
-  [T.queuePolicy, 3],
+  [T.queue, 4],
+  [T.queuePolicy, 4],
   [T.role, 4],
   [T.rolePolicy, 3],
 ]);
@@ -114,7 +114,7 @@ describe('policy pack on the dev stack', () => {
       'tap-consumer-function-log-group',
     ];
     const functions = ['tap-api-function', 'tap-consumer-function'];
-    const queues = ['tap-parked-updates-queue', 'tap-stream-failure-queue'];
+    const queues = ['tap-function-dead-letter-queue', 'tap-parked-updates-queue', 'tap-stream-failure-queue'];
     expect(found).toEqual(
       [
         'api-cache: tap-stage',

@@ -12,6 +12,7 @@ import type { Synths } from './synths';
 const ARN = {
   table: 'arn:aws:dynamodb:us-west-2:123456789012:table/tracking-updates-dev',
   queue: 'arn:aws:sqs:us-west-2:123456789012:tracking-parked-updates-dev',
+  deadLetterQueue: 'arn:aws:sqs:us-west-2:123456789012:tracking-api-dlq-dev',
   logGroup: 'arn:aws:logs:us-west-2:123456789012:log-group:/aws/lambda/tracking-api-dev',
   parameter: (name: string) => `arn:aws:ssm:us-west-2:123456789012:parameter${name}`,
 };
@@ -79,8 +80,12 @@ export function functionSpec(s: Synths): void {
       expect(inputs(s.variant, TYPES.logGroup, 'tap-api-function-log-group').retentionInDays).toBe(30);
     });
 
-    it('sends failed asynchronous events to the parked-updates queue', () => {
-      expect(api(s.dev).deadLetterConfig).toEqual({ targetArn: ARN.queue });
+    it('sends failed asynchronous events to its own dead-letter queue, never to the parked-updates queue', () => {
+      expect(api(s.dev).deadLetterConfig).toEqual({ targetArn: ARN.deadLetterQueue });
+      expect(api(s.dev).deadLetterConfig.targetArn).not.toBe(ARN.queue);
+      expect(api(s.pr7).deadLetterConfig).toEqual({
+        targetArn: 'arn:aws:sqs:us-west-2:123456789012:tracking-api-dlq-pr7',
+      });
     });
 
     it('gets every variable of the contract, plus the Powertools identity', () => {
@@ -186,6 +191,8 @@ export function functionSpec(s: Synths): void {
           ],
         },
         { effect: 'Allow', actions: ['sqs:SendMessage'], resources: [ARN.queue] },
+        // Lambda delivers failed async events to the DLQ with the function's role.
+        { effect: 'Allow', actions: ['sqs:SendMessage'], resources: [ARN.deadLetterQueue] },
         { effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${ARN.logGroup}:*`] },
         // X-Ray has no resource-level permissions.
         { effect: 'Allow', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },

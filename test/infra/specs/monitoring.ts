@@ -10,6 +10,7 @@ const FUNCTION = { FunctionName: 'tracking-api-dev' };
 const TABLE = { TableName: 'tracking-updates-dev' };
 const INDEX = { TableName: 'tracking-updates-dev', GlobalSecondaryIndexName: 'StatusIndex' };
 const QUEUE = { QueueName: 'tracking-parked-updates-dev' };
+const FUNCTION_DLQ = { QueueName: 'tracking-api-dlq-dev' };
 const CONSUMER = { FunctionName: 'tracking-projection-dev' };
 const FAILURE_QUEUE = { QueueName: 'tracking-projection-failures-dev' };
 const API_METRICS = { service: OBSERVABILITY.serviceName, environment: 'dev' };
@@ -23,7 +24,7 @@ const REQUIRED_DIMENSIONS: Record<string, Record<string, string>[]> = {
   'AWS/ApiGateway': [API],
   'AWS/Lambda': [FUNCTION, CONSUMER],
   'AWS/DynamoDB': [TABLE, INDEX],
-  'AWS/SQS': [QUEUE, FAILURE_QUEUE, WEBHOOK_QUEUE],
+  'AWS/SQS': [QUEUE, FUNCTION_DLQ, FAILURE_QUEUE, WEBHOOK_QUEUE],
   'AWS/Events': [WEBHOOK_RULE],
   // What each function puts on every custom metric (METRIC_DIMENSIONS in the contract).
   [OBSERVABILITY.metricsNamespace]: [API_METRICS, CONSUMER_METRIC_DIMENSIONS],
@@ -62,7 +63,7 @@ export function monitoringSpec(s: Synths): void {
   describe('alarms', () => {
     const alarms = (synth = s.dev) => ofType(synth, TYPES.alarm).map((a) => a.inputs as Record<string, unknown>);
 
-    it('watch the API, both functions, both queues and the table and its index, with these thresholds', () => {
+    it('watch the API, both functions, the queues and the table and its index, with these thresholds', () => {
       const summary = alarms().map((a) => ({
         metric: `${a.namespace} ${a.metricName}`,
         dimensions: a.dimensions,
@@ -90,9 +91,39 @@ export function monitoringSpec(s: Synths): void {
           },
           { metric: 'AWS/Lambda Errors', dimensions: FUNCTION, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
           { metric: 'AWS/Lambda Throttles', dimensions: FUNCTION, stat: 'Sum', when: gte1, window: '1/1 x 300s' },
+          // The API function's own custom metrics: what a handled 500 or a fallback never shows in AWS/Lambda.
+          {
+            metric: `${OBSERVABILITY.metricsNamespace} ${METRICS.unhandledError}`,
+            dimensions: API_METRICS,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 300s',
+          },
+          {
+            metric: `${OBSERVABILITY.metricsNamespace} ${METRICS.configFallback}`,
+            dimensions: API_METRICS,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 300s',
+          },
+          // A misconfigured stack alarms at once: one in one minute.
+          {
+            metric: `${OBSERVABILITY.metricsNamespace} ${METRICS.configurationError}`,
+            dimensions: API_METRICS,
+            stat: 'Sum',
+            when: gte1,
+            window: '1/1 x 60s',
+          },
           {
             metric: 'AWS/SQS ApproximateNumberOfMessagesVisible',
             dimensions: QUEUE,
+            stat: 'Maximum',
+            when: 'GreaterThanThreshold 0',
+            window: '1/1 x 300s',
+          },
+          {
+            metric: 'AWS/SQS ApproximateNumberOfMessagesVisible',
+            dimensions: FUNCTION_DLQ,
             stat: 'Maximum',
             when: 'GreaterThanThreshold 0',
             window: '1/1 x 300s',
@@ -158,9 +189,28 @@ export function monitoringSpec(s: Synths): void {
           },
         ]),
       );
-      expect(summary).toHaveLength(15);
+      expect(summary).toHaveLength(19);
       // The webhook adds its three (events.ts).
-      expect(alarms(s.webhook)).toHaveLength(18);
+      expect(alarms(s.webhook)).toHaveLength(22);
+    });
+
+    it('say what they really watch: a handled 500 is UnhandledError, not a Lambda error; the DLQ is async only', () => {
+      const described = (name: string) => alarms().find((a) => a.name === name)?.alarmDescription;
+      expect(described('tracking-function-errors-dev')).toBe(
+        'API function invocations that failed (the handler threw, timed out or ran out of memory: AWS/Lambda Errors); errors the handler answers as 500 are counted by UnhandledError (alarm function-unhandled-errors)',
+      );
+      expect(described('tracking-function-unhandled-errors-dev')).toMatch(/answered 500.*UnhandledError/);
+      expect(described('tracking-function-config-fallback-dev')).toMatch(/ConfigFallback/);
+      expect(described('tracking-function-configuration-errors-dev')).toMatch(
+        /AccessDenied, ResourceNotFound, UnrecognizedClient, ValidationException.*ConfigurationError/,
+      );
+      expect(described('tracking-function-dead-letters-dev')).toMatch(
+        /ASYNCHRONOUS invocations.*API Gateway invokes the function synchronously, so anything here is unexpected/,
+      );
+      expect(described('tracking-parked-updates-dev')).toMatch(/parking queue.*npm run replay/);
+      // Each alarm's own description: no two alike.
+      const all = alarms().map((a) => a.alarmDescription);
+      expect(new Set(all).size).toBe(all.length);
     });
 
     it("every alarm names its metric's full dimension set", () => {
@@ -206,7 +256,7 @@ export function monitoringSpec(s: Synths): void {
 
     it('covers the API, both functions, the table, the index and both queues', () => {
       const seen = rows().map((r) => JSON.stringify(r.dimensions));
-      for (const dimensions of [API, FUNCTION, CONSUMER, TABLE, INDEX, QUEUE, FAILURE_QUEUE])
+      for (const dimensions of [API, FUNCTION, CONSUMER, TABLE, INDEX, QUEUE, FUNCTION_DLQ, FAILURE_QUEUE])
         expect(seen).toContain(JSON.stringify(dimensions));
     });
 

@@ -29,8 +29,11 @@ export function outputsSpec(s: Synths): void {
       lambda_function_name: 'tracking-api-dev',
       log_group_name: '/aws/lambda/tracking-api-dev',
       consumer_function_name: 'tracking-projection-dev',
+      parked_queue_url: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-parked-updates-dev',
+      // Deprecated alias of parked_queue_url (index.ts), kept for one release.
       dlq_url: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-parked-updates-dev',
       queue_arn: 'arn:aws:sqs:us-west-2:123456789012:tracking-parked-updates-dev',
+      function_dlq_url: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-api-dlq-dev',
       stream_failure_queue_url: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-projection-failures-dev',
       config_parameter_name: '/logistics/api/dev/config',
       endpoint_parameter_name: '/logistics/db/dev/endpoint',

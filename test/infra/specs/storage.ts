@@ -1,4 +1,4 @@
-/** The tracking table, its StatusIndex and stream, and the two queues with their TLS-only policies. */
+/** The tracking table, its StatusIndex and stream, and the three queues with their TLS-only policies. */
 import { TRACKING_TABLE } from '../../../lambda/contract';
 import { TYPES, inputs, ofType } from '../helpers';
 import type { Synths } from './synths';
@@ -6,6 +6,11 @@ import type { Synths } from './synths';
 const REGION_ACCOUNT = 'us-west-2:123456789012';
 const QUEUES = [
   { what: 'parked-updates queue', logical: 'tap-parked-updates-queue', name: 'tracking-parked-updates-dev' },
+  {
+    what: "API function's dead-letter queue",
+    logical: 'tap-function-dead-letter-queue',
+    name: 'tracking-api-dlq-dev',
+  },
   { what: 'stream failure queue', logical: 'tap-stream-failure-queue', name: 'tracking-projection-failures-dev' },
 ];
 
@@ -72,7 +77,7 @@ export function storageSpec(s: Synths): void {
     });
   });
 
-  it('has exactly two queues, each with exactly one policy', () => {
+  it('has exactly three queues, each with exactly one policy', () => {
     expect(ofType(s.dev, TYPES.queue).map((q) => q.name)).toEqual(QUEUES.map((q) => q.logical).sort());
     expect(ofType(s.dev, TYPES.queuePolicy).map((p) => p.name)).toEqual(
       QUEUES.map((q) => `${q.logical}-policy`).sort(),
