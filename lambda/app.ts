@@ -7,17 +7,11 @@
  * Endpoints come from the SDK's own environment variables, so this exact bundle runs on AWS and
  * behind the local API.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { awsClientConfig } from './aws-clients';
 import { FUNCTION_ENV, METRICS, ROUTES } from './contract';
 import { readRuntimeEnv } from './env';
+import { instrumentation, ssmSettings } from './instrumentation';
 import { UpdateIntake } from './intake';
 import { StatusListing } from './listing';
 import { ParkingQueue } from './park';
@@ -26,7 +20,6 @@ import { RequestError, errorResponse } from './responses';
 import { getShipments } from './routes/shipments';
 import { getStatus } from './routes/status';
 import { postTrack } from './routes/track';
-import { PARAMETER_MAX_AGE_SECONDS, RuntimeSettings } from './settings';
 import { TrackingStore } from './store';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -40,40 +33,16 @@ function normalisePath(path: string | undefined): string | undefined {
 /** Builds one handler instance (clients, caches, Powertools) from an environment. */
 export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
   const runtime = readRuntimeEnv(env);
-  const logger = new Logger({ serviceName: runtime.serviceName, persistentKeys: { environment: runtime.environment } });
-  const metrics = new Metrics({
-    namespace: runtime.metricsNamespace,
-    serviceName: runtime.serviceName,
-    defaultDimensions: { environment: runtime.environment },
-  });
-  // SDK calls are traced through the captured clients; no global http patching (cheaper cold start).
-  const tracer = new Tracer({ serviceName: runtime.serviceName, captureHTTPsRequests: false });
-  for (const problem of runtime.problems) logger.error('function configuration problem', { problem });
-
-  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(awsClientConfig()));
-  const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const { logger, metrics, tracer, documents, count } = instrumentation(runtime);
   const store = runtime.tableName ? new TrackingStore(documents, runtime.tableName) : undefined;
   const listing = runtime.tableName
     ? new StatusListing(documents, runtime.tableName, runtime.statusShardCount)
     : undefined;
-  const ssm = new SSMProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SSMClient(awsClientConfig())) });
-  const count = (metric: string, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value);
-  const settings = new RuntimeSettings({
-    configParameter: runtime.configParameter,
-    flagsParameter: runtime.flagsParameter,
-    read: (name) => ssm.get(name, { maxAge: PARAMETER_MAX_AGE_SECONDS, transform: 'json' }),
-    onFallback: ({ parameter, using, error }) => {
-      logger.warn(
-        `SSM parameter unavailable; serving ${using === 'last-known' ? 'its last known value' : 'the documented defaults'}`,
-        {
-          parameter,
-          using,
-          error: error instanceof Error ? error : String(error),
-        },
-      );
-      count(METRICS.configFallback);
-    },
-  });
+  const settings = ssmSettings(
+    { tracer, logger },
+    { configParameter: runtime.configParameter, flagsParameter: runtime.flagsParameter },
+    () => count(METRICS.configFallback),
+  );
   const parking = new ParkingQueue(runtime.queueUrl, {
     clientConfig: awsClientConfig(),
     instrument: (client) => tracer.captureAWSv3Client(client),

@@ -25,22 +25,16 @@
  * carries exactly its imports).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { awsClientConfig } from './aws-clients';
 import { FUNCTION_ENV, METRICS } from './contract';
 import { readConsumerEnv } from './env';
+import { instrumentation, ssmSettings } from './instrumentation';
 import { StatusEventPublisher, statusEventDetail, type PutResult, type StatusEventDetail } from './events';
 import { PoisonRecordError, StateProjection, isTransition, toHistoryUpdate, type ProjectionResult } from './projection';
-import { PARAMETER_MAX_AGE_SECONDS, RuntimeSettings } from './settings';
 
 export type ConsumerHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 
@@ -102,18 +96,7 @@ const sequenceOf = (record: DynamoDBRecord) => record.dynamodb?.SequenceNumber a
 /** Builds one consumer instance (client, projection, Powertools, batch processor) from an environment. */
 export function createConsumer(env: NodeJS.ProcessEnv = process.env): ConsumerHandler {
   const runtime = readConsumerEnv(env);
-  const logger = new Logger({ serviceName: runtime.serviceName, persistentKeys: { environment: runtime.environment } });
-  const metrics = new Metrics({
-    namespace: runtime.metricsNamespace,
-    serviceName: runtime.serviceName,
-    defaultDimensions: { environment: runtime.environment },
-  });
-  // SDK calls are traced through the captured client; no global http patching (cheaper cold start).
-  const tracer = new Tracer({ serviceName: runtime.serviceName, captureHTTPsRequests: false });
-  for (const problem of runtime.problems) logger.error('function configuration problem', { problem });
-
-  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(awsClientConfig()));
-  const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const { logger, metrics, tracer, documents, count } = instrumentation(runtime);
   const projection = runtime.tableName
     ? new StateProjection(documents, runtime.tableName, {
         environment: runtime.environment,
@@ -121,19 +104,9 @@ export function createConsumer(env: NodeJS.ProcessEnv = process.env): ConsumerHa
       })
     : undefined;
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  const count = (metric: string, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value);
 
   // The flags only (no API config): the same reader, cache and fallbacks as the API function.
-  const ssm = new SSMProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SSMClient(awsClientConfig())) });
-  const settings = new RuntimeSettings({
-    flagsParameter: runtime.flagsParameter,
-    read: (name) => ssm.get(name, { maxAge: PARAMETER_MAX_AGE_SECONDS, transform: 'json' }),
-    onFallback: ({ parameter, using, error }) =>
-      logger.warn(
-        `SSM parameter unavailable; serving ${using === 'last-known' ? 'its last known value' : 'the documented defaults'}`,
-        { parameter, using, error: error instanceof Error ? error : String(error) },
-      ),
-  });
+  const settings = ssmSettings({ tracer, logger }, { flagsParameter: runtime.flagsParameter });
   const eventBridge = tracer.captureAWSv3Client(new EventBridgeClient(awsClientConfig()));
   const publisher = runtime.eventBusName ? new StatusEventPublisher(eventBridge, runtime.eventBusName) : undefined;
 

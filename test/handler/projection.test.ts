@@ -346,7 +346,11 @@ describe('redelivery', () => {
 
     expect(await invoke(handler, events.event([record]))).toEqual({ batchItemFailures: [] });
     const before = await rawStateOf(id);
-    expect(JSON.parse(before)).toBeDefined();
+    expect(JSON.parse(before)).toMatchObject({
+      tracking_id: { S: id },
+      update_id: { S: B.uid },
+      status: { S: B.status },
+    });
     output.clear();
 
     // The same record (same sequence number) again, and once more in a batch of its own copies.
