@@ -176,7 +176,6 @@ export const FUNCTION_ENV = {
   tableName: 'TABLE_NAME',
   environment: 'ENVIRONMENT',
   configParameter: 'CONFIG_PARAMETER_NAME',
-  endpointParameter: 'ENDPOINT_PARAMETER_NAME',
   flagsParameter: 'FLAGS_PARAMETER_NAME',
   queueUrl: 'QUEUE_URL',
   statusShardCount: 'STATUS_SHARD_COUNT',

@@ -36,6 +36,7 @@ function logsAndTracing(logGroupArn: Arn) {
 
 export interface FunctionPolicyArns {
   tableArn: Arn;
+  /** The parameters the API function's code reads: the config and the flags (not the endpoint). */
   parameterArns: Arn[];
   queueArn: Arn;
   /** The function's own dead-letter queue (Lambda delivers failed async events with the function's role). */
@@ -49,17 +50,25 @@ export function functionPolicyDocument(arns: FunctionPolicyArns) {
     Version: '2012-10-17',
     Statement: [
       {
+        // Conditional puts of history items: on the table only (a put never names an index).
         Sid: 'TrackingTable',
         Effect: 'Allow',
-        Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+        Action: 'dynamodb:PutItem',
+        Resource: arns.tableArn,
+      },
+      {
+        // GET /status queries the table, GET /shipments its StatusIndex.
+        Sid: 'TrackingQueries',
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
         Resource: [arns.tableArn, join(arns.tableArn, `/index/${TRACKING_TABLE.statusIndex.name}`)],
       },
       {
-        // The SecureString uses the AWS-managed aws/ssm key, whose key policy already lets SSM
-        // decrypt for principals of this account: no kms:Decrypt statement is needed.
+        // settings.ts reads the config and the flags, one GetParameter each (String parameters: no
+        // decryption). Not the endpoint parameter: it is published for other consumers, and no code here reads it.
         Sid: 'OwnParameters',
         Effect: 'Allow',
-        Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+        Action: 'ssm:GetParameter',
         Resource: arns.parameterArns,
       },
       {

@@ -17,7 +17,6 @@ export interface FunctionRefs<T> {
   tableName: T;
   queueUrl: T;
   configParameter: T;
-  endpointParameter: T;
   flagsParameter: T;
   eventBusName: T;
 }
@@ -69,7 +68,6 @@ export function functionDefinitions<T>(
     tableName: refs.tableName,
     environment: args.environmentSuffix,
     configParameter: refs.configParameter,
-    endpointParameter: refs.endpointParameter,
     flagsParameter: refs.flagsParameter,
     queueUrl: refs.queueUrl,
     statusShardCount: String(args.statusShardCount),
@@ -96,15 +94,7 @@ export function functionDefinitions<T>(
       reservedConcurrency: args.lambdaReservedConcurrency,
       logGroup: api.logGroup,
       environment: environment(
-        [
-          'tableName',
-          'environment',
-          'configParameter',
-          'endpointParameter',
-          'flagsParameter',
-          'queueUrl',
-          'statusShardCount',
-        ],
+        ['tableName', 'environment', 'configParameter', 'flagsParameter', 'queueUrl', 'statusShardCount'],
         OBSERVABILITY.serviceName,
       ),
     },

@@ -70,13 +70,12 @@ export class TapStack extends pulumi.ComponentResource {
     this.region = getRegionOutput({}, { parent: this }).region;
     this.storage = createStorage(scope, args);
     this.parameters = createParameters(scope, args, this.storage.table.name);
-    const { config, endpoint, flags } = this.parameters;
+    const { config, flags } = this.parameters;
     this.eventBus = createEventBus(scope, args);
     const definitions = functionDefinitions<pulumi.Input<string>>(args, {
       tableName: this.storage.table.name,
       queueUrl: this.storage.queue.url,
       configParameter: config.name,
-      endpointParameter: endpoint.name,
       flagsParameter: flags.name,
       eventBusName: this.eventBus.name,
     });
@@ -85,7 +84,9 @@ export class TapStack extends pulumi.ComponentResource {
         policy: (logGroupArn) =>
           functionPolicyDocument({
             tableArn: this.storage.table.arn,
-            parameterArns: [config.arn, endpoint.arn, flags.arn],
+            // What settings.ts reads. The endpoint parameter (the table name, for other consumers
+            // of this stack, e.g. operators' tooling) is published, not read by the function: no grant.
+            parameterArns: [config.arn, flags.arn],
             queueArn: this.storage.queue.arn,
             deadLetterQueueArn: this.storage.functionDeadLetterQueue.arn,
             logGroupArn,

@@ -29,7 +29,7 @@ import { createGatewayHandler } from './gateway/gateway';
 import { SigV4Verifier } from './gateway/sigv4';
 import { TokenBucket } from './gateway/throttle';
 import { buildFunctionBundle, watchSources, type BuiltBundle } from './runtime/function-bundle';
-import { functionEnvironment } from './runtime/function-env';
+import { functionEnvironment, localAccessKeyId } from './runtime/function-env';
 import { LambdaRuntime } from './runtime/lambda-runtime';
 import {
   sqsFailureDestination,
@@ -196,12 +196,13 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     const api = await startFunction('api');
     const consumer = await startFunction('consumer');
 
-    // The table's stream into the consumer, with the stack's mapping settings and filter.
+    // The table's stream into the consumer, with the stack's mapping settings and filter. Lambda
+    // sends the failure records with the consumer's role: its client signs as the consumer.
     const failureSqs = new SQSClient({
       ...aws.env,
       region,
       endpoint: aws.endpoints.sqs,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: { accessKeyId: localAccessKeyId(consumer.definition), secretAccessKey: 'local' },
     });
     const mapping = startEventSourceMapping({
       stream: aws.streams(names.table),

@@ -55,7 +55,6 @@ export async function startStackAws(
     tableName: names.table,
     queueUrl,
     configParameter: parameters.config,
-    endpointParameter: parameters.endpoint,
     flagsParameter: parameters.flags,
     eventBusName: names.eventBus,
   });

@@ -23,11 +23,16 @@ export interface StatusDeps {
 
 /**
  * What a reader sees of an item: everything but the table's internal keys (items of the previous
- * version carry `status_shard`, and no `event_time`: theirs is when the API accepted them).
+ * version carry `status_shard`, and no `event_time`: theirs is when the API accepted them), and
+ * `caller_arn` only when the reader is the very caller that posted it: an IAM ARN names an account
+ * and a user or role (often a person), which one carrier must not learn of another. `request_id`
+ * is the API's own id and is kept. The stored item is left as it is.
  */
-function publicView(item: StoredHistoryItem) {
-  const { tracking_id: _id, status_shard: _shard, update_id: _uid, ...view } = item;
-  return { ...view, event_time: item.event_time ?? item.created_at };
+function publicView(item: StoredHistoryItem, readerArn: string | undefined) {
+  const { tracking_id: _id, status_shard: _shard, update_id: _uid, caller_arn: callerArn, ...rest } = item;
+  const view: Record<string, unknown> = { ...rest, event_time: item.event_time ?? item.created_at };
+  if (callerArn !== undefined && readerArn !== undefined && callerArn === readerArn) view.caller_arn = callerArn;
+  return view;
 }
 
 interface StatusQuery {
@@ -94,7 +99,7 @@ export async function getStatus(request: ApiRequest, deps: StatusDeps): Promise<
   deps.count(METRICS.statusRetrieved);
   const body: Record<string, unknown> = { tracking_id: trackingId };
   if (state) body.current = publicState(state);
-  body.updates = page.items.map(publicView);
+  body.updates = page.items.map((item) => publicView(item, request.callerArn));
   body.count = page.items.length;
   if (page.lastTimestamp !== undefined) body.next_key = encodeCursor(trackingId, page.lastTimestamp);
   return jsonResponse(200, body);

@@ -108,6 +108,11 @@ export interface RecordedCall {
   service: ServiceName;
   operation: string;
   input: Record<string, unknown>;
+  /**
+   * Who called: the access key id of the request's SigV4 `Authorization` header
+   * (`Credential=<key>/<date>/...`), unchecked; each local function has its own (local/runtime/function-env.ts).
+   */
+  principal?: string;
 }
 
 export class FaultInjector {

@@ -4,7 +4,8 @@
  * errors as `{"__type": ..., "message": ...}` with a 4xx/5xx status, as the AWS SDK v3 clients expect.
  * Every call is recorded (CallLog), then the faults decide (FaultInjector): an added latency, an
  * error, or the operation's real answer. It does not check signatures: the engines behind it are
- * local stand-ins, reachable on loopback only.
+ * local stand-ins, reachable on loopback only. It does record the caller's access key id (the
+ * call's `principal`), so a least-privilege proof can attribute each call to a function.
  */
 import { randomUUID } from 'crypto';
 import * as http from 'http';
@@ -63,6 +64,11 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** The access key id of a SigV4 `Authorization` header (`... Credential=<key>/<scope>, ...`); not verified. */
+function accessKeyIdOf(authorization: string | undefined): string | undefined {
+  return /\bCredential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+}
+
 // Unref'd: a long injected latency (a hanging service) never keeps the process alive.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -106,7 +112,13 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
       } catch {
         throw new AwsServiceError(400, 'SerializationException', 'Start of structure or map found where not expected.');
       }
-      options.calls.record({ service: options.service, operation: operationName, input });
+      const principal = accessKeyIdOf(req.headers.authorization);
+      options.calls.record({
+        service: options.service,
+        operation: operationName,
+        input,
+        ...(principal === undefined ? {} : { principal }),
+      });
       const decision = options.faults.decide(options.service, operationName, input);
       if (decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.error) {

@@ -2,6 +2,9 @@
  * A function's environment when it runs locally: exactly the variables the stack sets on it (its
  * description in lib/functions.ts), the ones Lambda's runtime adds, and the ONLY local difference:
  * the standard AWS SDK variables pointing at the local AWS (local/aws). The handler has no "local mode".
+ * Each function signs with its own access key id (`local-<function name>`), as each runs with its own
+ * role in AWS: the local services record it as the call's principal, so every call is attributed to
+ * the function that made it (test/policy/least-privilege-calls.test.ts).
  */
 import type { FunctionDefinition } from '../../lib/functions';
 
@@ -30,6 +33,11 @@ export function lambdaRuntimeVariables(
   };
 }
 
+/** The access key id a function's local calls are signed with: its principal in the local call record. */
+export function localAccessKeyId(definition: Pick<FunctionDefinition<string>, 'name'>): string {
+  return `local-${definition.name}`;
+}
+
 export function functionEnvironment(
   definition: FunctionDefinition<string>,
   sdkEnv: Record<string, string>,
@@ -37,5 +45,11 @@ export function functionEnvironment(
 ): Record<string, string> {
   // Local Node may be older than the Lambda runtime; keep the SDK's version notice out of the logs.
   const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  return { ...lambdaRuntimeVariables(definition, taskRoot), ...definition.environment, ...quiet, ...sdkEnv };
+  return {
+    ...lambdaRuntimeVariables(definition, taskRoot),
+    ...definition.environment,
+    ...quiet,
+    ...sdkEnv,
+    AWS_ACCESS_KEY_ID: localAccessKeyId(definition),
+  };
 }

@@ -85,6 +85,7 @@ describe('round trip', () => {
           metadata: { carrier: 'DHL', pieces: 2, fragile: true },
           environment: ENVIRONMENT,
           created_at: '2024-05-01T12:00:00.123Z',
+          // The reader is the caller that posted (both default to CALLER_ARN): it sees its own ARN.
           caller_arn: CALLER_ARN,
           request_id: 'req-rt-1',
         },
@@ -336,6 +337,72 @@ describe('feature flags', () => {
     const [item] = await aws.itemsOf('ENH-NOARN');
     expect(item).not.toHaveProperty('caller_arn');
     expect(item.request_id).toBe('req-noarn');
+  });
+
+  describe('GET /status returns caller_arn only to the caller that posted it', () => {
+    const OTHER_CARRIER_ARN = 'arn:aws:iam::210987654321:role/other-carrier-scanner';
+
+    it('the same caller sees its own ARN (and the request id) on its update', async () => {
+      aws.setParameters({ enhanced_tracking: true });
+      const handler = createHandler(aws.env);
+      await invoke(
+        handler,
+        postTrackEvent(validUpdate('ARN-SAME'), { requestId: 'req-arn-same', userArn: CALLER_ARN }),
+      );
+      const read = await invoke(handler, getStatusEvent({ tracking_id: 'ARN-SAME' }, { userArn: CALLER_ARN }));
+      expect(read.statusCode).toBe(200);
+      expect(read.body.updates[0]).toMatchObject({ caller_arn: CALLER_ARN, request_id: 'req-arn-same' });
+    });
+
+    it('another caller does not see it (the request id stays), and the stored item still has it', async () => {
+      aws.setParameters({ enhanced_tracking: true });
+      const handler = createHandler(aws.env);
+      await invoke(
+        handler,
+        postTrackEvent(validUpdate('ARN-OTHER'), { requestId: 'req-arn-other', userArn: CALLER_ARN }),
+      );
+      const read = await invoke(handler, getStatusEvent({ tracking_id: 'ARN-OTHER' }, { userArn: OTHER_CARRIER_ARN }));
+      expect(read.statusCode).toBe(200);
+      expect(read.body.updates[0]).not.toHaveProperty('caller_arn');
+      expect(read.body.updates[0].request_id).toBe('req-arn-other');
+      expect(JSON.stringify(read.body)).not.toContain(CALLER_ARN);
+      const [item] = await aws.itemsOf('ARN-OTHER');
+      expect(item.caller_arn).toBe(CALLER_ARN);
+    });
+
+    it('a request without an IAM identity sees no caller_arn', async () => {
+      aws.setParameters({ enhanced_tracking: true });
+      const handler = createHandler(aws.env);
+      await invoke(handler, postTrackEvent(validUpdate('ARN-NONE'), { userArn: CALLER_ARN }));
+      const read = await invoke(handler, getStatusEvent({ tracking_id: 'ARN-NONE' }, { userArn: null }));
+      expect(read.statusCode).toBe(200);
+      expect(read.body.updates[0]).not.toHaveProperty('caller_arn');
+      expect(read.body.updates[0].request_id).toEqual(expect.any(String));
+    });
+
+    it('on a shipment with updates from two callers, each caller sees its own ARN only', async () => {
+      aws.setParameters({ enhanced_tracking: true });
+      const handler = createHandler(aws.env);
+      const at = Date.UTC(2024, 8, 10);
+      freezeClock(at);
+      await invoke(handler, postTrackEvent(validUpdate('ARN-MIX', { status: 'pending' }), { userArn: CALLER_ARN }));
+      await invoke(
+        handler,
+        postTrackEvent(validUpdate('ARN-MIX', { status: 'in_transit' }), { userArn: OTHER_CARRIER_ARN }),
+      );
+      const arns = async (userArn: string) =>
+        (await invoke(handler, getStatusEvent({ tracking_id: 'ARN-MIX' }, { userArn }))).body.updates.map(
+          (u: { status: string; caller_arn?: string }) => [u.status, u.caller_arn],
+        );
+      expect(await arns(CALLER_ARN)).toEqual([
+        ['in_transit', undefined],
+        ['pending', CALLER_ARN],
+      ]);
+      expect(await arns(OTHER_CARRIER_ARN)).toEqual([
+        ['in_transit', OTHER_CARRIER_ARN],
+        ['pending', undefined],
+      ]);
+    });
   });
 
   it('max_request_size from SSM bounds the body (413 above it)', async () => {

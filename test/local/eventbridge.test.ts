@@ -160,8 +160,8 @@ describe('local EventBridge (awsJson1_1, PutEvents)', () => {
     await expect(client.send(new PutEventsCommand({ Entries: [entry({ n: 1 })] }))).rejects.toThrow();
     await client.send(new PutEventsCommand({ Entries: [entry({ n: 2 })] }));
     expect(calls.of('eventbridge')).toEqual([
-      { service: 'eventbridge', operation: 'PutEvents', input: { Entries: [entry({ n: 1 })] } },
-      { service: 'eventbridge', operation: 'PutEvents', input: { Entries: [entry({ n: 2 })] } },
+      { service: 'eventbridge', operation: 'PutEvents', input: { Entries: [entry({ n: 1 })] }, principal: 'local' },
+      { service: 'eventbridge', operation: 'PutEvents', input: { Entries: [entry({ n: 2 })] }, principal: 'local' },
     ]);
     expect(calls.of('eventbridge', 'PutEventsEntry')).toEqual([]);
   });

@@ -429,9 +429,19 @@ describe('faults through the real SDK clients against the local services', () =>
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'recorded' }));
 
     expect(aws.calls.calls).toEqual([
-      { service: 'ssm', operation: 'GetParameter', input: { Name: '/faults/p' } },
-      { service: 'dynamodb', operation: 'PutItem', input: { TableName: table, Item: item('FAULT-2') } },
-      { service: 'sqs', operation: 'SendMessage', input: { QueueUrl: queueUrl, MessageBody: 'recorded' } },
+      { service: 'ssm', operation: 'GetParameter', input: { Name: '/faults/p' }, principal: 'local' },
+      {
+        service: 'dynamodb',
+        operation: 'PutItem',
+        input: { TableName: table, Item: item('FAULT-2') },
+        principal: 'local',
+      },
+      {
+        service: 'sqs',
+        operation: 'SendMessage',
+        input: { QueueUrl: queueUrl, MessageBody: 'recorded' },
+        principal: 'local',
+      },
     ]);
     expect(aws.calls.of('dynamodb')).toHaveLength(1);
   });

@@ -122,8 +122,8 @@ describe('local SSM (awsJson1_1)', () => {
     }
     await expect(client.send(new GetParameterCommand({ Name: '/logistics/api/dev/config' }))).resolves.toBeTruthy();
     expect(calls.of('ssm', 'GetParameter')).toEqual([
-      { service: 'ssm', operation: 'GetParameter', input: { Name: '/logistics/api/dev/config' } },
-      { service: 'ssm', operation: 'GetParameter', input: { Name: '/logistics/api/dev/config' } },
+      { service: 'ssm', operation: 'GetParameter', input: { Name: '/logistics/api/dev/config' }, principal: 'local' },
+      { service: 'ssm', operation: 'GetParameter', input: { Name: '/logistics/api/dev/config' }, principal: 'local' },
     ]);
   });
 });

@@ -37,17 +37,19 @@ const PARAMETERS = parameterNames(ENV);
 export const FUNCTION_POLICY = {
   Version: '2012-10-17',
   Statement: [
+    { Sid: 'TrackingTable', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: ARN.table },
     {
-      Sid: 'TrackingTable',
+      Sid: 'TrackingQueries',
       Effect: 'Allow',
-      Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+      Action: ['dynamodb:Query'],
       Resource: [ARN.table, `${ARN.table}/index/StatusIndex`],
     },
     {
+      // The config and the flags; the endpoint parameter is published for other consumers, not read.
       Sid: 'Parameters',
       Effect: 'Allow',
-      Action: ['ssm:GetParameter', 'ssm:GetParameters'],
-      Resource: Object.values(PARAMETERS).map(ARN.parameter),
+      Action: ['ssm:GetParameter'],
+      Resource: [PARAMETERS.config, PARAMETERS.flags].map(ARN.parameter),
     },
     { Sid: 'ParkingQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: ARN.queue },
     {
@@ -167,7 +169,6 @@ export function goodStack(): SynthResource[] {
             tableName: TABLE,
             queueUrl: ARN.queueUrl,
             configParameter: PARAMETERS.config,
-            endpointParameter: PARAMETERS.endpoint,
             flagsParameter: PARAMETERS.flags,
             eventBusName: BUS,
           },

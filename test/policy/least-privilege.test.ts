@@ -32,6 +32,8 @@ interface Grants {
   failureQueue: string;
   logGroup: string;
   parameters: string[];
+  /** The endpoint parameter: published for other consumers, read by no function. */
+  endpoint: string;
   /** The feature flags parameter (the one parameter the consumer reads). */
   flags: string;
   /** The stack's bus. */
@@ -112,6 +114,7 @@ function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-pr
     logGroup: `arn:aws:logs:${region}:${account}:log-group:${logGroupName}`,
     parameters: names.map((n) => `arn:aws:ssm:${region}:${account}:parameter${n}`),
     flags: `arn:aws:ssm:${region}:${account}:parameter/logistics/features/${env}/flags`,
+    endpoint: `arn:aws:ssm:${region}:${account}:parameter/logistics/db/${env}/endpoint`,
     bus,
   };
 }
@@ -148,10 +151,8 @@ function needs(g: Grants): [string, string][] {
     ['dynamodb:PutItem', g.table],
     ['dynamodb:Query', g.table],
     ['dynamodb:Query', `${g.table}/index/StatusIndex`],
-    ...g.parameters.flatMap((p): [string, string][] => [
-      ['ssm:GetParameter', p],
-      ['ssm:GetParameters', p],
-    ]),
+    // settings.ts: the config and the flags, one GetParameter each (not the endpoint).
+    ...g.parameters.filter((p) => p !== g.endpoint).map((p): [string, string] => ['ssm:GetParameter', p]),
     ['sqs:SendMessage', g.queue],
     // Lambda sends the failed asynchronous events to the function's DLQ with the function's role.
     ['sqs:SendMessage', g.deadLetterQueue],
@@ -196,6 +197,10 @@ function forbidden(g: Grants): [string, string][] {
       ['ssm:GetParameter', p],
       ['ssm:GetParameters', p],
     ]),
+    // No batch reads, and not the endpoint parameter (published for other consumers); no put on an index.
+    ...g.parameters.map((p): [string, string] => ['ssm:GetParameters', p]),
+    ['ssm:GetParameter', g.endpoint],
+    ['dynamodb:PutItem', `${g.table}/index/StatusIndex`],
     ...g.parameters.flatMap((p): [string, string][] => [
       ['ssm:PutParameter', p],
       ['ssm:DeleteParameter', p],

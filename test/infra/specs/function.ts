@@ -94,7 +94,6 @@ export function functionSpec(s: Synths): void {
         [FUNCTION_ENV.tableName]: 'tracking-updates-dev',
         [FUNCTION_ENV.environment]: 'dev',
         [FUNCTION_ENV.configParameter]: '/logistics/api/dev/config',
-        [FUNCTION_ENV.endpointParameter]: '/logistics/db/dev/endpoint',
         [FUNCTION_ENV.flagsParameter]: '/logistics/features/dev/flags',
         [FUNCTION_ENV.queueUrl]: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-parked-updates-dev',
         [FUNCTION_ENV.statusShardCount]: '8',
@@ -115,7 +114,6 @@ export function functionSpec(s: Synths): void {
         tableName: 't',
         queueUrl: 'q',
         configParameter: 'c',
-        endpointParameter: 'e',
         flagsParameter: 'f',
         eventBusName: 'b',
       };
@@ -176,19 +174,13 @@ export function functionSpec(s: Synths): void {
         resources: list(st.Resource),
       }));
       expect(grants).toEqual([
+        { effect: 'Allow', actions: ['dynamodb:PutItem'], resources: [ARN.table] },
+        { effect: 'Allow', actions: ['dynamodb:Query'], resources: [ARN.table, `${ARN.table}/index/StatusIndex`] },
+        // The config and the flags; not the endpoint parameter (published for other consumers).
         {
           effect: 'Allow',
-          actions: ['dynamodb:PutItem', 'dynamodb:Query'],
-          resources: [ARN.table, `${ARN.table}/index/StatusIndex`],
-        },
-        {
-          effect: 'Allow',
-          actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-          resources: [
-            ARN.parameter('/logistics/api/dev/config'),
-            ARN.parameter('/logistics/db/dev/endpoint'),
-            ARN.parameter('/logistics/features/dev/flags'),
-          ],
+          actions: ['ssm:GetParameter'],
+          resources: [ARN.parameter('/logistics/api/dev/config'), ARN.parameter('/logistics/features/dev/flags')],
         },
         { effect: 'Allow', actions: ['sqs:SendMessage'], resources: [ARN.queue] },
         // Lambda delivers failed async events to the DLQ with the function's role.
@@ -215,7 +207,6 @@ export function functionSpec(s: Synths): void {
       const resources = policyStatements(s.pr7).flatMap((st) => list(st.Resource));
       expect(resources.filter((r) => r.includes(':parameter/'))).toEqual([
         ARN.parameter('/logistics/api/pr7/config'),
-        ARN.parameter('/logistics/db/pr7/endpoint'),
         ARN.parameter('/logistics/features/pr7/flags'),
       ]);
     });
