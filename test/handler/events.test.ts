@@ -39,7 +39,13 @@ import {
   type OutputCapture,
   type TestAws,
 } from '../helpers/handler-harness';
-import { consumerContext, historyImage, streamEvents, type HistoryImage } from '../helpers/stream-events';
+import {
+  consumerContext,
+  newTrackingId,
+  scanImage,
+  streamEvents,
+  type Scan as AnyScan,
+} from '../helpers/stream-events';
 
 let aws: TestAws;
 let output: OutputCapture;
@@ -64,27 +70,10 @@ const T = Date.UTC(2026, 2, 1, 9, 0, 0);
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** One scan: `ts` = its history item's timestamp (accept time), `at` = its event time (ms). */
-interface Scan {
-  ts: number;
-  at: number;
-  status: TrackingStatus;
-  uid: string;
-  lat?: number;
-}
-
-let serial = 0;
-/** A different tracking_id for every use, so tests never see each other's states. */
-const newId = (label: string) => `${label}-${++serial}`;
-
-function image(trackingId: string, scan: Scan): HistoryImage {
-  return historyImage(trackingId, scan.ts, {
-    status: scan.status,
-    location: { lat: scan.lat ?? 52.52, lng: 13.405 },
-    update_id: scan.uid,
-    event_time: iso(scan.at),
-  });
-}
+/** A scan that carries an event: its status and update id are given. */
+type Scan = AnyScan & { status: TrackingStatus; uid: string };
+const newId = newTrackingId;
+const image = scanImage;
 
 /** The detail of the event `scan` makes when it replaces `previous`: every field, nothing else. */
 function detail(trackingId: string, scan: Scan, previous: TrackingStatus | null): StatusEventDetail {

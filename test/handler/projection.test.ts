@@ -31,7 +31,7 @@ import {
   type OutputCapture,
   type TestAws,
 } from '../helpers/handler-harness';
-import { consumerContext, historyImage, streamEvents, type HistoryImage } from '../helpers/stream-events';
+import { consumerContext, newTrackingId, scanImage, streamEvents, type Scan } from '../helpers/stream-events';
 
 let aws: TestAws;
 let output: OutputCapture;
@@ -60,32 +60,8 @@ const T = Date.UTC(2026, 2, 1, 9, 0, 0);
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** One scan: `ts` = its history item's timestamp (accept time), `at` = its event time (ms). */
-interface Scan {
-  ts: number;
-  at: number;
-  status?: TrackingStatus;
-  lat?: number;
-  uid?: string;
-  /** The item's raw event_time: default iso(at); null = none (an item from before event_time). */
-  eventTime?: string | null;
-  createdAt?: string;
-}
-
-/** A different tracking_id for every use, so tests never see each other's states. */
-let serial = 0;
-const newId = (label: string) => `${label}-${++serial}`;
-
-function image(trackingId: string, scan: Scan): HistoryImage {
-  const item = historyImage(trackingId, scan.ts, {
-    status: scan.status ?? 'in_transit',
-    location: { lat: scan.lat ?? 52.52, lng: 13.405 },
-    update_id: scan.uid ?? `${trackingId}-${scan.ts}`,
-  });
-  if (scan.createdAt !== undefined) item.created_at = scan.createdAt;
-  if (scan.eventTime !== null) item.event_time = scan.eventTime ?? iso(scan.at);
-  return item;
-}
+const newId = newTrackingId;
+const image = scanImage;
 
 /** The state record `winner` makes, with `firstSeen` and the status it replaced: every field, nothing else. */
 function expectedState(

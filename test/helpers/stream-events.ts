@@ -6,7 +6,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { createHash } from 'crypto';
 import type { AttributeValue, Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { TRACKING_TABLE } from '../../lambda/contract';
+import { TRACKING_TABLE, type TrackingStatus } from '../../lambda/contract';
 import { contextFields, lambdaContext } from '../../local/runtime/context';
 import { resourceNames } from '../../lib/names';
 
@@ -31,11 +31,7 @@ export interface HistoryImage {
 }
 
 /** A history item accepted at `timestamp` (created_at = that instant), overridable field by field. */
-export function historyImage(
-  trackingId: string,
-  timestamp: number,
-  overrides: Partial<HistoryImage> = {},
-): HistoryImage {
+function historyImage(trackingId: string, timestamp: number, overrides: Partial<HistoryImage> = {}): HistoryImage {
   return {
     tracking_id: trackingId,
     timestamp,
@@ -109,3 +105,31 @@ export function consumerContext(remainingMs = 60_000): Context {
   const { name, logGroup } = resourceNames('test').function('consumer');
   return lambdaContext(contextFields({ name, logGroup, memoryMb: 256 }, { region: REGION }), remainingMs);
 }
+
+/** One scan of a shipment: `ts` = its history item's timestamp (accept time), `at` = its event time (ms). */
+export interface Scan {
+  ts: number;
+  at: number;
+  status?: TrackingStatus;
+  lat?: number;
+  uid?: string;
+  /** The item's raw event_time: default the ISO form of `at`; null = none (an item from before event_time). */
+  eventTime?: string | null;
+  createdAt?: string;
+}
+
+/** The history item (stream NewImage) a scan makes; status in_transit and a per-item update id by default. */
+export function scanImage(trackingId: string, scan: Scan): HistoryImage {
+  const item = historyImage(trackingId, scan.ts, {
+    status: scan.status ?? 'in_transit',
+    location: { lat: scan.lat ?? 52.52, lng: 13.405 },
+    update_id: scan.uid ?? `${trackingId}-${scan.ts}`,
+  });
+  if (scan.createdAt !== undefined) item.created_at = scan.createdAt;
+  if (scan.eventTime !== null) item.event_time = scan.eventTime ?? new Date(scan.at).toISOString();
+  return item;
+}
+
+let serial = 0;
+/** A different tracking_id for every use, so tests never see each other's states. */
+export const newTrackingId = (label: string) => `${label}-${++serial}`;
