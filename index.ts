@@ -27,6 +27,7 @@ function program() {
     table_name: storage.table.name,
     table_arn: storage.table.arn,
     status_index_name: pulumi.output(TRACKING_TABLE.statusIndex.name),
+    idempotency_table_name: storage.idempotencyTable.name,
     lambda_function_name: functions.api.fn.name,
     log_group_name: functions.api.logGroup.name,
     consumer_function_name: functions.consumer.fn.name,

@@ -12,6 +12,7 @@ import { awsClientConfig } from './aws-clients';
 import { FUNCTION_ENV, METRICS, ROUTES } from './contract';
 import { readRuntimeEnv } from './env';
 import { instrumentation, ssmSettings } from './instrumentation';
+import { IdempotencyStore } from './idempotency';
 import { UpdateIntake } from './intake';
 import { StatusListing } from './listing';
 import { ParkingQueue } from './park';
@@ -24,7 +25,7 @@ import { TrackingStore } from './store';
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const ROUTE_TABLE = [ROUTES.track, ROUTES.status, ROUTES.shipments];
+const ROUTE_TABLE = Object.values(ROUTES);
 
 function normalisePath(path: string | undefined): string | undefined {
   return path && path.length > 1 ? path.replace(/\/+$/, '') : path;
@@ -33,7 +34,7 @@ function normalisePath(path: string | undefined): string | undefined {
 /** Builds one handler instance (clients, caches, Powertools) from an environment. */
 export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
   const runtime = readRuntimeEnv(env);
-  const { logger, metrics, tracer, documents, count } = instrumentation(runtime);
+  const { logger, metrics, tracer, dynamo, documents, count } = instrumentation(runtime);
   const store = runtime.tableName ? new TrackingStore(documents, runtime.tableName) : undefined;
   const listing = runtime.tableName
     ? new StatusListing(documents, runtime.tableName, runtime.statusShardCount)
@@ -47,6 +48,9 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
     clientConfig: awsClientConfig(),
     instrument: (client) => tracer.captureAWSv3Client(client),
   });
+  const idempotency = runtime.idempotencyTableName
+    ? new IdempotencyStore(dynamo, runtime.idempotencyTableName)
+    : undefined;
   const intake = store
     ? new UpdateIntake({
         store,
@@ -80,7 +84,11 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): Handler {
     if (!store || !intake || !listing) {
       throw new Error(`the function has no table configured (${FUNCTION_ENV.tableName})`);
     }
-    if (matched === ROUTES.track) return postTrack(request, { intake, settings: () => settings.current(), annotate });
+    if (matched === ROUTES.track || matched === ROUTES.trackBatch) {
+      idempotency?.registerContext(context);
+      const route = matched === ROUTES.track ? 'track' : 'trackBatch';
+      return postTrack(route, request, { intake, settings: () => settings.current(), annotate, idempotency });
+    }
     if (matched === ROUTES.shipments) return getShipments(request, { listing, count, logger });
     return getStatus(request, { store, count, logger, annotate });
   }

@@ -1,9 +1,10 @@
 /**
  * THE contract of the tracking API (v1) and of the table behind it. Pure data, no imports.
  *
- * One source of truth: the stack turns TRACKING_REQUEST_SCHEMA into the API Gateway model and
- * TRACKING_TABLE into the DynamoDB table; the handler and the local API validate with the same
- * schema and create the same table. Never write any of this a second time.
+ * One source of truth: the stack turns MODELS into the API Gateway models (one per POST route, named
+ * by ROUTES) and TRACKING_TABLE into the DynamoDB table; the handler and the local API validate with
+ * the same schemas and create the same table; openapi.json is generated from them. Never write any
+ * of this a second time.
  */
 
 /** The lifecycle of a shipment. */
@@ -89,17 +90,69 @@ export const TRACKING_BATCH_SCHEMA = {
   },
 } as const;
 
-/** The body of POST /track: one update or a batch. This is the API Gateway model, verbatim. */
-export const TRACKING_REQUEST_SCHEMA = {
-  $schema: 'http://json-schema.org/draft-04/schema#',
-  title: 'TrackingRequest',
-  oneOf: [TRACKING_UPDATE_SCHEMA, TRACKING_BATCH_SCHEMA],
-} as const;
+const DRAFT_04 = 'http://json-schema.org/draft-04/schema#';
 
+/**
+ * The API Gateway models, by name, verbatim. One model per route and no `oneOf`/`anyOf` at the top:
+ * API Gateway's validator reports only a combinator's own failure ("matched 0 out of 2"), never the
+ * keyword that failed inside it.
+ */
+export const MODELS = {
+  TrackingUpdate: { $schema: DRAFT_04, title: 'TrackingUpdate', ...TRACKING_UPDATE_SCHEMA },
+  TrackingBatch: { $schema: DRAFT_04, title: 'TrackingBatch', ...TRACKING_BATCH_SCHEMA },
+} as const;
+export type ModelName = keyof typeof MODELS;
+
+/**
+ * The routes. A POST route names its body model; a GET route its required query parameters (the
+ * gateway refuses a request without them) and its optional ones (declared, so they are documented).
+ */
 export const ROUTES = {
-  track: { path: '/track', method: 'POST' },
-  status: { path: '/status', method: 'GET', requiredQuery: ['tracking_id'] },
-  shipments: { path: '/shipments', method: 'GET', requiredQuery: ['status'] },
+  track: { path: '/track', method: 'POST', model: 'TrackingUpdate', summary: 'Record one tracking update' },
+  /** Several updates in one request; only with the batch_processing flag on. */
+  trackBatch: {
+    path: '/track/batch',
+    method: 'POST',
+    model: 'TrackingBatch',
+    summary: `Record ${LIMITS.batchMin} to ${LIMITS.batchMax} tracking updates`,
+  },
+  status: {
+    path: '/status',
+    method: 'GET',
+    requiredQuery: ['tracking_id'],
+    optionalQuery: ['limit', 'last_key'],
+    summary: "A shipment's current state and its history, newest first",
+  },
+  shipments: {
+    path: '/shipments',
+    method: 'GET',
+    requiredQuery: ['status'],
+    optionalQuery: ['limit', 'cursor', 'updated_before', 'updated_after'],
+    summary: 'Shipments whose current status is `status`, most recently updated first',
+  },
+} as const satisfies Record<
+  string,
+  { path: string; method: 'GET' | 'POST'; summary: string } & (
+    { model: ModelName } | { requiredQuery: readonly string[]; optionalQuery: readonly string[] }
+  )
+>;
+export type RouteKey = keyof typeof ROUTES;
+
+/**
+ * The optional `Idempotency-Key` header of the POST routes: a retried request with the same key (from
+ * the same caller, to the same route) within `ttlSeconds` gets the first answer again and stores
+ * nothing twice. Printable ASCII (space to tilde), 1 to 255 characters.
+ */
+export const IDEMPOTENCY = {
+  header: 'Idempotency-Key',
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[\\x20-\\x7E]+$',
+  ttlSeconds: 24 * 60 * 60,
+  /** Set on an answer that is a replay of the first one. */
+  replayedHeader: 'Idempotent-Replayed',
+  /** The records' table (Powertools' layout: a string key, an epoch-seconds TTL attribute). */
+  table: { hashKey: 'id', ttlAttribute: 'expiration' },
 } as const;
 
 /** The runtime configuration kept in SSM (`/logistics/api/<env>/config`) and its defaults. */
@@ -181,6 +234,8 @@ export const FUNCTION_ENV = {
   statusShardCount: 'STATUS_SHARD_COUNT',
   /** The stack's bus the consumer puts status-change events on. */
   eventBusName: 'EVENT_BUS_NAME',
+  /** The table of `Idempotency-Key` records (Powertools Idempotency's persistence). */
+  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
 } as const;
 
 /**

@@ -12,6 +12,8 @@ export interface RuntimeEnv {
   configParameter?: string;
   flagsParameter?: string;
   queueUrl?: string;
+  /** The `Idempotency-Key` records' table; undefined = a request with the header answers 500. */
+  idempotencyTableName?: string;
   statusShardCount: number;
   serviceName: string;
   metricsNamespace: string;
@@ -47,6 +49,7 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv
     configParameter: text(FUNCTION_ENV.configParameter) ?? fallbackNames?.config,
     flagsParameter: text(FUNCTION_ENV.flagsParameter) ?? fallbackNames?.flags,
     queueUrl: text(FUNCTION_ENV.queueUrl),
+    idempotencyTableName: text(FUNCTION_ENV.idempotencyTable),
     statusShardCount,
     serviceName: text('POWERTOOLS_SERVICE_NAME') ?? OBSERVABILITY.serviceName,
     metricsNamespace: text('POWERTOOLS_METRICS_NAMESPACE') ?? OBSERVABILITY.metricsNamespace,

@@ -31,7 +31,7 @@ export function instrumentation(runtime: {
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient(awsClientConfig()));
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const count = (metric: string, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value);
-  return { logger, metrics, tracer, documents, count };
+  return { logger, metrics, tracer, dynamo, documents, count };
 }
 
 /** The settings from SSM; `onFallback` runs once per fallback (after it is logged), e.g. to count it. */

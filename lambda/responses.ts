@@ -1,4 +1,4 @@
-/** The HTTP answers of the function; every error has the shape `{error, details?, request_id}`. */
+/** The HTTP answers of the function; every error has the shape `{error, details?, request_id}` and nothing else. */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 
 export interface ErrorDetail {
@@ -8,7 +8,7 @@ export interface ErrorDetail {
 }
 
 /** The body's own name in `details` (a problem with the body as a whole). */
-export const BODY_FIELD = '(body)';
+export const BODY_FIELD = 'body';
 
 const BASE_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } as const;
 
@@ -24,11 +24,10 @@ export function errorResponse(
   statusCode: number,
   error: string,
   requestId: string,
-  options: { details?: ErrorDetail[]; headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+  options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {},
 ): APIGatewayProxyResult {
   const body: Record<string, unknown> = { error };
   if (options.details && options.details.length > 0) body.details = options.details;
-  Object.assign(body, options.extra);
   body.request_id = requestId;
   return jsonResponse(statusCode, body, options.headers);
 }
@@ -40,7 +39,7 @@ export const RETRY_AFTER_SECONDS = 1;
 export function unavailableResponse(
   error: string,
   requestId: string,
-  options: { details?: ErrorDetail[]; extra?: Record<string, unknown> } = {},
+  options: { details?: ErrorDetail[] } = {},
 ): APIGatewayProxyResult {
   return errorResponse(503, error, requestId, { ...options, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
 }

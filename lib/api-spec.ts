@@ -1,36 +1,36 @@
 /**
- * The REST API as plain data: model, validator, routes (method + integration), gateway responses.
+ * The REST API as plain data: models, validator, routes (method + integration), gateway responses.
  * lib/api.ts declares its resources from this, and the deployment's redeploy trigger is the hash of
  * it: a change to anything the API does (the contract's schema included) redeploys the stage, and
  * the hash is known at synth time. No Pulumi import.
  */
 import { createHash } from 'crypto';
-import { ROUTES, TRACKING_REQUEST_SCHEMA } from '../lambda/contract';
+import { IDEMPOTENCY, MODELS, ROUTES, type ModelName, type RouteKey } from '../lambda/contract';
 import { GATEWAY_RESPONSES, gatewayResponseTemplate, type GatewayErrorResponse } from './gateway-responses';
 
-const JSON_CONTENT_TYPE = 'application/json';
-/** API Gateway model names are alphanumeric and scoped to their API (so they carry no suffix). */
-const MODEL_NAME = 'TrackingRequest';
-/** Query parameters each GET route reads besides its required ones (ROUTES[route].requiredQuery). */
-const OPTIONAL_QUERY = {
-  status: ['limit', 'last_key'],
-  shipments: ['limit', 'cursor', 'updated_before', 'updated_after'],
-} as const;
+export const JSON_CONTENT_TYPE = 'application/json';
 
 export interface RouteSpec {
-  key: keyof typeof ROUTES;
-  pathPart: string;
+  key: RouteKey;
+  /** The resource path, from the stage: `/track/batch`. */
+  path: string;
   httpMethod: string;
   authorization: 'AWS_IAM';
-  /** Content type -> model name. */
-  requestModels?: Record<string, string>;
-  /** `method.request.querystring.<name>` -> required. */
+  /** Content type -> model name (API Gateway model names are alphanumeric and scoped to their API). */
+  requestModels?: Record<string, ModelName>;
+  /** `method.request.querystring.<name>` / `method.request.header.<name>` -> required. */
   requestParameters?: Record<string, boolean>;
   integration: { type: 'AWS_PROXY'; integrationHttpMethod: 'POST'; functionName: string };
 }
 
+interface ModelSpec {
+  name: ModelName;
+  contentType: string;
+  schema: string;
+}
+
 export interface ApiSpec {
-  model: { name: string; contentType: string; schema: string };
+  models: ModelSpec[];
   validator: { name: string; validateRequestBody: boolean; validateRequestParameters: boolean };
   routes: RouteSpec[];
   gatewayResponses: { responseType: string; statusCode?: string; responseTemplates: Record<string, string> }[];
@@ -39,50 +39,58 @@ export interface ApiSpec {
 export interface ApiSpecInputs {
   functionName: string;
   validatorName: string;
-  /** The POST body schema; the contract's unless a test substitutes another. */
-  schema?: object;
+  /** The models' schemas; the contract's unless a test substitutes one. */
+  models?: Partial<Record<ModelName, object>>;
   gatewayResponses?: readonly GatewayErrorResponse[];
 }
 
-const querystring = (name: string) => `method.request.querystring.${name}`;
+/** `/track/batch` -> `track-batch`, `TrackingUpdate` -> `tracking-update`: the base of a child resource's name. */
+export function childName(name: string): string {
+  return name
+    .replace(/^\//, '')
+    .replace(/\//g, '-')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase();
+}
 
-/** `method.request.querystring.<name>` -> required, for a GET route: the validator refuses a missing required one. */
-function queryParameters(route: keyof typeof OPTIONAL_QUERY): Record<string, boolean> {
+export const querystringParameter = (name: string) => `method.request.querystring.${name}`;
+export const headerParameter = (name: string) => `method.request.header.${name}`;
+
+/** The request parameters a route declares -> required: the validator refuses a missing required one. */
+function requestParameters(key: RouteKey): Record<string, boolean> {
+  const route = ROUTES[key];
   const parameters: Record<string, boolean> = {};
-  for (const name of ROUTES[route].requiredQuery) parameters[querystring(name)] = true;
-  for (const name of OPTIONAL_QUERY[route]) parameters[querystring(name)] = false;
+  if ('model' in route) {
+    parameters[headerParameter(IDEMPOTENCY.header)] = false;
+    return parameters;
+  }
+  for (const name of route.requiredQuery) parameters[querystringParameter(name)] = true;
+  for (const name of route.optionalQuery) parameters[querystringParameter(name)] = false;
   return parameters;
 }
 
 export function apiSpec(inputs: ApiSpecInputs): ApiSpec {
   const integration = { type: 'AWS_PROXY', integrationHttpMethod: 'POST', functionName: inputs.functionName } as const;
-  const getRoute = (key: keyof typeof OPTIONAL_QUERY): RouteSpec => ({
-    key,
-    pathPart: ROUTES[key].path.slice(1),
-    httpMethod: ROUTES[key].method,
-    authorization: 'AWS_IAM',
-    requestParameters: queryParameters(key),
-    integration,
+  const routes = (Object.keys(ROUTES) as RouteKey[]).map((key): RouteSpec => {
+    const route = ROUTES[key];
+    return {
+      key,
+      path: route.path,
+      httpMethod: route.method,
+      authorization: 'AWS_IAM',
+      requestModels: 'model' in route ? { [JSON_CONTENT_TYPE]: route.model } : undefined,
+      requestParameters: requestParameters(key),
+      integration,
+    };
   });
   return {
-    model: {
-      name: MODEL_NAME,
+    models: (Object.keys(MODELS) as ModelName[]).map((name) => ({
+      name,
       contentType: JSON_CONTENT_TYPE,
-      schema: JSON.stringify(inputs.schema ?? TRACKING_REQUEST_SCHEMA),
-    },
+      schema: JSON.stringify(inputs.models?.[name] ?? MODELS[name]),
+    })),
     validator: { name: inputs.validatorName, validateRequestBody: true, validateRequestParameters: true },
-    routes: [
-      {
-        key: 'track',
-        pathPart: ROUTES.track.path.slice(1),
-        httpMethod: ROUTES.track.method,
-        authorization: 'AWS_IAM',
-        requestModels: { [JSON_CONTENT_TYPE]: MODEL_NAME },
-        integration,
-      },
-      getRoute('status'),
-      getRoute('shipments'),
-    ],
+    routes,
     gatewayResponses: (inputs.gatewayResponses ?? GATEWAY_RESPONSES).map((r) => ({
       responseType: r.type,
       statusCode: r.statusCode === undefined ? undefined : String(r.statusCode),

@@ -10,7 +10,7 @@ import * as lambda from '@pulumi/aws/lambda';
 import type { TapStackArgs } from './config';
 import { resourceNames } from './names';
 import type { Scope } from './scope';
-import { apiSpec, redeploymentHash, type ApiSpec } from './api-spec';
+import { apiSpec, childName, redeploymentHash, type ApiSpec } from './api-spec';
 
 /** One JSON object per request in the access log group. */
 const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -59,10 +59,9 @@ export function createApi(
   );
   const restApiId = restApi.id;
 
-  const model = new apigateway.Model(
-    scope.name('tracking-request-model'),
-    { restApi: restApiId, ...spec.model },
-    { parent },
+  const models = spec.models.map(
+    (model) =>
+      new apigateway.Model(scope.name(`${childName(model.name)}-model`), { restApi: restApiId, ...model }, { parent }),
   );
   const validator = new apigateway.RequestValidator(
     scope.name('request-validator'),
@@ -70,15 +69,32 @@ export function createApi(
     { parent },
   );
 
-  const routeResources: pulumi.Resource[] = [];
-  for (const route of spec.routes) {
+  // One resource per path segment (`/track/batch` is `batch` under `track`), shared by the routes.
+  const resources = new Map<string, apigateway.Resource>();
+  const resourceFor = (path: string): apigateway.Resource => {
+    const existing = resources.get(path);
+    if (existing) return existing;
+    const at = path.lastIndexOf('/');
+    const parentPath = path.slice(0, at);
     const resource = new apigateway.Resource(
-      scope.name(`${route.key}-resource`),
-      { restApi: restApiId, parentId: restApi.rootResourceId, pathPart: route.pathPart },
+      scope.name(`${childName(path)}-resource`),
+      {
+        restApi: restApiId,
+        parentId: parentPath === '' ? restApi.rootResourceId : resourceFor(parentPath).id,
+        pathPart: path.slice(at + 1),
+      },
       { parent },
     );
+    resources.set(path, resource);
+    return resource;
+  };
+
+  const routeResources: pulumi.Resource[] = [];
+  for (const route of spec.routes) {
+    const resource = resourceFor(route.path);
+    const routeName = childName(route.path);
     const method = new apigateway.Method(
-      scope.name(`${route.key}-method`),
+      scope.name(`${routeName}-method`),
       {
         restApi: restApiId,
         resourceId: resource.id,
@@ -88,11 +104,11 @@ export function createApi(
         requestModels: route.requestModels,
         requestParameters: route.requestParameters,
       },
-      // requestModels names the model: it must exist first.
-      { parent, dependsOn: [model] },
+      // requestModels names the models: they must exist first.
+      { parent, dependsOn: models },
     );
     const integration = new apigateway.Integration(
-      scope.name(`${route.key}-integration`),
+      scope.name(`${routeName}-integration`),
       {
         restApi: restApiId,
         resourceId: resource.id,
@@ -105,12 +121,12 @@ export function createApi(
     );
     // Only this API, only this route, may invoke the function (any stage of it).
     new lambda.Permission(
-      scope.name(`${route.key}-invoke-permission`),
+      scope.name(`${routeName}-invoke-permission`),
       {
         action: 'lambda:InvokeFunction',
         function: deps.fn.name,
         principal: 'apigateway.amazonaws.com',
-        sourceArn: pulumi.interpolate`${restApi.executionArn}/*/${route.httpMethod}/${route.pathPart}`,
+        sourceArn: pulumi.interpolate`${restApi.executionArn}/*/${route.httpMethod}${route.path}`,
       },
       { parent },
     );
@@ -134,7 +150,7 @@ export function createApi(
       // A deployment is a snapshot: without a new one, changes to the API never reach the stage.
       triggers: { redeployment: redeploymentHash(spec) },
     },
-    { parent, dependsOn: [...routeResources, model, validator, ...gatewayResponses] },
+    { parent, dependsOn: [...routeResources, ...models, validator, ...gatewayResponses] },
   );
 
   const accessLogGroup = new cloudwatch.LogGroup(

@@ -36,6 +36,8 @@ function logsAndTracing(logGroupArn: Arn) {
 
 export interface FunctionPolicyArns {
   tableArn: Arn;
+  /** The `Idempotency-Key` records' table (lambda/idempotency.ts, Powertools Idempotency). */
+  idempotencyTableArn: Arn;
   /** The parameters the API function's code reads: the config and the flags (not the endpoint). */
   parameterArns: Arn[];
   queueArn: Arn;
@@ -44,7 +46,7 @@ export interface FunctionPolicyArns {
   logGroupArn: Arn;
 }
 
-/** The API function (lambda/handler.ts): conditional puts, queries of the table and its index, SSM, parking. */
+/** The API function (lambda/handler.ts): conditional puts, queries of the table and its index, idempotency records, SSM, parking. */
 export function functionPolicyDocument(arns: FunctionPolicyArns) {
   return {
     Version: '2012-10-17',
@@ -62,6 +64,15 @@ export function functionPolicyDocument(arns: FunctionPolicyArns) {
         Effect: 'Allow',
         Action: 'dynamodb:Query',
         Resource: [arns.tableArn, join(arns.tableArn, `/index/${TRACKING_TABLE.statusIndex.name}`)],
+      },
+      {
+        // Powertools Idempotency: a conditional put of the in-progress record, a read when the put
+        // finds one (this engine's answer may lack the existing item), the completed answer as an
+        // update, the delete of a record whose request failed (its retry must run again).
+        Sid: 'IdempotencyRecords',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: arns.idempotencyTableArn,
       },
       {
         // settings.ts reads the config and the flags, one GetParameter each (String parameters: no

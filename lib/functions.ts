@@ -15,6 +15,7 @@ import { resourceNames, type FunctionKey } from './names';
 /** What the environments refer to, created by the stack (or by the local AWS). */
 export interface FunctionRefs<T> {
   tableName: T;
+  idempotencyTableName: T;
   queueUrl: T;
   configParameter: T;
   flagsParameter: T;
@@ -51,7 +52,10 @@ const CONSUMER_TIMEOUT_SECONDS = 60;
 
 /** What does not depend on the stack's settings: the source each function is built from. */
 export const FUNCTIONS: Record<FunctionKey, { entry: string; description: string }> = {
-  api: { entry: 'lambda/handler.ts', description: 'Logistics tracking API (POST /track, GET /status, GET /shipments)' },
+  api: {
+    entry: 'lambda/handler.ts',
+    description: 'Logistics tracking API (POST /track, POST /track/batch, GET /status, GET /shipments)',
+  },
   consumer: {
     entry: 'lambda/consumer.ts',
     description: 'Tracking projection: current shipment state from the table stream',
@@ -72,6 +76,7 @@ export function functionDefinitions<T>(
     queueUrl: refs.queueUrl,
     statusShardCount: String(args.statusShardCount),
     eventBusName: refs.eventBusName,
+    idempotencyTable: refs.idempotencyTableName,
   };
   const environment = (keys: (keyof typeof FUNCTION_ENV)[], serviceName: string) => ({
     ...Object.fromEntries(keys.map((key) => [FUNCTION_ENV[key], contractEnv[key]])),
@@ -94,7 +99,15 @@ export function functionDefinitions<T>(
       reservedConcurrency: args.lambdaReservedConcurrency,
       logGroup: api.logGroup,
       environment: environment(
-        ['tableName', 'environment', 'configParameter', 'flagsParameter', 'queueUrl', 'statusShardCount'],
+        [
+          'tableName',
+          'environment',
+          'configParameter',
+          'flagsParameter',
+          'queueUrl',
+          'statusShardCount',
+          'idempotencyTable',
+        ],
         OBSERVABILITY.serviceName,
       ),
     },

@@ -14,6 +14,7 @@ export function resourceNames(suffix: string) {
   const name = (base: string) => physicalName(base, suffix);
   return {
     table: name('tracking-updates'),
+    idempotencyTable: name('tracking-idempotency'),
     queue: name('tracking-parked-updates'),
     /** The API function's own dead-letter queue (failed asynchronous invocations; never parked updates). */
     functionDeadLetterQueue: name('tracking-api-dlq'),

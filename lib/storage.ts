@@ -1,5 +1,5 @@
 /**
- * The tracking table, and the three queues beside it: the one that parks updates DynamoDB refused
+ * The tracking table, the `Idempotency-Key` records' table, and the three queues beside them: the one that parks updates DynamoDB refused
  * (only parked updates: `npm run replay` drains it), the API function's own dead-letter queue (failed
  * asynchronous invocations, whose messages are Lambda's, not parked updates: never on the parking
  * queue), and the one where the stream consumer's event source mapping sends the records it kept
@@ -9,7 +9,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as dynamodb from '@pulumi/aws/dynamodb';
 import * as sqs from '@pulumi/aws/sqs';
-import { TRACKING_TABLE } from '../lambda/contract';
+import { IDEMPOTENCY, TRACKING_TABLE } from '../lambda/contract';
 import type { TapStackArgs } from './config';
 import { resourceNames } from './names';
 import type { Scope } from './scope';
@@ -21,6 +21,8 @@ const QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300;
 
 export interface Storage {
   table: dynamodb.Table;
+  /** Powertools Idempotency's records (one per caller and key), removed by TTL after IDEMPOTENCY.ttlSeconds. */
+  idempotencyTable: dynamodb.Table;
   /** Parked updates (DynamoDB refused them), and nothing else. */
   queue: sqs.Queue;
   queuePolicy: sqs.QueuePolicy;
@@ -138,12 +140,30 @@ export function createStorage(scope: Scope, args: TapStackArgs): Storage {
     { parent: scope.parent },
   );
 
+  // Held to the same rules as the tracking table (encryption, recovery, deletion protection): its
+  // records are small and live a day, so this costs next to nothing.
+  const idempotencyTable = new dynamodb.Table(
+    scope.name('idempotency-table'),
+    {
+      name: names.idempotencyTable,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: IDEMPOTENCY.table.hashKey,
+      attributes: [{ name: IDEMPOTENCY.table.hashKey, type: 'S' }],
+      ttl: { attributeName: IDEMPOTENCY.table.ttlAttribute, enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: args.tableDeletionProtection,
+    },
+    { parent: scope.parent },
+  );
+
   const parked = secureQueue(scope, 'parked-updates-queue', names.queue);
   const functionDeadLetters = secureQueue(scope, 'function-dead-letter-queue', names.functionDeadLetterQueue);
   const streamFailures = secureQueue(scope, 'stream-failure-queue', names.streamFailureQueue);
 
   return {
     table,
+    idempotencyTable,
     queue: parked.queue,
     queuePolicy: parked.policy,
     functionDeadLetterQueue: functionDeadLetters.queue,

@@ -74,6 +74,7 @@ export class TapStack extends pulumi.ComponentResource {
     this.eventBus = createEventBus(scope, args);
     const definitions = functionDefinitions<pulumi.Input<string>>(args, {
       tableName: this.storage.table.name,
+      idempotencyTableName: this.storage.idempotencyTable.name,
       queueUrl: this.storage.queue.url,
       configParameter: config.name,
       flagsParameter: flags.name,
@@ -84,6 +85,7 @@ export class TapStack extends pulumi.ComponentResource {
         policy: (logGroupArn) =>
           functionPolicyDocument({
             tableArn: this.storage.table.arn,
+            idempotencyTableArn: this.storage.idempotencyTable.arn,
             // What settings.ts reads. The endpoint parameter (the table name, for other consumers
             // of this stack, e.g. operators' tooling) is published, not read by the function: no grant.
             parameterArns: [config.arn, flags.arn],

@@ -4,7 +4,8 @@
  * starts the local engines (dynalite with the stack's table, SSM with the stack's three parameters,
  * the parking queue, the event bus), builds and loads the function bundle the stack ships, and serves
  * it behind the API Gateway front on `http://HOST:PORT/<stage>/...`. Used by `npm start`, the e2e
- * suite and the benchmarks.
+ * suite and the benchmarks. It also serves the API's OpenAPI document at `/<stage>/openapi.json`,
+ * without auth (local only), built at start so it is always the current one, naming this server.
  *
  * The events the stream consumer puts on the stack's bus are kept in memory (`events()`), and, when
  * asked, appended to a JSON-lines file (`eventsFile`) and POSTed to a webhook (`webhook`) as the
@@ -20,7 +21,8 @@ import { BUNDLE_DIR } from '../lib/bundle';
 import { resolveStackArgs, type TapStackArgs } from '../lib/config';
 import type { FunctionDefinition } from '../lib/functions';
 import { resourceNames, type FunctionKey } from '../lib/names';
-import { readStackConfigFile } from '../lib/stack-config-file';
+import { openApiDocument } from '../lib/openapi';
+import { readStackConfigFile, type StackConfigFile } from '../lib/stack-config-file';
 import type { LocalAws } from './aws';
 import type { LocalEvent } from './aws/eventbridge';
 import { startEventSinks, type LocalEventSinks } from './event-sinks';
@@ -39,10 +41,20 @@ import {
 import { shortId } from './runtime/proxy-event';
 import { startStackAws } from './stack-aws';
 
+/** The port the local API listens on unless told otherwise (the OpenAPI document's local server default). */
+export const DEFAULT_PORT = 3000;
+/** Where the document is served, under the stage. */
+export const OPENAPI_DOCUMENT_PATH = '/openapi.json';
+
+/** The region a stack's config sets for the AWS provider (us-west-2 when it sets none). */
+export function stackRegion(file: StackConfigFile): string {
+  return String(file.values['aws:region'] ?? 'us-west-2');
+}
+
 export interface LocalApiOptions {
   /** Default 127.0.0.1 (loopback only). */
   host?: string;
-  /** Default 3000; 0 = a free port. */
+  /** Default DEFAULT_PORT; 0 = a free port. */
   port?: number;
   /** Which Pulumi.<stack>.yaml to read; default `dev`. */
   stack?: string;
@@ -93,6 +105,8 @@ export interface LocalApi {
   identity: CallerIdentity;
   args: TapStackArgs;
   tableName: string;
+  /** The table of `Idempotency-Key` records. */
+  idempotencyTableName: string;
   queueUrl: string;
   parameterNames: ReturnType<typeof parameterNames>;
   /** The local AWS services: endpoints, SDK env (e.g. for `npm run replay`), faults, the call record. */
@@ -128,7 +142,7 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
   const env = options.stage ? { ...process.env, ENVIRONMENT_SUFFIX: options.stage } : process.env;
   const args = resolveStackArgs(read, env);
   const stage = args.environmentSuffix;
-  const region = String(file.values['aws:region'] ?? 'us-west-2');
+  const region = stackRegion(file);
   const names = resourceNames(stage);
   const parameters = parameterNames(stage);
   const credentials = options.credentials ?? [localCredentialFromEnv()];
@@ -226,20 +240,10 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     const definition = api.definition;
     const runtime = api.runtime;
 
-    const spec = apiSpec({ functionName: definition.name, validatorName: names.requestValidator });
-    const gateway = createGatewayHandler({
-      spec,
-      stage,
-      apiId: shortId(names.restApi),
-      verifier: new SigV4Verifier({ region, credentials, accountId: aws.accountId }),
-      invoke: (event, invocation) => runtime.invoke(event, invocation),
-      throttle: options.throttle ? new TokenBucket(args.apiRateLimit, args.apiBurstLimit) : undefined,
-      log,
-    });
-    const server = http.createServer(gateway);
+    const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+      server.listen(options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
     });
     cleanup.push(
       () =>
@@ -251,6 +255,24 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
+    // Built once listening, so the document's local server names the port actually taken; no
+    // request is read before this listener is attached (requests are parsed in later turns).
+    const spec = apiSpec({ functionName: definition.name, validatorName: names.requestValidator });
+    const document = openApiDocument({ stage, region, localPort: address.port });
+    server.on(
+      'request',
+      createGatewayHandler({
+        spec,
+        stage,
+        apiId: shortId(names.restApi),
+        verifier: new SigV4Verifier({ region, credentials, accountId: aws.accountId }),
+        invoke: (event, invocation) => runtime.invoke(event, invocation),
+        throttle: options.throttle ? new TokenBucket(args.apiRateLimit, args.apiBurstLimit) : undefined,
+        log,
+        documents: { [OPENAPI_DOCUMENT_PATH]: JSON.stringify(document) },
+      }),
+    );
+
     return {
       url: `http://${host}:${address.port}/${stage}`,
       stage,
@@ -259,6 +281,7 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
       identity: identityOf(credentials[0], aws.accountId),
       args,
       tableName: names.table,
+      idempotencyTableName: names.idempotencyTable,
       queueUrl,
       parameterNames: parameters,
       aws,

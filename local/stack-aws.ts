@@ -1,6 +1,6 @@
 /**
  * The local AWS of one stack: the resources the stack would create for its settings (the tracking
- * table, the queues, the SSM parameters with their values, the event bus), on the local services,
+ * table, the idempotency table, the queues, the SSM parameters with their values, the event bus), on the local services,
  * and the stack's function descriptions pointing at them. What `npm start`, the handler tests and the benchmark run on.
  */
 import { parameterNames } from '../lambda/contract';
@@ -14,6 +14,7 @@ import type { LocalEvent } from './aws/eventbridge';
 export interface StackAws {
   aws: LocalAws;
   tableName: string;
+  idempotencyTableName: string;
   queueUrl: string;
   /** The stream consumer's failure queue (the event source mapping's on-failure destination). */
   failureQueueUrl: string;
@@ -41,6 +42,7 @@ export async function startStackAws(
   const aws = await startLocalAws({
     region: options.region,
     tables: [names.table],
+    idempotencyTables: [names.idempotencyTable],
     queues: [names.queue, names.functionDeadLetterQueue, names.streamFailureQueue],
     buses: [names.eventBus],
     onEvent: options.onEvent,
@@ -53,6 +55,7 @@ export async function startStackAws(
   const queueUrl = aws.sqs.queue(names.queue).url;
   const definitions = functionDefinitions(args, {
     tableName: names.table,
+    idempotencyTableName: names.idempotencyTable,
     queueUrl,
     configParameter: parameters.config,
     flagsParameter: parameters.flags,
@@ -62,6 +65,7 @@ export async function startStackAws(
   return {
     aws,
     tableName: names.table,
+    idempotencyTableName: names.idempotencyTable,
     queueUrl,
     failureQueueUrl,
     functionDeadLetterQueueUrl: aws.sqs.queue(names.functionDeadLetterQueue).url,

@@ -21,7 +21,7 @@ import {
 import dynalite from 'dynalite';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { TRACKING_TABLE } from '../../lambda/contract';
+import { IDEMPOTENCY, TRACKING_TABLE } from '../../lambda/contract';
 import type { CallLog, FaultInjector } from './faults';
 import { RawAnswer, startJsonProtocolServer, type JsonOperation } from './json-protocol';
 import { canonical, LocalStream, type AttributeMap } from './stream';
@@ -29,13 +29,18 @@ import { canonical, LocalStream, type AttributeMap } from './stream';
 const TARGET_PREFIX = 'DynamoDB_20120810';
 
 /** What the function, `npm run replay`, the local API and the tests call. */
-const OPERATIONS = ['PutItem', 'UpdateItem', 'Query', 'GetItem', 'Scan', 'DescribeTable', 'CreateTable'] as const;
+const OPERATIONS = [
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'GetItem',
+  'Scan',
+  'DescribeTable',
+  'CreateTable',
+] as const;
 
-/**
- * The writes that change one item, and so append to its table's stream. DeleteItem (a REMOVE record)
- * is handled too, but not served: nothing calls it, and a call the product does not make stays an
- * UnknownOperationException.
- */
+/** The writes that change one item, and so append to its table's stream (when the table has one). */
 const ITEM_WRITES = new Set<string>(['PutItem', 'UpdateItem', 'DeleteItem']);
 
 export interface LocalDynamoDb {
@@ -65,6 +70,8 @@ export async function startDynamoDb(opts: {
   accountId: string;
   dataDir?: string;
   port?: number;
+  /** The tables that have a stream (the tracking tables); writes to others append nothing. */
+  streamTables: string[];
 }): Promise<LocalDynamoDb> {
   const engine = await startEngine(opts.dataDir);
   const agent = new http.Agent({ keepAlive: true });
@@ -170,6 +177,7 @@ export async function startDynamoDb(opts: {
     (operation: string): JsonOperation =>
     async (input, raw) => {
       if (!ITEM_WRITES.has(operation)) return send(operation, raw);
+      if (!opts.streamTables.includes(input.TableName as string)) return send(operation, raw);
       const target = await targetOf(operation, input);
       // No key to read by: the engine answers the (invalid) write with its own error.
       if (!target) return send(operation, raw);
@@ -240,13 +248,31 @@ function trackingTableDefinition(tableName: string): CreateTableCommandInput {
   };
 }
 
-/** Creates the tracking table unless it exists (a persisted data dir keeps it across restarts). */
-export async function ensureTrackingTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * The CreateTable request for an `Idempotency-Key` records' table: the stack's key. (The engine has
+ * no TTL; Powertools checks a record's expiry itself, TTL only removes expired records.)
+ */
+function idempotencyTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: IDEMPOTENCY.table.hashKey, AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: IDEMPOTENCY.table.hashKey, KeyType: 'HASH' }],
+  };
+}
+
+/** Creates a table unless it exists (a persisted data dir keeps it across restarts). */
+async function ensureTable(client: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
     return;
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
   }
-  await client.send(new CreateTableCommand(trackingTableDefinition(tableName)));
+  await client.send(new CreateTableCommand(definition));
 }
+
+export const ensureTrackingTable = (client: DynamoDBClient, tableName: string) =>
+  ensureTable(client, trackingTableDefinition(tableName));
+export const ensureIdempotencyTable = (client: DynamoDBClient, tableName: string) =>
+  ensureTable(client, idempotencyTableDefinition(tableName));

@@ -6,7 +6,7 @@
  * differs for code running locally. Used by `npm start`, the tests and the benchmark.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTrackingTable, startDynamoDb } from './dynamodb';
+import { ensureIdempotencyTable, ensureTrackingTable, startDynamoDb } from './dynamodb';
 import { startEventBridge, type LocalEvent, type LocalEventBridge } from './eventbridge';
 import { CallLog, FaultInjector, parseFault } from './faults';
 import { startSqs, type LocalSqs } from './sqs';
@@ -20,6 +20,8 @@ export interface LocalAwsOptions {
   region: string;
   /** Tracking tables to create (unless they exist in dataDir). */
   tables: string[];
+  /** `Idempotency-Key` records' tables to create. Default none. */
+  idempotencyTables?: string[];
   queues: string[];
   parameters: Record<string, LocalParameter>;
   /** EventBridge buses that exist (names); PutEvents to another bus fails per entry. Default none. */
@@ -81,7 +83,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     cleanup.length = 0;
   };
   try {
-    const dynamodb = await startDynamoDb({ ...shared, dataDir: options.dataDir });
+    const dynamodb = await startDynamoDb({ ...shared, dataDir: options.dataDir, streamTables: options.tables });
     cleanup.push(() => dynamodb.close());
     const ssm = await startSsm(options.parameters, shared);
     cleanup.push(() => ssm.close());
@@ -103,6 +105,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     });
     try {
       for (const table of options.tables) await ensureTrackingTable(client, table);
+      for (const table of options.idempotencyTables ?? []) await ensureIdempotencyTable(client, table);
     } finally {
       client.destroy();
     }

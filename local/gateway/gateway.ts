@@ -6,7 +6,11 @@
  * event, the function's answer passed through unchanged; a failed invocation or a malformed proxy
  * response is a 5xx). Every error the gateway answers itself is rendered from the stack's gateway
  * responses (lib/gateway-responses.ts), so it is byte for byte the shape the stack deploys.
- * One log line per request: method, path, status, milliseconds.
+ * One log line per request: method, path, status, milliseconds; one more for a SigV4 mismatch,
+ * naming the part of the request to blame (the client is told nothing more than API Gateway says).
+ *
+ * Local only: `documents` (the OpenAPI document) are served under the stage without auth, before
+ * any route is matched. API Gateway serves no such path.
  */
 import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
@@ -18,7 +22,7 @@ import { gatewayResponse, renderGatewayResponse } from '../../lib/gateway-respon
 import type { InvokeOutcome } from '../runtime/lambda-runtime';
 import { buildProxyEvent, newTraceId } from '../runtime/proxy-event';
 import { createRequestValidator } from './request-validator';
-import type { SigV4Verifier } from './sigv4';
+import type { AuthFailure, SigV4Verifier } from './sigv4';
 import type { TokenBucket } from './throttle';
 
 /** Lambda's synchronous invocation payload limit: a larger event never reaches the function. */
@@ -37,6 +41,8 @@ export interface GatewayOptions {
   integrationTimeoutMs?: number;
   /** One line per request, plus the gateway's own error notes (like its execution log). */
   log?: (line: string) => void;
+  /** Local only: path under the stage (`/openapi.json`) -> JSON text, served to GET and HEAD without auth. */
+  documents?: Record<string, string>;
 }
 
 /** x-amzn-ErrorType for the gateway responses the emulator produces. */
@@ -46,6 +52,18 @@ const ERROR_TYPES: Record<string, string> = {
   REQUEST_TOO_LARGE: 'BadRequestException',
   THROTTLED: 'TooManyRequestsException',
   DEFAULT_5XX: 'InternalServerErrorException',
+};
+
+/** What to check when a signature does not match, by the part the verifier blames. */
+const MISMATCH_HINTS: Record<NonNullable<AuthFailure['differs']>, string> = {
+  date: 'X-Amz-Date is outside the clock skew, or not the date of the credential scope',
+  headers: 'a signed header is missing or was changed, e.g. Host without its port',
+  query:
+    'the query string was signed in another order or spelling: SigV4 sorts the parameters by name (curl before 8.x ' +
+    'signs them as given: send them sorted), encodes them per RFC 3986, a space as %20 not `+`',
+  path: 'the path was signed in another encoding',
+  body: 'the body is not the one hashed in x-amz-content-sha256',
+  signature: 'the Signature is not 64 lower-case hex digits',
 };
 
 interface Reply {
@@ -115,7 +133,10 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
   const log = options.log ?? (() => undefined);
   const integrationTimeoutMs = options.integrationTimeoutMs ?? API_GATEWAY_TIMEOUT_SECONDS * 1000;
   const routes = new Map<string, RouteSpec>(
-    options.spec.routes.map((r) => [`${r.httpMethod} /${options.stage}/${r.pathPart}`, r]),
+    options.spec.routes.map((r) => [`${r.httpMethod} /${options.stage}${r.path}`, r]),
+  );
+  const documents = new Map(
+    Object.entries(options.documents ?? {}).map(([at, text]) => [`/${options.stage}${at}`, Buffer.from(text)]),
   );
 
   return async (req, res) => {
@@ -182,6 +203,11 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
         headers: req.headersDistinct as Record<string, string[]>,
         body,
       };
+      const document = documents.get(rawPath);
+      if (document && (req.method === 'GET' || req.method === 'HEAD')) {
+        return finish({ status: 200, headers: { 'Content-Type': 'application/json' }, body: document });
+      }
+
       const route = routes.get(`${req.method} ${rawPath}`);
       if (!route) {
         // API Gateway still parses a SigV4 header on an unknown route; a malformed one is reported.
@@ -199,7 +225,12 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
       }
 
       const auth = await options.verifier.verify(received);
-      if (!auth.ok) return finish(gatewayError(auth.responseType, auth.message, auth.errorType));
+      if (!auth.ok) {
+        if (auth.differs) {
+          log(`${requestId} SigV4 signature mismatch: the ${auth.differs} differs (${MISMATCH_HINTS[auth.differs]})`);
+        }
+        return finish(gatewayError(auth.responseType, auth.message, auth.errorType));
+      }
 
       if (options.throttle && !options.throttle.take()) {
         return finish(gatewayError('THROTTLED', 'Too Many Requests', ERROR_TYPES.THROTTLED));
@@ -226,7 +257,7 @@ export function createGatewayHandler(options: GatewayOptions): http.RequestListe
         traceId,
         method: route.httpMethod,
         stage: options.stage,
-        resourcePath: `/${route.pathPart}`,
+        resourcePath: route.path,
         rawHeaders: req.rawHeaders,
         query,
         body: text,

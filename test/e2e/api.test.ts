@@ -3,17 +3,25 @@
  * TAP_API_ENDPOINT or cfn-outputs/flat-outputs.json (see target.ts). Written against the contract
  * (DESIGN.md "The API contract"), not against the implementation.
  */
-import { LIMITS } from '../../lambda/contract';
+import { IDEMPOTENCY, LIMITS, ROUTES } from '../../lambda/contract';
+import { INVALID_BODY_ERROR } from '../../lib/gateway-responses';
 import type { ApiResponse } from './client';
 import { localOnly, openTarget, uniqueId, type Target } from './target';
 
 const update = (trackingId: string, status = 'in_transit', lat = 47.61) =>
   JSON.stringify({ tracking_id: trackingId, status, location: { lat, lng: -122.33 } });
 
+/** The one error shape: `{error, details?: [{field, message}], request_id}` and nothing else. */
 function expectErrorShape(response: ApiResponse, status: number) {
   expect({ status: response.status, body: response.text }).toEqual({ status, body: expect.any(String) });
-  expect(response.json).toEqual(expect.objectContaining({ error: expect.any(String), request_id: expect.any(String) }));
-  expect(response.json.request_id).not.toBe('');
+  const { error, details, request_id, ...rest } = response.json as Record<string, unknown>;
+  expect([typeof error, typeof request_id, rest]).toEqual(['string', 'string', {}]);
+  expect(request_id).not.toBe('');
+  if (details !== undefined) {
+    expect(details).toEqual(expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]));
+    for (const detail of details as Record<string, unknown>[])
+      expect(Object.keys(detail).sort()).toEqual(['field', 'message']);
+  }
 }
 
 describe('tracking API end to end', () => {
@@ -49,6 +57,32 @@ describe('tracking API end to end', () => {
         location: { lat: 47.61, lng: -122.33 },
       }),
     );
+  });
+
+  it('stores a batch (POST /track/batch) and lists each outcome', async () => {
+    const id = uniqueId('E2E-BATCH');
+    const r = await target.client.request({
+      method: 'POST',
+      path: ROUTES.trackBatch.path,
+      body: JSON.stringify({ updates: [JSON.parse(update(id, 'pending')), JSON.parse(update(id, 'in_transit'))] }),
+    });
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual(expect.objectContaining({ count: 2, stored: 2, queued: 0 }));
+    expect((await status({ tracking_id: id })).json.count).toBe(2);
+  });
+
+  it('answers a retried POST with the same Idempotency-Key with the first answer, and stores it once', async () => {
+    const id = uniqueId('E2E-IDEM');
+    const headers = { [IDEMPOTENCY.header]: `${id}-attempt` };
+    const first = await post(update(id), headers);
+    const retry = await post(update(id), headers);
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(retry.json.timestamp).toBe(first.json.timestamp);
+    expect(retry.headers[IDEMPOTENCY.replayedHeader.toLowerCase()]).toBe('true');
+    expect((await status({ tracking_id: id })).json.count).toBe(1);
+    const conflict = await post(update(id, 'delivered'), headers);
+    expectErrorShape(conflict, 422);
   });
 
   it('records the signing caller (enhanced tracking) from the SigV4 identity', async () => {
@@ -92,6 +126,9 @@ describe('tracking API end to end', () => {
       const r = await status({});
       expectErrorShape(r, 400);
       expect(r.json.error).toBe('Missing required request parameters: [tracking_id]');
+      expect(r.json.details).toEqual([
+        { field: 'query', message: 'Missing required request parameters: [tracking_id]' },
+      ]);
     });
 
     it('refuses a body that does not match the model', async () => {
@@ -99,8 +136,8 @@ describe('tracking API end to end', () => {
         JSON.stringify({ tracking_id: uniqueId('E2E-BAD'), status: 'lost', location: { lat: 1, lng: 1 } }),
       );
       expectErrorShape(r, 400);
-      expect(r.json.error).toBe('Invalid request body');
-      expect(r.json.details).toHaveLength(1);
+      expect(r.json.error).toBe(INVALID_BODY_ERROR);
+      expect(r.json.details).toEqual([{ field: 'body', message: expect.stringMatching(/^\[.*\]$/) }]);
     });
 
     it('refuses unknown fields, out-of-range coordinates and non-JSON bodies', async () => {
@@ -111,17 +148,37 @@ describe('tracking API end to end', () => {
       ]) {
         const r = await post(body);
         expectErrorShape(r, 400);
-        expect(r.json.error).toBe('Invalid request body');
+        expect(r.json.error).toBe(INVALID_BODY_ERROR);
       }
     });
 
-    localOnly('the exact wording comes from the local validator; AWS words it itself')(
-      'words the body report like the gateway validator',
-      async () => {
-        const r = await post(JSON.stringify({ tracking_id: 'X', status: 'lost', location: { lat: 1, lng: 1 } }));
-        expect(r.json.details).toEqual(['[instance failed to match exactly one schema (matched 0 out of 2)]']);
-      },
-    );
+    // Against a deployed stage this checks the local validator's wording against API Gateway's own.
+    it("reports each failing keyword in API Gateway's wording (members in name order), not a combinator's", async () => {
+      const r = await post(JSON.stringify({ tracking_id: 'PKG-1', status: 'lost', location: { lat: 97, lng: 1 } }));
+      expectErrorShape(r, 400);
+      expect(r.json.details).toEqual([
+        {
+          field: 'body',
+          message:
+            '[numeric instance is greater than the required maximum (maximum: 90, found: 97), ' +
+            'instance value ("lost") not found in enum (possible values: ["pending","in_transit","delivered","failed"])]',
+        },
+      ]);
+    });
+
+    it('refuses a batch on POST /track (its own route is POST /track/batch), naming `updates` as not allowed', async () => {
+      const r = await post(JSON.stringify({ updates: [JSON.parse(update('X'))] }));
+      expectErrorShape(r, 400);
+      expect(r.json.error).toBe(INVALID_BODY_ERROR);
+      expect(r.json.details).toEqual([
+        {
+          field: 'body',
+          message: expect.stringContaining(
+            'object instance has properties which are not allowed by the schema: ["updates"]',
+          ),
+        },
+      ]);
+    });
 
     it('answers an unknown path or method with 403 Missing Authentication Token', async () => {
       for (const [method, path] of [

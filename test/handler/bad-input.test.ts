@@ -1,19 +1,26 @@
 /**
  * The bad-input corpus: every request here must get its specific 4xx in the error shape
- * {error, details?, request_id}, and must store nothing (the table is compared before and after).
+ * {error, details?, request_id} and nothing else, and must store nothing: the tracking table is
+ * compared before and after, nothing is parked on the queue, and no Idempotency-Key record is
+ * written (the idempotency table stays empty).
  */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createHandler } from '../../lambda/app';
+import { IDEMPOTENCY, type FeatureFlags } from '../../lambda/contract';
 import { encodeCursor, encodeListingCursor } from '../../lambda/cursor';
+import type { ErrorDetail } from '../../lambda/responses';
 import { updatedKey } from '../../lambda/state';
 import {
   apiEvent,
   captureOutput,
   getStatusEvent,
   invoke,
+  postBatchEvent,
   postTrackEvent,
   startTestAws,
   validUpdate,
+  type EventOptions,
   type TestAws,
   type TestHandler,
 } from '../helpers/handler-harness';
@@ -26,12 +33,34 @@ interface BadInput {
   error: string | RegExp;
   /** Fields that must be named in details (when the answer has details). */
   fields?: string[];
+  /** The exact details, when the case pins them. */
+  details?: ErrorDetail[];
+  /** Feature flags (from SSM) for this case; it then gets a handler of its own, which reads them. */
+  flags?: Partial<FeatureFlags>;
 }
 
 const SEEDED = 'SEEDED-1';
 const OTHER = 'SEEDED-2';
 const json = (body: unknown) => () => postTrackEvent(body);
 const raw = (text: string) => () => postTrackEvent(text);
+/** POST /track/batch: `{"updates": updates}` for an array, else the body as given. */
+const batch = (updates: unknown) => () => postBatchEvent(updates);
+const withKey = (key: string): EventOptions => ({
+  headers: { 'Content-Type': 'application/json', [IDEMPOTENCY.header]: key },
+});
+const TWO_UPDATES = [validUpdate('BAD-1'), validUpdate('BAD-2')];
+/** Malformed Idempotency-Key values: each must be refused on both POST routes, whatever the body. */
+const MALFORMED_KEYS: [string, string][] = [
+  ['empty', ''],
+  ['of 256 characters', 'k'.repeat(256)],
+  ['with a control character (tab)', 'scan-42\tretry'],
+  ['with a non-ASCII character', 'scan-42-é'],
+];
+const INVALID_KEY = {
+  status: 400,
+  error: 'invalid Idempotency-Key header',
+  details: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters (space to ~)' }],
+};
 const withUpdate = (overrides: Record<string, unknown>) => json(validUpdate('BAD-1', overrides));
 const withLocation = (location: unknown) => withUpdate({ location });
 const nested = (depth: number): Record<string, unknown> =>
@@ -68,7 +97,7 @@ const CORPUS: BadInput[] = [
     event: raw('{"tracking_id": "A", '),
     status: 400,
     error: 'request body is not valid JSON',
-    fields: ['(body)'],
+    fields: ['body'],
   },
   {
     name: 'NaN literal',
@@ -89,17 +118,17 @@ const CORPUS: BadInput[] = [
     status: 400,
     error: 'request body is required',
   },
-  { name: 'JSON array', event: json([validUpdate('BAD-1')]), status: 400, error: INVALID_BODY, fields: ['(body)'] },
-  { name: 'JSON string', event: raw('"just text"'), status: 400, error: INVALID_BODY, fields: ['(body)'] },
+  { name: 'JSON array', event: json([validUpdate('BAD-1')]), status: 400, error: INVALID_BODY, fields: ['body'] },
+  { name: 'JSON string', event: raw('"just text"'), status: 400, error: INVALID_BODY, fields: ['body'] },
   {
     name: 'plain text',
     event: raw('just text'),
     status: 400,
     error: 'request body is not valid JSON',
-    fields: ['(body)'],
+    fields: ['body'],
   },
-  { name: 'JSON null', event: raw('null'), status: 400, error: INVALID_BODY, fields: ['(body)'] },
-  { name: 'JSON number', event: raw('42'), status: 400, error: INVALID_BODY, fields: ['(body)'] },
+  { name: 'JSON null', event: raw('null'), status: 400, error: INVALID_BODY, fields: ['body'] },
+  { name: 'JSON number', event: raw('42'), status: 400, error: INVALID_BODY, fields: ['body'] },
   // --- tracking_id ---
   {
     name: 'tracking_id missing',
@@ -385,12 +414,10 @@ const CORPUS: BadInput[] = [
   },
   {
     name: 'batch with one update from the future (none stored)',
-    event: json({
-      updates: [
-        validUpdate('BAD-1'),
-        validUpdate('BAD-2', { event_time: new Date(Date.now() + 3_600_000).toISOString() }),
-      ],
-    }),
+    event: batch([
+      validUpdate('BAD-1'),
+      validUpdate('BAD-2', { event_time: new Date(Date.now() + 3_600_000).toISOString() }),
+    ]),
     status: 400,
     error: INVALID_BODY,
     fields: ['updates[1].event_time'],
@@ -406,38 +433,146 @@ const CORPUS: BadInput[] = [
   // --- batch ---
   {
     name: 'batch with one invalid update (none stored)',
-    event: json({ updates: [validUpdate('BAD-1'), validUpdate('BAD-2', { status: 'gone' })] }),
+    event: batch([validUpdate('BAD-1'), validUpdate('BAD-2', { status: 'gone' })]),
     status: 400,
     error: INVALID_BODY,
     fields: ['updates[1].status'],
   },
   {
     name: 'batch with no updates',
-    event: json({ updates: [] }),
+    event: batch([]),
     status: 400,
     error: INVALID_BODY,
     fields: ['updates'],
   },
   {
     name: 'batch with 26 updates',
-    event: json({ updates: Array.from({ length: 26 }, (_, i) => validUpdate(`BAD-${i}`)) }),
+    event: batch(Array.from({ length: 26 }, (_, i) => validUpdate(`BAD-${i}`))),
     status: 400,
     error: INVALID_BODY,
     fields: ['updates'],
   },
   {
     name: 'batch that is not an array',
-    event: json({ updates: validUpdate('BAD-1') }),
+    event: batch({ updates: validUpdate('BAD-1') }),
     status: 400,
     error: INVALID_BODY,
     fields: ['updates'],
   },
   {
     name: 'batch with a stray top-level field',
-    event: json({ updates: [validUpdate('BAD-1')], tracking_id: 'BAD-1' }),
+    event: batch({ updates: [validUpdate('BAD-1')], tracking_id: 'BAD-1' }),
     status: 400,
     error: INVALID_BODY,
     fields: ['tracking_id'],
+  },
+  {
+    name: 'batch over max_request_size (10240 bytes)',
+    event: batch([validUpdate('BAD-1', { metadata: { note: 'x'.repeat(11_000) } })]),
+    status: 413,
+    error: /^request body is \d+ bytes; the limit is 10240$/,
+  },
+  {
+    name: 'batch with Content-Type text/plain',
+    event: () => postBatchEvent(TWO_UPDATES, { headers: { 'Content-Type': 'text/plain' } }),
+    status: 415,
+    error: /^Content-Type must be application\/json/,
+  },
+  {
+    name: 'batch that is malformed JSON',
+    event: () => postBatchEvent('{"updates": ['),
+    status: 400,
+    error: 'request body is not valid JSON',
+    fields: ['body'],
+  },
+  // --- one update per POST /track, batches on POST /track/batch ---
+  {
+    name: 'a batch sent to POST /track',
+    event: json({ updates: TWO_UPDATES }),
+    status: 400,
+    error: 'a batch goes to POST /track/batch',
+    details: [{ field: 'updates', message: 'POST /track takes one update; send batches to POST /track/batch' }],
+  },
+  {
+    name: 'a single update sent to POST /track/batch',
+    event: batch(validUpdate('BAD-1')),
+    status: 400,
+    error: 'POST /track/batch takes {"updates": [...]}',
+    details: [{ field: 'updates', message: 'is required; send a single update to POST /track' }],
+  },
+  {
+    name: 'an empty object sent to POST /track/batch',
+    event: batch({}),
+    status: 400,
+    error: 'POST /track/batch takes {"updates": [...]}',
+    details: [{ field: 'updates', message: 'is required; send a single update to POST /track' }],
+  },
+  {
+    name: 'a bare array of updates sent to POST /track/batch',
+    event: () => postBatchEvent(JSON.stringify(TWO_UPDATES)),
+    status: 400,
+    error: INVALID_BODY,
+    details: [{ field: 'body', message: 'must be a JSON object' }],
+  },
+  {
+    name: 'a batch with batch_processing off',
+    flags: { batch_processing: false },
+    event: batch(TWO_UPDATES),
+    status: 400,
+    error: 'batch processing is disabled',
+    details: [{ field: 'updates', message: 'batch processing is disabled; send one update per POST /track' }],
+  },
+  // --- Idempotency-Key: malformed (refused before the body is read), or valid on a bad body ---
+  ...MALFORMED_KEYS.flatMap(([what, key]): BadInput[] => [
+    {
+      name: `Idempotency-Key ${what}, on POST /track`,
+      event: () => postTrackEvent(validUpdate('BAD-1'), withKey(key)),
+      ...INVALID_KEY,
+    },
+    {
+      name: `Idempotency-Key ${what}, on POST /track/batch`,
+      event: () => postBatchEvent(TWO_UPDATES, withKey(key)),
+      ...INVALID_KEY,
+    },
+  ]),
+  {
+    name: 'a valid Idempotency-Key on an invalid update',
+    event: () => postTrackEvent(validUpdate('BAD-1', { status: 'lost' }), withKey('bad-input-1')),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['status'],
+  },
+  {
+    name: 'a valid Idempotency-Key on a batch with an invalid update',
+    event: () =>
+      postBatchEvent(
+        [validUpdate('BAD-1'), validUpdate('BAD-2', { location: { lat: 91, lng: 0 } })],
+        withKey('bad-input-2'),
+      ),
+    status: 400,
+    error: INVALID_BODY,
+    fields: ['updates[1].location.lat'],
+  },
+  {
+    name: 'a valid Idempotency-Key on a batch sent to POST /track',
+    event: () => postTrackEvent({ updates: TWO_UPDATES }, withKey('bad-input-3')),
+    status: 400,
+    error: 'a batch goes to POST /track/batch',
+    fields: ['updates'],
+  },
+  {
+    name: 'a valid Idempotency-Key on a single update sent to POST /track/batch',
+    event: () => postBatchEvent(validUpdate('BAD-1'), withKey('bad-input-4')),
+    status: 400,
+    error: 'POST /track/batch takes {"updates": [...]}',
+    fields: ['updates'],
+  },
+  {
+    name: 'a valid Idempotency-Key on a body that is not JSON',
+    event: () => postTrackEvent('{"tracking_id": ', withKey('bad-input-5')),
+    status: 400,
+    error: 'request body is not valid JSON',
+    fields: ['body'],
   },
   // --- size and content type ---
   {
@@ -478,6 +613,12 @@ const CORPUS: BadInput[] = [
     event: () => apiEvent('PUT', '/track', JSON.stringify(validUpdate('BAD-1')), null),
     status: 405,
     error: 'method PUT is not allowed on /track; use POST',
+  },
+  {
+    name: 'GET /track/batch',
+    event: () => apiEvent('GET', '/track/batch', null, null),
+    status: 405,
+    error: 'method GET is not allowed on /track/batch; use POST',
   },
   {
     name: 'POST /status',
@@ -850,6 +991,13 @@ const CORPUS: BadInput[] = [
 let aws: TestAws;
 let handler: TestHandler;
 
+/** Every record in the idempotency table (Powertools' records of the Idempotency-Key requests). */
+async function idempotencyRecords(): Promise<Record<string, unknown>[]> {
+  const tableName = aws.definition.environment.IDEMPOTENCY_TABLE_NAME as string;
+  const page = await aws.documents.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+  return page.Items ?? [];
+}
+
 beforeAll(async () => {
   aws = await startTestAws();
   aws.setParameters();
@@ -883,10 +1031,12 @@ it('has at least 40 cases, each with a distinct name', () => {
 
 describe.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_name, bad) => {
   it(`answers ${bad.status} in the error shape and stores nothing`, async () => {
+    if (bad.flags) aws.setParameters(bad.flags);
+    const caseHandler = bad.flags ? createHandler(aws.env) : handler;
     const before = await aws.allItems();
     const event = bad.event();
 
-    const answer = await invoke(handler, event);
+    const answer = await invoke(caseHandler, event);
 
     expect(answer.statusCode).toBe(bad.status);
     expect(answer.headers['Content-Type']).toBe('application/json');
@@ -899,10 +1049,15 @@ describe.each(CORPUS.map((c) => [c.name, c] as const))('%s', (_name, bad) => {
         expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]),
       );
     }
-    if (bad.status === 405) expect(answer.headers.Allow).toBe(event.path === '/track' ? 'POST' : 'GET');
+    if (bad.details) expect(answer.body.details).toEqual(bad.details);
+    if (bad.status === 405) {
+      expect(answer.headers.Allow).toBe(['/track', '/track/batch'].includes(event.path) ? 'POST' : 'GET');
+    }
     const after = await aws.allItems();
     expect(after).toHaveLength(before.length);
     expect(after).toEqual(before);
+    expect(aws.parked()).toEqual([]);
+    expect(await idempotencyRecords()).toEqual([]);
   });
 });
 
@@ -991,5 +1146,17 @@ describe('messages name the problem precisely', () => {
     );
     expect(next.statusCode).toBe(200);
     expect(next.body.updates[0].timestamp).toBeLessThan(first.body.updates[0].timestamp);
+  });
+});
+
+describe('what the corpus checks see', () => {
+  // Last in the file: it leaves a record behind, which every corpus case would otherwise count.
+  it('an accepted POST with an Idempotency-Key leaves its record in the idempotency table', async () => {
+    expect(await idempotencyRecords()).toEqual([]);
+
+    const answer = await invoke(handler, postBatchEvent(TWO_UPDATES, withKey('bad-input-control')));
+
+    expect(answer.statusCode).toBe(200);
+    expect(await idempotencyRecords()).toHaveLength(1);
   });
 });

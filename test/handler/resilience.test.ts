@@ -19,6 +19,7 @@ import {
   invoke,
   lambdaContext,
   metricTotals,
+  postBatchEvent,
   postTrackEvent,
   startTestAws,
   validUpdate,
@@ -69,7 +70,7 @@ describe('SSM failure: keep serving, never a 5xx', () => {
     ssm.failing = true;
     freezeClock(Date.now() + 301_000); // past the 300 s cache
     output.clear();
-    const batch = await invoke(handler, postTrackEvent({ updates: [validUpdate('SSM-LK-2')] }));
+    const batch = await invoke(handler, postBatchEvent([validUpdate('SSM-LK-2')]));
     const callsAfterFailure = ssm.calls.length;
     const single = await invoke(handler, postTrackEvent(validUpdate('SSM-LK-3')));
 
@@ -97,10 +98,7 @@ describe('SSM failure: keep serving, never a 5xx', () => {
     ssm.failing = true;
     const handler = createHandler(aws.env);
 
-    const batch = await invoke(
-      handler,
-      postTrackEvent({ updates: [validUpdate('SSM-DEF-1')] }, { requestId: 'req-ssm-def' }),
-    );
+    const batch = await invoke(handler, postBatchEvent([validUpdate('SSM-DEF-1')], { requestId: 'req-ssm-def' }));
 
     // DEFAULT_FEATURE_FLAGS: batch_processing and enhanced_tracking on.
     expect(DEFAULT_FEATURE_FLAGS).toMatchObject({ batch_processing: true, enhanced_tracking: true });
@@ -118,7 +116,7 @@ describe('SSM failure: keep serving, never a 5xx', () => {
     ssm.set(PARAMETERS.config, 'not json');
     const handler = createHandler(aws.env);
 
-    const first = await invoke(handler, postTrackEvent({ updates: [validUpdate('SSM-BAD-1')] }));
+    const first = await invoke(handler, postBatchEvent([validUpdate('SSM-BAD-1')]));
     const second = await invoke(handler, postTrackEvent(validUpdate('SSM-BAD-2')));
 
     expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
@@ -320,7 +318,7 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
     aws.setParameters();
     refusePuts();
     const handler = createHandler(aws.env);
-    const answer = await invoke(handler, postTrackEvent({ updates: [validUpdate('PARK-B1'), validUpdate('PARK-B2')] }));
+    const answer = await invoke(handler, postBatchEvent([validUpdate('PARK-B1'), validUpdate('PARK-B2')]));
     expect(answer.statusCode).toBe(202);
     expect(answer.body).toMatchObject({ stored: 0, queued: 2, count: 2 });
     expect(answer.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['queued', 'queued']);
@@ -362,27 +360,65 @@ describe('the queue refuses too: 503, so the client retries', () => {
     expect(answer.statusCode).toBe(503);
   });
 
-  it('names the updates to retry when part of a batch is rejected', async () => {
+  it('names the updates to retry when part of a batch is rejected, in the plain error shape, and keeps the others', async () => {
     aws.setParameters();
     refuseSends();
-    // The first shipment's write goes through, the second's is refused.
+    // The writes of PART-2 and PART-4 are refused (and so is the queue); PART-1's and PART-3's go through.
+    const refused = new Set(['PART-2', 'PART-4']);
     aws.local.faults.add({
       service: 'dynamodb',
       operation: 'PutItem',
       error: 'ProvisionedThroughputExceededException',
       match: (input: Record<string, unknown>) =>
-        (input.Item as { tracking_id?: { S?: string } } | undefined)?.tracking_id?.S === 'PART-2',
+        refused.has(String((input.Item as { tracking_id?: { S?: string } } | undefined)?.tracking_id?.S)),
     });
     const handler = createHandler(aws.env);
+    const ids = ['PART-1', 'PART-2', 'PART-3', 'PART-4'];
 
-    const answer = await invoke(handler, postTrackEvent({ updates: [validUpdate('PART-1'), validUpdate('PART-2')] }));
+    const answer = await invoke(
+      handler,
+      postBatchEvent(
+        ids.map((id) => validUpdate(id)),
+        { requestId: 'req-part' },
+      ),
+    );
 
     expect(answer.statusCode).toBe(503);
-    expect(answer.body.details).toEqual([
-      { field: 'updates[1]', message: 'could not be stored or queued; retry this update' },
-    ]);
-    expect(answer.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['stored', 'rejected']);
-    expect(await aws.itemsOf('PART-1')).toHaveLength(1);
+    expect(answer.headers['Retry-After']).toBe('1');
+    // Exactly {error, details, request_id}: no `results` (the error shape carries nothing else).
+    expect(answer.body).toEqual({
+      error: '2 of 4 tracking updates could not be stored; retry those (the others are kept)',
+      details: [
+        { field: 'updates[1]', message: 'could not be stored or queued; retry this update' },
+        { field: 'updates[3]', message: 'could not be stored or queued; retry this update' },
+      ],
+      request_id: 'req-part',
+    });
+    // The others are kept, as the message says: stored, once each.
+    for (const id of ['PART-1', 'PART-3']) {
+      expect((await aws.itemsOf(id)).map((item) => [item.tracking_id, item.request_id])).toEqual([[id, 'req-part']]);
+    }
+    for (const id of ['PART-2', 'PART-4']) expect(await aws.itemsOf(id)).toEqual([]);
+    expect(aws.parked()).toEqual([]);
+    const totals = metricTotals(output);
+    expect(totals[METRICS.updateStored]).toBe(2);
+    expect(totals[METRICS.updateLost]).toBe(2);
+  });
+
+  it('answers a batch whose every update is rejected with 503 naming each of them', async () => {
+    aws.setParameters();
+    refuseSends();
+    refusePuts();
+    const handler = createHandler(aws.env);
+
+    const answer = await invoke(handler, postBatchEvent([validUpdate('ALL-1'), validUpdate('ALL-2')]));
+
+    expect(answer.statusCode).toBe(503);
+    expect(answer.body.error).toBe('no tracking update could be stored; retry them');
+    expect(answer.body.details.map((d: { field: string }) => d.field)).toEqual(['updates[0]', 'updates[1]']);
+    expect(Object.keys(answer.body).sort()).toEqual(['details', 'error', 'request_id']);
+    expect(await aws.itemsOf('ALL-1')).toEqual([]);
+    expect(await aws.itemsOf('ALL-2')).toEqual([]);
   });
 });
 

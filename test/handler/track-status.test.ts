@@ -1,7 +1,8 @@
 /**
- * POST /track and GET /status against dynalite: what is stored (event_time included), how pages are
- * cut, the shipment's current state beside its history, what concurrency does, and what the feature
- * flags change.
+ * POST /track (one update), POST /track/batch ({"updates": [...]}) and GET /status against dynalite:
+ * which route takes which body, what is stored (event_time included), how pages are cut, the
+ * shipment's current state beside its history, what concurrency does, and what the feature flags
+ * change.
  */
 import { createHandler } from '../../lambda/app';
 import * as awsClients from '../../lambda/aws-clients';
@@ -17,6 +18,7 @@ import {
   getStatusEvent,
   invoke,
   lambdaContext,
+  postBatchEvent,
   postTrackEvent,
   startTestAws,
   validUpdate,
@@ -255,22 +257,78 @@ describe('the bounded timestamp walk', () => {
   });
 });
 
-describe('feature flags', () => {
-  const batch = {
-    updates: [
-      validUpdate('BATCH-A', { status: 'pending' }),
-      validUpdate('BATCH-B', { status: 'pending' }),
-      validUpdate('BATCH-A', { status: 'in_transit' }),
-    ],
-  };
+describe('one update per POST /track, batches on POST /track/batch', () => {
+  it('answers a batch sent to POST /track with a 400 naming the batch route, and stores nothing', async () => {
+    aws.setParameters({ batch_processing: true });
+    const handler = createHandler(aws.env);
 
-  it('batch_processing on: stores each update of a batch, in order per shipment, and lists every outcome', async () => {
+    const answer = await invoke(
+      handler,
+      postTrackEvent({ updates: [validUpdate('ROUTE-B1'), validUpdate('ROUTE-B2')] }, { requestId: 'req-to-track' }),
+    );
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body).toEqual({
+      error: 'a batch goes to POST /track/batch',
+      details: [{ field: 'updates', message: 'POST /track takes one update; send batches to POST /track/batch' }],
+      request_id: 'req-to-track',
+    });
+    expect(await aws.itemsOf('ROUTE-B1')).toEqual([]);
+    expect(await aws.itemsOf('ROUTE-B2')).toEqual([]);
+  });
+
+  it('answers a single update sent to POST /track/batch with a 400 naming POST /track, and stores nothing', async () => {
+    aws.setParameters({ batch_processing: true });
+    const handler = createHandler(aws.env);
+
+    const answer = await invoke(handler, postBatchEvent(validUpdate('ROUTE-S1'), { requestId: 'req-to-batch' }));
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.body).toEqual({
+      error: 'POST /track/batch takes {"updates": [...]}',
+      details: [{ field: 'updates', message: 'is required; send a single update to POST /track' }],
+      request_id: 'req-to-batch',
+    });
+    expect(await aws.itemsOf('ROUTE-S1')).toEqual([]);
+    // The same update on its own route is stored.
+    expect((await invoke(handler, postTrackEvent(validUpdate('ROUTE-S1')))).statusCode).toBe(200);
+    expect(await aws.itemsOf('ROUTE-S1')).toHaveLength(1);
+  });
+
+  it('answers a batch of one in the batch shape: the route decides the answer, not the count', async () => {
+    aws.setParameters({ batch_processing: true });
+    const handler = createHandler(aws.env);
+    const at = Date.UTC(2024, 8, 2);
+    freezeClock(at);
+
+    const answer = await invoke(handler, postBatchEvent([validUpdate('ROUTE-ONE')]));
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toEqual({
+      message: expect.stringMatching(/^1 tracking updates? stored$/),
+      count: 1,
+      stored: 1,
+      queued: 0,
+      results: [{ tracking_id: 'ROUTE-ONE', timestamp: at, outcome: 'stored' }],
+    });
+    expect(await aws.itemsOf('ROUTE-ONE')).toHaveLength(1);
+  });
+});
+
+describe('feature flags', () => {
+  const batch = [
+    validUpdate('BATCH-A', { status: 'pending' }),
+    validUpdate('BATCH-B', { status: 'pending' }),
+    validUpdate('BATCH-A', { status: 'in_transit' }),
+  ];
+
+  it('batch_processing on: POST /track/batch stores each update, in order per shipment, and lists every outcome', async () => {
     aws.setParameters({ batch_processing: true });
     const handler = createHandler(aws.env);
     const at = Date.UTC(2024, 8, 1);
     freezeClock(at);
 
-    const answer = await invoke(handler, postTrackEvent(batch));
+    const answer = await invoke(handler, postBatchEvent(batch));
 
     expect(answer.statusCode).toBe(200);
     expect(answer.body).toEqual({
@@ -289,22 +347,37 @@ describe('feature flags', () => {
     expect(await aws.itemsOf('BATCH-B')).toHaveLength(1);
   });
 
-  it('batch_processing off: a batch is a 400 saying so, and nothing is stored; single updates still work', async () => {
+  it('batch_processing off: POST /track/batch is a 400 saying so, and nothing is stored; POST /track still works', async () => {
     aws.setParameters({ batch_processing: false });
     const handler = createHandler(aws.env);
-    const off = { updates: [validUpdate('BATCH-OFF-1'), validUpdate('BATCH-OFF-2')] };
+    const off = [validUpdate('BATCH-OFF-1'), validUpdate('BATCH-OFF-2')];
 
-    const refused = await invoke(handler, postTrackEvent(off, { requestId: 'req-batch-off' }));
+    const refused = await invoke(handler, postBatchEvent(off, { requestId: 'req-batch-off' }));
 
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toEqual({
       error: 'batch processing is disabled',
-      details: [{ field: 'updates', message: 'batch processing is disabled; send one update per request' }],
+      details: [{ field: 'updates', message: 'batch processing is disabled; send one update per POST /track' }],
       request_id: 'req-batch-off',
     });
     expect(await aws.itemsOf('BATCH-OFF-1')).toHaveLength(0);
     expect(await aws.itemsOf('BATCH-OFF-2')).toHaveLength(0);
-    expect((await invoke(handler, postTrackEvent(validUpdate('BATCH-OFF-1')))).statusCode).toBe(200);
+    const single = await invoke(handler, postTrackEvent(validUpdate('BATCH-OFF-1')));
+    expect(single.statusCode).toBe(200);
+    expect(single.body).toMatchObject({ message: 'tracking update stored', tracking_id: 'BATCH-OFF-1' });
+    expect(await aws.itemsOf('BATCH-OFF-1')).toHaveLength(1);
+    expect(await aws.itemsOf('BATCH-OFF-2')).toHaveLength(0);
+  });
+
+  it('batch_processing off: a single update sent to POST /track/batch is refused as disabled too', async () => {
+    aws.setParameters({ batch_processing: false });
+    const handler = createHandler(aws.env);
+
+    const refused = await invoke(handler, postBatchEvent(validUpdate('BATCH-OFF-3')));
+
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body.error).toBe('batch processing is disabled');
+    expect(await aws.itemsOf('BATCH-OFF-3')).toHaveLength(0);
   });
 
   it('enhanced_tracking on: stores the caller IAM ARN and the API request id', async () => {
@@ -472,12 +545,10 @@ describe('event_time: when the scan happened', () => {
     freezeClock(at);
     const answer = await invoke(
       handler,
-      postTrackEvent({
-        updates: [
-          validUpdate('EVT-B', { event_time: '2024-10-10T11:00:00Z' }),
-          validUpdate('EVT-B', { status: 'delivered' }),
-        ],
-      }),
+      postBatchEvent([
+        validUpdate('EVT-B', { event_time: '2024-10-10T11:00:00Z' }),
+        validUpdate('EVT-B', { status: 'delivered' }),
+      ]),
     );
     expect(answer.statusCode).toBe(200);
     expect((await aws.itemsOf('EVT-B')).map((i) => i.event_time)).toEqual([
@@ -502,9 +573,7 @@ describe('event_time: when the scan happened', () => {
     const old = await post('EVT-OLD', at - 2 * 86_400_000 - 1);
     const batch = await invoke(
       handler,
-      postTrackEvent({
-        updates: [validUpdate('EVT-OK'), validUpdate('EVT-BATCH', { event_time: iso(at + 3_600_000) })],
-      }),
+      postBatchEvent([validUpdate('EVT-OK'), validUpdate('EVT-BATCH', { event_time: iso(at + 3_600_000) })]),
     );
 
     expect(edges.map((a) => a.statusCode)).toEqual([200, 200]);
@@ -629,7 +698,9 @@ describe('history items carry no StatusIndex key (only state records are indexed
     aws.setParameters({ batch_processing: true });
     const handler = createHandler(aws.env);
     await invoke(handler, postTrackEvent(validUpdate('NOIDX-1')));
-    await invoke(handler, postTrackEvent({ updates: [validUpdate('NOIDX-2'), validUpdate('NOIDX-3')] }));
+    expect((await invoke(handler, postBatchEvent([validUpdate('NOIDX-2'), validUpdate('NOIDX-3')]))).statusCode).toBe(
+      200,
+    );
     const items = [
       ...(await aws.itemsOf('NOIDX-1')),
       ...(await aws.itemsOf('NOIDX-2')),

@@ -16,6 +16,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import {
   DEFAULT_API_CONFIG,
   DEFAULT_FEATURE_FLAGS,
+  ROUTES,
   STATUS_EVENT,
   STATUS_EVENT_DETAIL_SCHEMA,
   parameterNames,
@@ -252,8 +253,17 @@ export function apiEvent(
 }
 
 export function postTrackEvent(body: unknown, options: EventOptions = {}): APIGatewayProxyEvent {
+  return postEvent(ROUTES.track.path, body, options);
+}
+
+/** POST /track/batch with `{"updates": updates}` (or `body` as given when it is not an array). */
+export function postBatchEvent(updates: unknown, options: EventOptions = {}): APIGatewayProxyEvent {
+  return postEvent(ROUTES.trackBatch.path, Array.isArray(updates) ? { updates } : updates, options);
+}
+
+function postEvent(path: string, body: unknown, options: EventOptions): APIGatewayProxyEvent {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return apiEvent('POST', '/track', text, null, {
+  return apiEvent('POST', path, text, null, {
     ...options,
     headers: options.headers ?? { 'Content-Type': 'application/json' },
   });

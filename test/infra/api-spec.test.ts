@@ -2,7 +2,7 @@
  * The API definition the deployment trigger hashes: any change to what the API does (the contract's
  * schema, a gateway response, a route) changes the hash and so redeploys the stage; nothing else does.
  */
-import { ROUTES, TRACKING_REQUEST_SCHEMA } from '../../lambda/contract';
+import { MODELS, ROUTES } from '../../lambda/contract';
 import { GATEWAY_RESPONSES } from '../../lib/gateway-responses';
 import { apiSpec, redeploymentHash, stableJson, type ApiSpecInputs } from '../../lib/api-spec';
 
@@ -10,13 +10,23 @@ const base: ApiSpecInputs = { functionName: 'tracking-api-dev', validatorName: '
 const hash = (inputs: Partial<ApiSpecInputs> = {}) => redeploymentHash(apiSpec({ ...base, ...inputs }));
 
 describe('API definition', () => {
-  it("models POST bodies with the contract's schema, verbatim", () => {
-    expect(JSON.parse(apiSpec(base).model.schema)).toEqual(TRACKING_REQUEST_SCHEMA);
+  it("has one model per contract MODELS entry, each the contract's schema verbatim", () => {
+    const models = apiSpec(base).models;
+    expect(models.map((m) => m.name)).toEqual(Object.keys(MODELS));
+    for (const model of models) expect(JSON.parse(model.schema)).toEqual(MODELS[model.name]);
   });
 
-  it('has POST /track, GET /status and GET /shipments (the contract ROUTES), each AWS_IAM to the function', () => {
+  it('has no oneOf/anyOf at the top of a model (API Gateway would report only the combinator)', () => {
+    for (const model of apiSpec(base).models) {
+      const schema = JSON.parse(model.schema);
+      expect([model.name, schema.oneOf, schema.anyOf]).toEqual([model.name, undefined, undefined]);
+      expect(schema.type).toBe('object');
+    }
+  });
+
+  it('has POST /track, POST /track/batch, GET /status and GET /shipments (the contract ROUTES), each AWS_IAM to the function', () => {
     const routes = apiSpec(base).routes;
-    expect(routes.map((r) => [r.httpMethod, `/${r.pathPart}`])).toEqual(
+    expect(routes.map((r) => [r.httpMethod, r.path])).toEqual(
       Object.values(ROUTES).map((route) => [route.method, route.path]),
     );
     for (const route of routes) {
@@ -27,7 +37,16 @@ describe('API definition', () => {
         functionName: base.functionName,
       });
     }
-    expect(routes.find((r) => r.key === 'track')?.requestModels).toEqual({ 'application/json': 'TrackingRequest' });
+    expect(routes.find((r) => r.key === 'track')?.requestModels).toEqual({ 'application/json': 'TrackingUpdate' });
+    expect(routes.find((r) => r.key === 'trackBatch')?.requestModels).toEqual({ 'application/json': 'TrackingBatch' });
+  });
+
+  it('declares the optional Idempotency-Key header on both POST routes (documented, never required)', () => {
+    for (const key of ['track', 'trackBatch']) {
+      expect(apiSpec(base).routes.find((r) => r.key === key)?.requestParameters).toEqual({
+        'method.request.header.Idempotency-Key': false,
+      });
+    }
   });
 
   it('lets the request validator require the query parameters each GET route requires, and only those', () => {
@@ -58,12 +77,12 @@ describe('redeployment trigger', () => {
     expect(hash()).toBe(hash());
   });
 
-  it("changes when the contract's schema changes", () => {
-    const schema: { oneOf: { properties: { tracking_id: { maxLength: number } } }[] } = JSON.parse(
-      JSON.stringify(TRACKING_REQUEST_SCHEMA),
+  it("changes when a contract model's schema changes", () => {
+    const schema: { properties: { tracking_id: { maxLength: number } } } = JSON.parse(
+      JSON.stringify(MODELS.TrackingUpdate),
     );
-    schema.oneOf[0].properties.tracking_id.maxLength += 1;
-    expect(hash({ schema })).not.toBe(hash());
+    schema.properties.tracking_id.maxLength += 1;
+    expect(hash({ models: { TrackingUpdate: schema } })).not.toBe(hash());
   });
 
   it('changes when a gateway response changes', () => {

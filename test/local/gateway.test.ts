@@ -1,12 +1,15 @@
 /**
  * The API Gateway front on its own, with a stub function: routing, the proxy event it builds, the
- * answers it passes through or renders from the stack's gateway responses.
+ * answers it passes through or renders from the stack's gateway responses, the documents it serves
+ * (local only) and what it logs of a SigV4 mismatch.
  */
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { apiSpec } from '../../lib/api-spec';
-import { gatewayResponse, renderGatewayResponse } from '../../lib/gateway-responses';
+import { INVALID_BODY_ERROR, gatewayResponse, renderGatewayResponse } from '../../lib/gateway-responses';
 import { identityOf } from '../../local/gateway/credentials';
 import { createGatewayHandler } from '../../local/gateway/gateway';
 import type { InvokeOutcome } from '../../local/runtime/lambda-runtime';
@@ -16,6 +19,7 @@ import { apiClient, type ApiClient } from '../e2e/client';
 
 const KEY = { accessKeyId: 'GATEWAYTESTKEY000001', secretAccessKey: 'gateway-secret', userName: 'gw' };
 const REGION = 'us-west-2';
+const DOCUMENT = JSON.stringify({ openapi: '3.0.3', info: { title: 'test', version: '1' }, paths: {} });
 
 describe('local API Gateway front', () => {
   let server: http.Server;
@@ -37,6 +41,7 @@ describe('local API Gateway front', () => {
         return answer(event);
       },
       log: (line) => lines.push(line),
+      documents: { '/openapi.json': DOCUMENT },
     });
     server = http.createServer((req, res) => {
       // The throttle is swapped per test; the handler reads it through this wrapper.
@@ -153,9 +158,9 @@ describe('local API Gateway front', () => {
     const bad = JSON.stringify({ tracking_id: 'PKG-1', status: 'pending' });
     const json = await client.request({ method: 'POST', path: '/track', body: bad });
     expect(json.json).toEqual({
-      error: 'Invalid request body',
-      details: ['[instance failed to match exactly one schema (matched 0 out of 2)]'],
-      request_id: expect.any(String),
+      error: INVALID_BODY_ERROR,
+      details: [{ field: 'body', message: expect.stringContaining('"location"') }],
+      request_id: json.headers['x-amzn-requestid'],
     });
     const charset = await client.request({
       method: 'POST',
@@ -170,7 +175,7 @@ describe('local API Gateway front', () => {
       body: '{oops',
       headers: { 'content-type': 'application/json' },
     });
-    expect(notJson.json.error).toBe('Invalid request body');
+    expect(notJson.json.error).toBe(INVALID_BODY_ERROR);
     expect(events).toEqual([]);
 
     const text = await client.request({
@@ -183,9 +188,95 @@ describe('local API Gateway front', () => {
     expect(events).toHaveLength(1);
   });
 
-  it('accepts a valid batch body (the model is one update or a batch)', async () => {
+  it('validates each POST route against its own model: a batch on /track/batch, not on /track', async () => {
     const batch = JSON.stringify({ updates: [JSON.parse(valid), JSON.parse(valid)] });
-    expect((await client.request({ method: 'POST', path: '/track', body: batch })).status).toBe(200);
+    expect((await client.request({ method: 'POST', path: '/track/batch', body: batch })).status).toBe(200);
+    expect(events.map((e) => e.resource)).toEqual(['/track/batch']);
+    const misplaced = await client.request({ method: 'POST', path: '/track', body: batch });
+    expect({ status: misplaced.status, error: misplaced.json.error }).toEqual({
+      status: 400,
+      error: INVALID_BODY_ERROR,
+    });
+    const single = await client.request({ method: 'POST', path: '/track/batch', body: valid });
+    expect(single.status).toBe(400);
+    expect(events).toHaveLength(1);
+  });
+
+  it('serves its documents under the stage without auth, to GET and HEAD only', async () => {
+    const get = await client.request({ method: 'GET', path: '/openapi.json', sign: false });
+    expect({ status: get.status, type: get.headers['content-type'], text: get.text }).toEqual({
+      status: 200,
+      type: 'application/json',
+      text: DOCUMENT,
+    });
+    expect(lines[lines.length - 1]).toMatch(/^GET \/qa\/openapi\.json 200 /);
+    const head = await client.request({ method: 'HEAD', path: '/openapi.json', sign: false });
+    expect({ status: head.status, length: head.headers['content-length'], text: head.text }).toEqual({
+      status: 200,
+      length: String(Buffer.byteLength(DOCUMENT)),
+      text: '',
+    });
+    // Any other method is no document, and no route: what API Gateway answers an unknown path.
+    for (const method of ['POST', 'PUT', 'DELETE'] as const) {
+      for (const sign of [false, true]) {
+        const r = await client.request({ method, path: '/openapi.json', body: '{}', sign });
+        expect({ method, sign, status: r.status, error: r.json.error }).toEqual({
+          method,
+          sign,
+          status: 403,
+          error: 'Missing Authentication Token',
+        });
+      }
+    }
+    const otherStage = await apiClient(`http://127.0.0.1:${port}/prod`, REGION, async () => KEY).request({
+      method: 'GET',
+      path: '/openapi.json',
+      sign: false,
+    });
+    expect({ status: otherStage.status, error: otherStage.json.error }).toEqual({
+      status: 403,
+      error: 'Missing Authentication Token',
+    });
+    expect(events).toEqual([]);
+  });
+
+  it('logs which part of a request made its signature differ (a query re-spelled after signing)', async () => {
+    const signer = new SignatureV4({ service: 'execute-api', region: REGION, credentials: KEY, sha256: Sha256 });
+    const host = `127.0.0.1:${port}`;
+    const signed = await signer.sign({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      path: '/qa/status',
+      query: { tracking_id: 'PKG 1' },
+      headers: { host },
+    });
+    // Signed as `PKG%201`, sent with `+` for the space (as URLSearchParams writes it).
+    const answer = await new Promise<{ status: number; requestId: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, method: 'GET', path: '/qa/status?tracking_id=PKG+1', headers: signed.headers },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, requestId: String(res.headers['x-amzn-requestid']) }),
+          );
+        },
+      );
+      req.on('error', reject).end();
+    });
+    expect(answer.status).toBe(403);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^${answer.requestId} SigV4 signature mismatch: the query differs \\(.+\\)$`)),
+    );
+    expect(events).toEqual([]);
+
+    // A good signature logs nothing of the kind.
+    const before = lines.length;
+    expect((await client.request({ method: 'GET', path: '/status', query: { tracking_id: 'PKG 1' } })).status).toBe(
+      200,
+    );
+    expect(lines.slice(before).filter((line) => line.includes('SigV4'))).toEqual([]);
   });
 
   it('answers unknown paths, methods and stages with 403 Missing Authentication Token, signed or not', async () => {

@@ -167,6 +167,7 @@ export function goodStack(): SynthResource[] {
           resolveStackArgs(() => undefined, { ENVIRONMENT_SUFFIX: ENV }),
           {
             tableName: TABLE,
+            idempotencyTableName: `tracking-idempotency-${ENV}`,
             queueUrl: ARN.queueUrl,
             configParameter: PARAMETERS.config,
             flagsParameter: PARAMETERS.flags,

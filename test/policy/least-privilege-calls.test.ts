@@ -1,14 +1,16 @@
 /**
  * Least privilege, proven from behaviour: the whole local API (the shipped bundles on the local AWS
  * fakes, which record every call with the caller's access key id, one per function) is driven
- * through every path: POST /track (one update, a batch), GET /status, GET /shipments, a write
- * DynamoDB refuses (parked on the queue), the consumer projecting and putting status-change events,
+ * through every path: POST /track (one update), POST /track/batch, GET /status, GET /shipments, a
+ * write DynamoDB refuses (parked on the queue), `Idempotency-Key` (a first request, its replay, a
+ * reuse with another body, a request whose write and parking both fail: its record deleted), the consumer projecting and putting status-change events,
  * and the consumer failing until its mapping gives up (a failure record on the failure queue). Each
  * recorded call is mapped to what IAM evaluates (iam-actions.ts). Then, per function, the set of
  * (action, resource) pairs it used must EQUAL the set its synthesized role grants, once the few
  * grants the platform uses on its behalf, which no local fake can record, are added (PLATFORM
  * below). A grant no code path uses fails here, as does a call no grant allows.
  */
+import { IDEMPOTENCY, ROUTES } from '../../lambda/contract';
 import { resourceNames } from '../../lib/names';
 import { localAccessKeyId } from '../../local/runtime/function-env';
 import { startLocalApi, type LocalApi } from '../../local/local-api';
@@ -116,11 +118,14 @@ const update = (trackingId: string, status: string, offsetMs = 0) => ({
   event_time: new Date(Date.now() - 60_000 + offsetMs).toISOString(),
 });
 
-async function post(body: unknown, expected: number) {
+async function post(body: unknown, expected: number, options: { path?: string; key?: string } = {}) {
   const response = await client.request({
     method: 'POST',
-    path: '/track',
-    headers: { 'Content-Type': 'application/json' },
+    path: options.path ?? ROUTES.track.path,
+    headers: {
+      'Content-Type': 'application/json',
+      ...(options.key === undefined ? {} : { [IDEMPOTENCY.header]: options.key }),
+    },
     body: JSON.stringify(body),
   });
   expect([response.status, response.text]).toEqual([expected, expect.any(String)]);
@@ -145,7 +150,9 @@ beforeAll(async () => {
 
   // POST /track, one update and a batch; the consumer projects them and puts status-change events.
   await post(update(`${id}-1`, 'pending'), 200);
-  await post({ updates: [update(`${id}-2`, 'pending'), update(`${id}-2`, 'in_transit', 1000)] }, 200);
+  await post({ updates: [update(`${id}-2`, 'pending'), update(`${id}-2`, 'in_transit', 1000)] }, 200, {
+    path: ROUTES.trackBatch.path,
+  });
   await api.mapping.idle();
   // GET /status (the history and the state record), GET /shipments (StatusIndex).
   const status = await client.request({ method: 'GET', path: '/status', query: { tracking_id: `${id}-2` } });
@@ -158,6 +165,24 @@ beforeAll(async () => {
   const parked = await post(update(`${id}-3`, 'pending'), 202);
   expect(parked.json).toMatchObject({ queued: true });
   removeThrottle();
+
+  // Idempotency-Key: the record put and completed, a replay (the conditional put finds the record and
+  // reads it), the key reused with another body (422), and a request whose write and parking both
+  // fail (503): its record is deleted so the retry runs again.
+  const first = update(`${id}-5`, 'pending');
+  await post(first, 200, { key: `${id}-key` });
+  await post(first, 200, { key: `${id}-key` });
+  await post(update(`${id}-5`, 'delivered'), 422, { key: `${id}-key` });
+  const removeTableFault = api.aws.faults.add({
+    service: 'dynamodb',
+    operation: 'PutItem',
+    error: 'ProvisionedThroughputExceededException',
+    match: (input: Record<string, unknown>) => input.TableName === api.tableName,
+  });
+  const removeQueueFault = api.aws.faults.add('sqs:SendMessage=ServiceUnavailable');
+  await post(update(`${id}-6`, 'pending'), 503, { key: `${id}-lost` });
+  removeTableFault();
+  removeQueueFault();
 
   // The consumer failing on every UpdateItem until its mapping gives up: a failure record.
   const removeRefusal = api.aws.faults.add('dynamodb:UpdateItem=InternalServerError');
@@ -182,7 +207,7 @@ describe('least privilege, from the calls the code makes', () => {
   test('the local stack is the synthesized one: same region, account and names', () => {
     const { account } = roleOf(synth, api.definitions.api.name);
     expect([api.region, api.aws.accountId]).toEqual([String(synth.outputs.region), account]);
-    expect(inputs(synth, T.table).map((t) => t.name)).toEqual([api.tableName]);
+    expect(inputs(synth, T.table).map((t) => t.name)).toEqual([api.idempotencyTableName, api.tableName]);
     for (const key of ['api', 'consumer'] as const) {
       expect(roleOf(synth, api.definitions[key].name).logGroup).toMatch(
         new RegExp(`:log-group:${api.definitions[key].logGroup.replace(/[/$]/g, '\\$&')}$`),

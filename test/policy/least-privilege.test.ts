@@ -2,10 +2,10 @@
  * Least privilege, proven on the synth output: each function role's policy documents, evaluated as
  * AWS would (iam-evaluator.ts), grant exactly its function's calls on its own resources, and
  * nothing that any statement could stretch to.
- * - The API function: its actions on its own table, index, parameters, queue, dead-letter queue
- *   (Lambda delivers failed async events with its role) and log group; no
- *   DeleteItem, Scan, UpdateTable, UpdateItem, stream read, other table, other environment's
- *   parameters, other queue, PutParameter, DeleteQueue.
+ * - The API function: its actions on its own table, index, idempotency records' table, parameters,
+ *   queue, dead-letter queue (Lambda delivers failed async events with its role) and log group; no
+ *   DeleteItem, Scan, UpdateTable, UpdateItem, stream read on the tracking table, other table, other
+ *   environment's parameters, other queue, PutParameter, DeleteQueue; no Query or Scan of the records.
  * - The stream consumer: UpdateItem on the table, reading THIS table's stream (for its event source
  *   mapping), sending to its failure queue, reading the flags parameter (GetParameter), putting
  *   events on THIS bus, its logs; no PutItem, Query, GetItem, DeleteItem, index, another table's
@@ -22,6 +22,8 @@ interface Grants {
   region: string;
   documents: string[];
   table: string;
+  /** The `Idempotency-Key` records' table. */
+  idempotencyTable: string;
   /** The table's stream, as the consumer's mapping names it. */
   stream: string;
   /** The parked-updates queue. */
@@ -71,7 +73,10 @@ function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-pr
 
   const env = String((fn.environment as { variables: Record<string, string> }).variables.ENVIRONMENT);
   const region = String(result.outputs.region);
-  const [table] = inputs(result, T.table).map((t) => `arn:aws:dynamodb:${region}:${account}:table/${t.name}`);
+  const tableArn = (name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+  const tableNames = inputs(result, T.table).map((t) => String(t.name));
+  expect(tableNames.sort()).toEqual([`tracking-idempotency-${env}`, `tracking-updates-${env}`]);
+  const table = tableArn(`tracking-updates-${env}`);
   const queueArn = (name: string) => `arn:aws:sqs:${region}:${account}:${name}`;
   const webhook = inputs(result, T.eventTarget).length > 0;
   expect(inputs(result, T.queue).map((q) => String(q.name))).toEqual([
@@ -107,6 +112,7 @@ function functionGrants(result: SynthResult, base: 'tracking-api' | 'tracking-pr
     region,
     documents,
     table,
+    idempotencyTable: tableArn(`tracking-idempotency-${env}`),
     stream,
     queue: queueArn(`tracking-parked-updates-${env}`),
     deadLetterQueue: queueArn(`tracking-api-dlq-${env}`),
@@ -151,6 +157,10 @@ function needs(g: Grants): [string, string][] {
     ['dynamodb:PutItem', g.table],
     ['dynamodb:Query', g.table],
     ['dynamodb:Query', `${g.table}/index/StatusIndex`],
+    // lambda/idempotency.ts (Powertools Idempotency): the record's put, read, completion and delete.
+    ...['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].map(
+      (a): [string, string] => [a, g.idempotencyTable],
+    ),
     // settings.ts: the config and the flags, one GetParameter each (not the endpoint).
     ...g.parameters.filter((p) => p !== g.endpoint).map((p): [string, string] => ['ssm:GetParameter', p]),
     ['sqs:SendMessage', g.queue],
@@ -208,6 +218,18 @@ function forbidden(g: Grants): [string, string][] {
     ]),
     ['ssm:GetParametersByPath', `arn:aws:ssm:${g.region}:${g.account}:parameter/logistics/api/${g.env}`],
     ...otherQueues.map((q): [string, string] => ['sqs:SendMessage', q]),
+    // The records are read by key only, never listed, and the table itself is the stack's.
+    ...[
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:DeleteTable',
+      'dynamodb:UpdateTable',
+      'dynamodb:BatchWriteItem',
+    ].map((a): [string, string] => [a, g.idempotencyTable]),
+    ...['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'].map((a): [string, string] => [
+      a,
+      other(g.idempotencyTable),
+    ]),
     ['sqs:DeleteQueue', g.queue],
     ['sqs:PurgeQueue', g.queue],
     ['sqs:ReceiveMessage', g.queue],
@@ -275,6 +297,10 @@ function consumerForbidden(g: Grants, api: Grants): [string, string][] {
       'dynamodb:DescribeTable',
     ].map((a): [string, string] => [a, g.table]),
     ...['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:Scan'].map((a): [string, string] => [a, index]),
+    // The idempotency records are the API function's.
+    ...['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].map(
+      (a): [string, string] => [a, api.idempotencyTable],
+    ),
     // No other table, nor its stream, nor another stream of this table.
     ...[other(g.table), otherTable, `${g.table}-copy`].map((t): [string, string] => ['dynamodb:UpdateItem', t]),
     ...[

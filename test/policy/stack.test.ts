@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { apiSpec } from '../../lib/api-spec';
+import { apiSpec, childName } from '../../lib/api-spec';
+import { MODELS } from '../../lambda/contract';
 import { synthesize, type SynthResult } from '../../scripts/synth';
 import { buildPolicies, WAIVERS } from '../../policy/policies';
 import { T } from '../../policy/lib/types';
@@ -42,14 +43,14 @@ afterAll(() => pack?.stop());
 const JUDGED: [string, number][] = [
   [T.method, ROUTES.length],
   [T.requestValidator, 1],
-  [T.model, 1],
+  [T.model, Object.keys(MODELS).length],
   [T.stage, 1],
   [T.methodSettings, 1],
   // The API function and the stream consumer.
   [T.lambdaFunction, 2],
   [T.lambdaPermission, ROUTES.length],
   [T.eventSourceMapping, 1],
-  [T.table, 1],
+  [T.table, 2],
   // Parked updates, the API function's dead-letter queue, stream failures.
   [T.queue, 3],
   [T.queuePolicy, 3],
@@ -115,15 +116,16 @@ describe('policy pack on the dev stack', () => {
     ];
     const functions = ['tap-api-function', 'tap-consumer-function'];
     const queues = ['tap-function-dead-letter-queue', 'tap-parked-updates-queue', 'tap-stream-failure-queue'];
+    const tables = ['tap-idempotency-table', 'tap-tracking-table'];
     expect(found).toEqual(
       [
         'api-cache: tap-stage',
         'api-client-certificate: tap-stage',
-        ...ROUTES.map((r) => `api-cognito-authorizer: tap-${r.key}-method`),
+        ...ROUTES.map((r) => `api-cognito-authorizer: tap-${childName(r.path)}-method`),
         'api-waf: tap-stage',
-        'dynamodb-backup-plan: tap-tracking-table',
-        'dynamodb-cmk: tap-tracking-table',
-        'dynamodb-deletion-protection: tap-tracking-table',
+        ...tables.map((t) => `dynamodb-backup-plan: ${t}`),
+        ...tables.map((t) => `dynamodb-cmk: ${t}`),
+        ...tables.map((t) => `dynamodb-deletion-protection: ${t}`),
         'eventbridge-bus-policy: tap-event-bus',
         'eventbridge-cmk: tap-event-bus',
         'iam-apigateway-logs-managed-policy: tap-apigateway-cloudwatch-policy',
@@ -163,6 +165,7 @@ describe('policy pack on the dev stack', () => {
     const config = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, 'config/production.json'), 'utf8')) as PackConfig;
     const devFindings = mandatory(await runPolicies(POLICIES, dev.resources, { config }));
     expect(devFindings.map((v) => `${v.policy} ${v.resource}`).sort()).toEqual([
+      'waiver-dynamodb-deletion-protection tap-idempotency-table',
       'waiver-dynamodb-deletion-protection tap-tracking-table',
       'waiver-lambda-reserved-concurrency tap-api-function',
       'waiver-lambda-reserved-concurrency tap-consumer-function',

@@ -1,7 +1,7 @@
 /** The REST API: model, validator, routes, gateway responses, deployment, stage, permissions. */
 import { GATEWAY_RESPONSES, gatewayResponseTemplate } from '../../../lib/gateway-responses';
-import { TRACKING_REQUEST_SCHEMA } from '../../../lambda/contract';
-import { apiSpec, redeploymentHash } from '../../../lib/api-spec';
+import { MODELS } from '../../../lambda/contract';
+import { apiSpec, childName, redeploymentHash } from '../../../lib/api-spec';
 import { fakeId } from '../../../scripts/synth';
 import { TYPES, inputs, ofType, only, type Inputs } from '../helpers';
 import type { Synths } from './synths';
@@ -15,8 +15,8 @@ const INVOKE_ARN =
 
 export function restApiSpec(s: Synths): void {
   const apiId = () => s.dev.outputs.api_id as string;
-  const resourceName = (pathPart: string) =>
-    ofType(s.dev, TYPES.resource).find((r) => r.inputs.pathPart === pathPart)!.name;
+  const resourceName = (path: string) => `tap-${childName(path)}-resource`;
+  const methodName = (path: string) => `tap-${childName(path)}-method`;
 
   it('is a REGIONAL REST API', () => {
     const api = inputs(s.dev, TYPES.restApi);
@@ -24,19 +24,32 @@ export function restApiSpec(s: Synths): void {
     expect(api.endpointConfiguration).toEqual({ types: 'REGIONAL' });
   });
 
-  it("has exactly the spec's paths (/track, /status, ...), under the API root", () => {
+  it("has exactly the spec's paths, one resource per segment: /track and /status under the root, /track/batch under /track", () => {
     const resources = ofType(s.dev, TYPES.resource);
-    expect(resources.map((r) => r.inputs.pathPart).sort()).toEqual(ROUTES.map((r) => r.pathPart).sort());
-    expect(ROUTES.map((r) => r.pathPart)).toEqual(expect.arrayContaining(['track', 'status']));
-    for (const r of resources)
-      expect([r.inputs.restApi, r.inputs.parentId]).toEqual([apiId(), fakeId(`root/${apiId()}`)]);
+    const byName = (name: string) => resources.find((r) => r.name === name)!;
+    expect(resources.map((r) => r.name).sort()).toEqual(
+      ['/track', '/track/batch', '/status', '/shipments'].map(resourceName).sort(),
+    );
+    expect(ROUTES.map((r) => r.path).sort()).toEqual(['/shipments', '/status', '/track', '/track/batch']);
+    for (const path of ['/track', '/status', '/shipments']) {
+      const resource = byName(resourceName(path));
+      expect([path, resource.inputs.pathPart, resource.inputs.parentId]).toEqual([
+        path,
+        path.slice(1),
+        fakeId(`root/${apiId()}`),
+      ]);
+    }
+    const batch = byName(resourceName('/track/batch'));
+    expect(batch.inputs.pathPart).toBe('batch');
+    expect(batch.inputs.parentId).toBe(byName(resourceName('/track')).id);
+    for (const r of resources) expect(r.inputs.restApi).toBe(apiId());
   });
 
   describe('methods', () => {
     it("are the spec's routes (POST /track, GET /status, ...), and every one requires AWS_IAM (SigV4)", () => {
       const methods = ofType(s.dev, TYPES.method);
       expect(methods.map((m) => `${m.inputs.httpMethod} ${m.name}`).sort()).toEqual(
-        ROUTES.map((r) => `${r.httpMethod} tap-${r.key}-method`).sort(),
+        ROUTES.map((r) => `${r.httpMethod} ${methodName(r.path)}`).sort(),
       );
       for (const m of methods) expect(m.inputs.authorization).toBe('AWS_IAM');
     });
@@ -44,10 +57,10 @@ export function restApiSpec(s: Synths): void {
     it('every route is declared as the spec says: its own resource, its parameters or model, the one validator', () => {
       const validatorId = only(s.dev, TYPES.validator).id;
       for (const route of ROUTES) {
-        const method = inputs(s.dev, TYPES.method, `tap-${route.key}-method`);
+        const method = inputs(s.dev, TYPES.method, methodName(route.path));
         expect([route.key, method.resourceId]).toEqual([
           route.key,
-          only(s.dev, TYPES.resource, resourceName(route.pathPart)).id,
+          only(s.dev, TYPES.resource, resourceName(route.path)).id,
         ]);
         expect([route.key, method.requestParameters, method.requestModels]).toEqual([
           route.key,
@@ -58,14 +71,16 @@ export function restApiSpec(s: Synths): void {
       }
     });
 
-    it('POST /track validates its JSON body against the TrackingRequest model', () => {
-      const post = inputs(s.dev, TYPES.method, 'tap-track-method');
-      expect(post.requestModels).toEqual({ 'application/json': 'TrackingRequest' });
-      expect(post.requestValidatorId).toBeTruthy();
+    it.each([
+      ['/track', 'TrackingUpdate'],
+      ['/track/batch', 'TrackingBatch'],
+    ])('POST %s validates its JSON body against the %s model, and waits for it', (path, model) => {
+      const post = inputs(s.dev, TYPES.method, methodName(path));
+      expect(post.requestModels).toEqual({ 'application/json': model });
       expect(post.requestValidatorId).toBe(only(s.dev, TYPES.validator).id);
-      expect(post.resourceId).toBe(only(s.dev, TYPES.resource, resourceName('track')).id);
+      expect(post.resourceId).toBe(only(s.dev, TYPES.resource, resourceName(path)).id);
       // requestModels names the model: the method must wait for it.
-      expect(only(s.dev, TYPES.method, 'tap-track-method').dependencies).toContain('tap-tracking-request-model');
+      expect(only(s.dev, TYPES.method, methodName(path)).dependencies).toContain(`tap-${childName(model)}-model`);
     });
 
     it('GET /status requires tracking_id; limit and last_key are optional', () => {
@@ -79,12 +94,16 @@ export function restApiSpec(s: Synths): void {
     });
   });
 
-  it("the model is the contract's draft-04 schema, verbatim", () => {
-    const model = inputs(s.dev, TYPES.model);
-    expect(model.name).toBe('TrackingRequest');
-    expect(model.contentType).toBe('application/json');
-    expect(JSON.parse(model.schema)).toEqual(TRACKING_REQUEST_SCHEMA);
-    expect(JSON.parse(model.schema).$schema).toBe('http://json-schema.org/draft-04/schema#');
+  it("the models are the contract's draft-04 schemas, verbatim, one per MODELS entry", () => {
+    const models = ofType(s.dev, TYPES.model).map(
+      (m) => m.inputs as { name: string; contentType: string; schema: string },
+    );
+    expect(models.map((m) => m.name).sort()).toEqual(Object.keys(MODELS).sort());
+    for (const model of models) {
+      expect(model.contentType).toBe('application/json');
+      expect(JSON.parse(model.schema)).toEqual(MODELS[model.name as keyof typeof MODELS]);
+      expect(JSON.parse(model.schema).$schema).toBe('http://json-schema.org/draft-04/schema#');
+    }
   });
 
   it('the validator checks bodies and parameters', () => {
@@ -95,7 +114,9 @@ export function restApiSpec(s: Synths): void {
 
   it('every integration proxies to the API function (AWS_PROXY, invoked with POST), one per route', () => {
     const integrations = ofType(s.dev, TYPES.integration);
-    expect(integrations.map((i) => i.name).sort()).toEqual(ROUTES.map((r) => `tap-${r.key}-integration`).sort());
+    expect(integrations.map((i) => i.name).sort()).toEqual(
+      ROUTES.map((r) => `tap-${childName(r.path)}-integration`).sort(),
+    );
     expect(integrations.map((i) => i.inputs.httpMethod).sort()).toEqual(ROUTES.map((r) => r.httpMethod).sort());
     for (const i of integrations) {
       expect(i.inputs).toMatchObject({ type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: INVOKE_ARN });
@@ -106,10 +127,14 @@ export function restApiSpec(s: Synths): void {
     const permissions = ofType(s.dev, TYPES.permission).map((p) => p.inputs);
     const executionArn = `arn:aws:execute-api:us-west-2:123456789012:${apiId()}`;
     expect(permissions.map((p) => p.sourceArn).sort()).toEqual(
-      ROUTES.map((r) => `${executionArn}/*/${r.httpMethod}/${r.pathPart}`).sort(),
+      ROUTES.map((r) => `${executionArn}/*/${r.httpMethod}${r.path}`).sort(),
     );
     expect(permissions.map((p) => p.sourceArn)).toEqual(
-      expect.arrayContaining([`${executionArn}/*/GET/status`, `${executionArn}/*/POST/track`]),
+      expect.arrayContaining([
+        `${executionArn}/*/GET/status`,
+        `${executionArn}/*/POST/track`,
+        `${executionArn}/*/POST/track/batch`,
+      ]),
     );
     for (const p of permissions) {
       expect(p).toMatchObject({
@@ -144,7 +169,7 @@ export function restApiSpec(s: Synths): void {
       const apiParts = [TYPES.method, TYPES.integration, TYPES.model, TYPES.validator, TYPES.gatewayResponse].flatMap(
         (type) => ofType(s.dev, type).map((r) => r.name),
       );
-      expect(apiParts).toHaveLength(ROUTES.length * 2 + 1 + 1 + GATEWAY_RESPONSES.length);
+      expect(apiParts).toHaveLength(ROUTES.length * 2 + Object.keys(MODELS).length + 1 + GATEWAY_RESPONSES.length);
       expect(dependencies).toEqual(expect.arrayContaining(apiParts));
     });
   });

@@ -11,6 +11,7 @@ import type { Synths } from './synths';
 
 const ARN = {
   table: 'arn:aws:dynamodb:us-west-2:123456789012:table/tracking-updates-dev',
+  idempotencyTable: 'arn:aws:dynamodb:us-west-2:123456789012:table/tracking-idempotency-dev',
   queue: 'arn:aws:sqs:us-west-2:123456789012:tracking-parked-updates-dev',
   deadLetterQueue: 'arn:aws:sqs:us-west-2:123456789012:tracking-api-dlq-dev',
   logGroup: 'arn:aws:logs:us-west-2:123456789012:log-group:/aws/lambda/tracking-api-dev',
@@ -97,6 +98,7 @@ export function functionSpec(s: Synths): void {
         [FUNCTION_ENV.flagsParameter]: '/logistics/features/dev/flags',
         [FUNCTION_ENV.queueUrl]: 'https://sqs.us-west-2.amazonaws.com/123456789012/tracking-parked-updates-dev',
         [FUNCTION_ENV.statusShardCount]: '8',
+        [FUNCTION_ENV.idempotencyTable]: 'tracking-idempotency-dev',
         POWERTOOLS_SERVICE_NAME: OBSERVABILITY.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: OBSERVABILITY.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -112,6 +114,7 @@ export function functionSpec(s: Synths): void {
       const args = resolveStackArgs(readStackConfigFile('dev').read, {});
       const refs = {
         tableName: 't',
+        idempotencyTableName: 'i',
         queueUrl: 'q',
         configParameter: 'c',
         flagsParameter: 'f',
@@ -176,6 +179,12 @@ export function functionSpec(s: Synths): void {
       expect(grants).toEqual([
         { effect: 'Allow', actions: ['dynamodb:PutItem'], resources: [ARN.table] },
         { effect: 'Allow', actions: ['dynamodb:Query'], resources: [ARN.table, `${ARN.table}/index/StatusIndex`] },
+        // Powertools Idempotency's four calls, on the records' table only.
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [ARN.idempotencyTable],
+        },
         // The config and the flags; not the endpoint parameter (published for other consumers).
         {
           effect: 'Allow',

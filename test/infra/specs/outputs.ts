@@ -26,6 +26,7 @@ export function outputsSpec(s: Synths): void {
       table_name: 'tracking-updates-dev',
       table_arn: 'arn:aws:dynamodb:us-west-2:123456789012:table/tracking-updates-dev',
       status_index_name: 'StatusIndex',
+      idempotency_table_name: 'tracking-idempotency-dev',
       lambda_function_name: 'tracking-api-dev',
       log_group_name: '/aws/lambda/tracking-api-dev',
       consumer_function_name: 'tracking-projection-dev',

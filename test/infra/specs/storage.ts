@@ -1,5 +1,5 @@
-/** The tracking table, its StatusIndex and stream, and the three queues with their TLS-only policies. */
-import { TRACKING_TABLE } from '../../../lambda/contract';
+/** The tracking table, its StatusIndex and stream, the idempotency table, and the three queues with their TLS-only policies. */
+import { IDEMPOTENCY, TRACKING_TABLE } from '../../../lambda/contract';
 import { TYPES, inputs, ofType } from '../helpers';
 import type { Synths } from './synths';
 
@@ -17,7 +17,7 @@ const QUEUES = [
 export function storageSpec(s: Synths): void {
   describe('tracking table', () => {
     it('is on-demand, keyed tracking_id (S) / timestamp (N), declaring the StatusIndex keys', () => {
-      const table = inputs(s.dev, TYPES.table);
+      const table = inputs(s.dev, TYPES.table, 'tap-tracking-table');
       expect(table.name).toBe('tracking-updates-dev');
       expect(table.billingMode).toBe('PAY_PER_REQUEST');
       expect(table.hashKey).toBe('tracking_id');
@@ -31,7 +31,7 @@ export function storageSpec(s: Synths): void {
     });
 
     it('has StatusIndex on the write-sharded status_shard and the event-time updated_key, projecting everything', () => {
-      expect(inputs(s.dev, TYPES.table).globalSecondaryIndexes).toEqual([
+      expect(inputs(s.dev, TYPES.table, 'tap-tracking-table').globalSecondaryIndexes).toEqual([
         {
           name: 'StatusIndex',
           keySchemas: [
@@ -44,7 +44,7 @@ export function storageSpec(s: Synths): void {
     });
 
     it('is the table the contract describes (the one the local API creates)', () => {
-      const table = inputs(s.dev, TYPES.table);
+      const table = inputs(s.dev, TYPES.table, 'tap-tracking-table');
       const index = TRACKING_TABLE.statusIndex;
       expect(table.attributes).toEqual(TRACKING_TABLE.attributes);
       expect(table.globalSecondaryIndexes).toEqual([
@@ -64,7 +64,7 @@ export function storageSpec(s: Synths): void {
     });
 
     it('streams new and old images, with point-in-time recovery and encryption at rest', () => {
-      const table = inputs(s.dev, TYPES.table);
+      const table = inputs(s.dev, TYPES.table, 'tap-tracking-table');
       expect(table.streamEnabled).toBe(true);
       expect(table.streamViewType).toBe('NEW_AND_OLD_IMAGES');
       expect(table.pointInTimeRecovery).toEqual({ enabled: true });
@@ -72,8 +72,30 @@ export function storageSpec(s: Synths): void {
     });
 
     it('takes deletion protection from config', () => {
-      expect(inputs(s.dev, TYPES.table).deletionProtectionEnabled).toBe(false);
-      expect(inputs(s.variant, TYPES.table).deletionProtectionEnabled).toBe(true);
+      expect(inputs(s.dev, TYPES.table, 'tap-tracking-table').deletionProtectionEnabled).toBe(false);
+      expect(inputs(s.variant, TYPES.table, 'tap-tracking-table').deletionProtectionEnabled).toBe(true);
+    });
+  });
+
+  describe('idempotency table', () => {
+    it("is on-demand, keyed on Powertools' string id, its records expired by TTL on the contract's attribute", () => {
+      const table = inputs(s.dev, TYPES.table, 'tap-idempotency-table');
+      expect(table.name).toBe('tracking-idempotency-dev');
+      expect(table.billingMode).toBe('PAY_PER_REQUEST');
+      expect(table.hashKey).toBe(IDEMPOTENCY.table.hashKey);
+      expect(table.rangeKey).toBeUndefined();
+      expect(table.attributes).toEqual([{ name: IDEMPOTENCY.table.hashKey, type: 'S' }]);
+      expect(table.ttl).toEqual({ attributeName: IDEMPOTENCY.table.ttlAttribute, enabled: true });
+      expect(table.globalSecondaryIndexes).toBeUndefined();
+      expect(table.streamEnabled).toBeUndefined();
+    });
+
+    it('is encrypted and recoverable like the tracking table, with the same deletion protection', () => {
+      const table = inputs(s.dev, TYPES.table, 'tap-idempotency-table');
+      expect(table.pointInTimeRecovery).toEqual({ enabled: true });
+      expect(table.serverSideEncryption).toEqual({ enabled: true });
+      expect(table.deletionProtectionEnabled).toBe(false);
+      expect(inputs(s.variant, TYPES.table, 'tap-idempotency-table').deletionProtectionEnabled).toBe(true);
     });
   });
 
