@@ -1,60 +1,89 @@
 /**
- * The function for benchmark runs, in a `bench` environment on the project's one local AWS
- * (local/aws) with no latency or fault injected: its table (the embedded engine, so PutItem and
- * Query do real work), its queue and its three SSM parameters, and the one item GET /status reads.
- * The environment is the function's own description (lib/functions.ts) as the local runtime
- * builds it: the stack's variables, Lambda's, the standard SDK endpoint variables. The same for
- * ours and for the baselines.
+ * The functions for benchmark runs, in a `bench` environment on the project's one local AWS
+ * (local/aws) with no latency or fault injected: the stack's tables (the embedded engine, so every
+ * call does real work), its queues, its SSM parameters (real_time_notifications on, so the consumer
+ * puts its events) and its bus; the one item GET /status reads and the state records GET /shipments
+ * lists. Each function's environment is its own description (lib/functions.ts) as the local runtime
+ * builds it: the stack's variables, Lambda's, the standard SDK endpoint variables. The same for ours
+ * and for the baselines of that function.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TRACKING_TABLE } from '../lambda/contract';
+import { statusShard } from '../lambda/shard';
+import { updatedKey } from '../lambda/state';
 import { TrackingStore } from '../lambda/store';
-import { resolveStackArgs } from '../lib/config';
-import { resourceNames } from '../lib/names';
+import { resolveStackArgs, type TapStackArgs } from '../lib/config';
+import type { FunctionDefinition } from '../lib/functions';
+import { resourceNames, type FunctionKey } from '../lib/names';
 import { readStackConfigFile } from '../lib/stack-config-file';
 import type { LocalAws } from '../local/aws';
 import { startStackAws } from '../local/stack-aws';
 import { functionEnvironment } from '../local/runtime/function-env';
-import { GET_TRACKING_ID, type InvokeSetup } from './requests';
+import { GET_TRACKING_ID, LISTED_SHIPMENTS, SHIPMENTS_STATUS, type InvokeSetup } from './requests';
 
 const STACK = 'dev';
 const SUFFIX = 'bench';
 
-export interface BenchFunction {
-  /** The local AWS the function and the baselines call. */
-  aws: LocalAws;
-  /** The child processes' whole environment. */
+/** What a child process needs to run one function's bundles: its whole environment and the invocation setup. */
+export interface ChildSetup {
   env: Record<string, string>;
-  /** What the child runner needs to build the events and contexts (see invoke.ts). */
   setup: InvokeSetup;
+}
+
+export interface BenchFunctions {
+  /** The local AWS the functions and the baselines call. */
+  aws: LocalAws;
+  api: ChildSetup;
+  consumer: ChildSetup;
   close(): Promise<void>;
 }
 
-export async function startBenchFunction(taskRoot: string): Promise<BenchFunction> {
+/** The bench stack's settings: dev's, suffix `bench`, status-change events on; `overrides` by config key. */
+export function benchStackArgs(overrides: Record<string, unknown> = {}, suffix = SUFFIX): TapStackArgs {
   const file = readStackConfigFile(STACK);
-  const args = resolveStackArgs(file.read, { ENVIRONMENT_SUFFIX: SUFFIX });
-  const region = String(file.values['aws:region'] ?? 'us-west-2');
-  const names = resourceNames(SUFFIX);
-  const { aws, definitions } = await startStackAws(args, { region });
+  const values: Record<string, unknown> = { realTimeNotifications: true, ...overrides };
+  return resolveStackArgs((key) => (key in values ? values[key] : file.read(key)), { ENVIRONMENT_SUFFIX: suffix });
+}
+
+export const BENCH_REGION = String(readStackConfigFile(STACK).values['aws:region'] ?? 'us-west-2');
+
+function childSetup(
+  kind: FunctionKey,
+  definition: FunctionDefinition<string>,
+  aws: LocalAws,
+  taskRoot: string,
+  stage: string,
+): ChildSetup {
+  return {
+    env: functionEnvironment(definition, aws.env, taskRoot),
+    setup: {
+      kind,
+      definition: {
+        name: definition.name,
+        memoryMb: definition.memoryMb,
+        logGroup: definition.logGroup,
+        timeoutSeconds: definition.timeoutSeconds,
+      },
+      region: aws.region,
+      accountId: aws.accountId,
+      stage,
+    },
+  };
+}
+
+export async function startBenchFunctions(taskRoot: string): Promise<BenchFunctions> {
+  const args = benchStackArgs();
+  const names = resourceNames(args.environmentSuffix);
+  const { aws, definitions } = await startStackAws(args, { region: BENCH_REGION });
   try {
-    const definition = definitions.api;
-    await seedStatusItem(aws, names.table, args.environmentSuffix);
-    // Seeding is not what the function calls: the record starts empty.
+    await seed(aws, names.table, args);
+    // Seeding is not what the functions call: the record starts empty.
     aws.calls.clear();
     return {
       aws,
-      env: functionEnvironment(definition, aws.env, taskRoot),
-      setup: {
-        definition: {
-          name: definition.name,
-          memoryMb: definition.memoryMb,
-          logGroup: definition.logGroup,
-          timeoutSeconds: definition.timeoutSeconds,
-        },
-        region: aws.region,
-        accountId: aws.accountId,
-        stage: names.stage,
-      },
+      api: childSetup('api', definitions.api, aws, taskRoot, names.stage),
+      consumer: childSetup('consumer', definitions.consumer, aws, taskRoot, names.stage),
       close: () => aws.close(),
     };
   } catch (error) {
@@ -63,24 +92,49 @@ export async function startBenchFunction(taskRoot: string): Promise<BenchFunctio
   }
 }
 
-/** The one update GET /status reads, stored the way the function stores its updates. */
-async function seedStatusItem(aws: LocalAws, table: string, environment: string): Promise<void> {
+/**
+ * The one update GET /status reads, stored the way the function stores its updates, and the state
+ * records GET /shipments lists, shaped as the consumer writes them (its StatusIndex keys).
+ */
+async function seed(aws: LocalAws, table: string, args: TapStackArgs): Promise<void> {
   const client = new DynamoDBClient({
     region: aws.region,
     endpoint: aws.endpoints.dynamodb,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const documents = DynamoDBDocumentClient.from(client);
+  const at = Date.parse('2025-11-24T16:00:00.000Z');
   try {
-    await new TrackingStore(DynamoDBDocumentClient.from(client), table).put({
+    await new TrackingStore(documents, table).put({
       tracking_id: GET_TRACKING_ID,
-      timestamp: Date.parse('2025-11-24T16:00:00.000Z'),
+      timestamp: at,
       status: 'in_transit',
       location: { lat: 47.6, lng: -122.3 },
-      environment,
-      created_at: '2025-11-24T16:00:00.000Z',
-      event_time: '2025-11-24T16:00:00.000Z',
+      environment: args.environmentSuffix,
+      created_at: new Date(at).toISOString(),
+      event_time: new Date(at).toISOString(),
       update_id: 'bench-seed-1',
     });
+    const states = Array.from({ length: LISTED_SHIPMENTS }, (_, i) => {
+      const trackingId = `BENCH-LIST-${i}`;
+      const updatedAt = at + i * 1000;
+      return {
+        tracking_id: trackingId,
+        timestamp: TRACKING_TABLE.stateTimestamp,
+        status: SHIPMENTS_STATUS,
+        previous_status: null,
+        status_shard: statusShard(SHIPMENTS_STATUS, trackingId, args.statusShardCount),
+        updated_key: updatedKey(updatedAt, trackingId),
+        updated_at: updatedAt,
+        event_time: new Date(updatedAt).toISOString(),
+        location: { lat: 47.6, lng: -122.3 },
+        update_id: `bench-list-${i}`,
+        update_timestamp: updatedAt,
+        first_seen: updatedAt,
+        environment: args.environmentSuffix,
+      };
+    });
+    for (const Item of states) await documents.send(new PutCommand({ TableName: table, Item }));
   } finally {
     client.destroy();
   }

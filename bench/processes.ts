@@ -1,17 +1,11 @@
 /** Fresh `node` processes that load a bundle and invoke it (see invoke.ts). */
 import { spawn } from 'child_process';
-import type { InvokeSetup } from './requests';
-
-/** What every child gets: its whole environment (the function's) and the invocation setup. */
-export interface ChildSetup {
-  env: Record<string, string>;
-  setup: InvokeSetup;
-}
+import type { ChildSetup } from './function-env';
 
 function runChild(
   runner: string,
   childSetup: ChildSetup,
-  mode: 'cold' | 'warm',
+  mode: 'cold' | 'warm' | 'latency',
   bundle: string,
   ...rest: string[]
 ): Promise<Record<string, number>> {
@@ -49,25 +43,37 @@ export async function measureColdStart<K extends string>(
   return samples;
 }
 
-/** Warm invocations per second (POST and GET) in one process per bundle, `repeats` times. */
+/** Warm invocations per second of each operation, in one process per bundle, `repeats` times, interleaved. */
 export async function measureWarm<K extends string>(
   runner: string,
   bundles: Record<K, string>,
   child: ChildSetup,
   ms: number,
   repeats: number,
-): Promise<Record<K, { post: number[]; get: number[] }>> {
+): Promise<Record<K, Record<string, number[]>>> {
   const names = Object.keys(bundles) as K[];
-  const samples = Object.fromEntries(names.map((n) => [n, { post: [] as number[], get: [] as number[] }])) as Record<
+  const samples = Object.fromEntries(names.map((n) => [n, {} as Record<string, number[]>])) as Record<
     K,
-    { post: number[]; get: number[] }
+    Record<string, number[]>
   >;
   for (let i = 0; i < repeats; i++) {
     for (const name of names) {
-      const { post, get } = await runChild(runner, child, 'warm', bundles[name], String(ms));
-      samples[name].post.push(post);
-      samples[name].get.push(get);
+      const rates = await runChild(runner, child, 'warm', bundles[name], String(ms));
+      const byOperation: Record<string, number[]> = samples[name];
+      for (const [operation, rate] of Object.entries(rates)) (byOperation[operation] ??= []).push(rate);
     }
   }
   return samples;
+}
+
+/** Median and 99th percentile ms of `requests` sequential invocations of one operation, in one process. */
+export async function measureLatency(
+  runner: string,
+  bundle: string,
+  child: ChildSetup,
+  requests: number,
+  operation: string,
+): Promise<{ p50: number; p99: number }> {
+  const { p50, p99 } = await runChild(runner, child, 'latency', bundle, String(requests), operation);
+  return { p50, p99 };
 }

@@ -1,17 +1,26 @@
 /**
- * What the benchmark's invocations send, the same for ours and the baselines, and what the child
- * runner (invoke.ts) needs to invoke a bundle like Lambda does. Imported by the child: keep it
- * free of anything heavy (its load time is part of every cold start measured).
+ * What the benchmark's invocations send, the same for ours and the baselines of each function, and
+ * what the child runner (invoke.ts) needs to invoke a bundle like Lambda does. Imported by the child:
+ * keep it free of anything heavy (its load time is part of every cold start measured).
  *
- * POSTs and GETs use different shipments: GET /status reads exactly one item (the one seeded by
- * function-env.ts), however many updates the POSTs of the run have stored.
+ * POSTs and GETs use different shipments: GET /status reads exactly one item (seeded by
+ * function-env.ts), GET /shipments lists LISTED_SHIPMENTS seeded state records, however many updates
+ * the POSTs of the run have stored. The consumer's batches are of new shipments each time, so every
+ * record is a new state and a transition (one UpdateItem each, one PutEvents per batch).
  */
 import type { FunctionDefinition } from '../lib/functions';
+import type { FunctionKey } from '../lib/names';
 
 /** Seeded before the run; every GET /status reads it (and only it). */
 export const GET_TRACKING_ID = 'BENCH-1';
 /** Every POST /track stores one more update of this shipment. */
 const POST_TRACKING_ID = 'BENCH-POST';
+/** GET /shipments lists this status; its state records are seeded, more than a page of them. */
+export const SHIPMENTS_STATUS = 'in_transit';
+export const LISTED_SHIPMENTS = 40;
+export const SHIPMENTS_PAGE = 20;
+/** Records per consumer batch (the size the issue measures; one PutEvents takes 10 entries). */
+export const CONSUMER_BATCH_RECORDS = 10;
 
 export const POST_BODY = JSON.stringify({
   tracking_id: POST_TRACKING_ID,
@@ -19,8 +28,9 @@ export const POST_BODY = JSON.stringify({
   location: { lat: 47.6, lng: -122.3 },
 });
 
-/** The child's `<setup>` argument (JSON): the function as Lambda knows it, and where it runs. */
+/** The child's `<setup>` argument (JSON): which function, the function as Lambda knows it, and where it runs. */
 export interface InvokeSetup {
+  kind: FunctionKey;
   definition: Pick<FunctionDefinition<unknown>, 'name' | 'memoryMb' | 'logGroup' | 'timeoutSeconds'>;
   region: string;
   accountId: string;

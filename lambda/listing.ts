@@ -23,9 +23,10 @@
  * Strings are compared as DynamoDB compares them: by their UTF-8 bytes.
  */
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { setMaxListeners } from 'events';
 import { TRACKING_TABLE, type TrackingStatus } from './contract';
 import { shardIndex } from './shard';
-import { updatedKeyFloor, type StateRecord } from './state';
+import { PUBLIC_STATE_FIELDS, updatedKeyFloor, type PublicState, type StateRecord } from './state';
 import { readFailure } from './store';
 
 export interface ListingQuery {
@@ -41,7 +42,7 @@ export interface ListingQuery {
 }
 
 export interface ListingPage {
-  records: StateRecord[];
+  records: ListedState[];
   /** The last returned record's `updated_key`, when the listing may go on. */
   nextKey?: string;
 }
@@ -58,7 +59,7 @@ interface KeyRange {
 
 /** A shard's first records of the range; `more`: it may hold others. */
 interface ShardAnswer {
-  records: StateRecord[];
+  records: ListedState[];
   more: boolean;
 }
 
@@ -82,10 +83,22 @@ export function keyRange(query: Pick<ListingQuery, 'before' | 'after' | 'afterKe
 }
 
 /** The shards' newest-first lists merged newest first, at most `take` records. */
-export function mergeNewestFirst(lists: StateRecord[][], take: number): StateRecord[] {
+/** What a listing reads of a state record: what the page shows, and the sort key the cursor continues from. */
+export type ListedState = PublicState & Pick<StateRecord, 'updated_key'>;
+
+/** The attributes a listing reads (exported so the benchmark's floor makes the very same query). */
+export const LISTING_PROJECTION = (() => {
+  const fields = [...PUBLIC_STATE_FIELDS, TRACKING_TABLE.statusIndex.rangeKey];
+  return {
+    names: Object.fromEntries(fields.map((field) => [`#p_${field}`, field])),
+    expression: fields.map((field) => `#p_${field}`).join(', '),
+  };
+})();
+
+export function mergeNewestFirst(lists: ListedState[][], take: number): ListedState[] {
   const keys = lists.map((list) => list.map((record) => utf8(record.updated_key)));
   const next = lists.map(() => 0);
-  const merged: StateRecord[] = [];
+  const merged: ListedState[] = [];
   while (merged.length < take) {
     let best = -1;
     for (let shard = 0; shard < lists.length; shard++) {
@@ -113,6 +126,8 @@ export class StatusListing {
     const skipShard = range.skip === undefined ? -1 : shardIndex(range.skip.slice(16), this.shardCount);
     // One shard refused (after its retries) is a 503: the other shards' queries (and retries) stop.
     const shardsSignal = new AbortController();
+    // One listener per shard query (the SDK's): more than Node's default warning threshold of 10.
+    setMaxListeners(this.shardCount + 1, shardsSignal.signal);
     const forward = () => shardsSignal.abort(abortSignal?.reason);
     abortSignal?.addEventListener('abort', forward, { once: true });
     let shards: ShardAnswer[];
@@ -151,7 +166,7 @@ export class StatusListing {
     extra: number,
     abortSignal: AbortSignal,
   ): Promise<ShardAnswer> {
-    const names: Record<string, string> = { '#shard': TRACKING_TABLE.statusIndex.hashKey };
+    const names: Record<string, string> = { '#shard': TRACKING_TABLE.statusIndex.hashKey, ...LISTING_PROJECTION.names };
     const values: Record<string, string> = { ':shard': shard };
     let condition = '#shard = :shard';
     if (range.lower !== undefined || range.upper !== undefined) names['#key'] = TRACKING_TABLE.statusIndex.rangeKey;
@@ -161,7 +176,7 @@ export class StatusListing {
     else if (range.lower !== undefined) condition += ' AND #key >= :lower';
     else if (range.upper !== undefined) condition += ' AND #key < :upper';
 
-    const records: StateRecord[] = [];
+    const records: ListedState[] = [];
     let start: Record<string, unknown> | undefined;
     let want = limit + extra;
     try {
@@ -174,12 +189,14 @@ export class StatusListing {
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ScanIndexForward: false,
+            // Only what the page shows and the cursor needs: fewer attributes to send and unmarshall.
+            ProjectionExpression: LISTING_PROJECTION.expression,
             Limit: want,
             ExclusiveStartKey: start,
           }),
           { abortSignal },
         );
-        for (const item of (answer.Items ?? []) as StateRecord[]) {
+        for (const item of (answer.Items ?? []) as ListedState[]) {
           if (item.updated_key !== range.skip) records.push(item);
         }
         start = answer.LastEvaluatedKey;

@@ -134,6 +134,36 @@ function storedState(attributes: Record<string, unknown> | undefined): StateReco
 
 const isConditionFailed = (error: unknown) => (error as Error)?.name === 'ConditionalCheckFailedException';
 
+/**
+ * The state write: replaces the state when there is none yet or the update ranks higher (updated_at,
+ * then update_timestamp); keeps the replaced status as `previous_status` and the first `first_seen`.
+ * Exported so the benchmark's floor makes the very same call (bench/baselines/consumer-floor.ts).
+ */
+export const STATE_WRITE = {
+  UpdateExpression:
+    'SET #status = :status, #status_shard = :status_shard, #updated_key = :updated_key, ' +
+    '#updated_at = :updated_at, #event_time = :event_time, #location = :location, #update_id = :update_id, ' +
+    '#update_timestamp = :update_timestamp, #environment = :environment, ' +
+    '#first_seen = if_not_exists(#first_seen, :updated_at), #previous_status = if_not_exists(#status, :null)',
+  ConditionExpression:
+    'attribute_not_exists(#updated_at) OR #updated_at < :updated_at OR ' +
+    '(#updated_at = :updated_at AND #update_timestamp < :update_timestamp)',
+  ExpressionAttributeNames: {
+    '#status': 'status',
+    '#status_shard': 'status_shard',
+    '#updated_key': 'updated_key',
+    '#updated_at': 'updated_at',
+    '#event_time': 'event_time',
+    '#location': 'location',
+    '#update_id': 'update_id',
+    '#update_timestamp': 'update_timestamp',
+    '#environment': 'environment',
+    '#first_seen': 'first_seen',
+    '#previous_status': 'previous_status',
+  },
+  ReturnValues: 'ALL_NEW',
+} as const;
+
 export interface ProjectionOptions {
   environment: string;
   /** The StatusIndex shard count (STATUS_SHARD_COUNT). */
@@ -178,27 +208,7 @@ export class StateProjection {
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
-          UpdateExpression:
-            'SET #status = :status, #status_shard = :status_shard, #updated_key = :updated_key, ' +
-            '#updated_at = :updated_at, #event_time = :event_time, #location = :location, #update_id = :update_id, ' +
-            '#update_timestamp = :update_timestamp, #environment = :environment, ' +
-            '#first_seen = if_not_exists(#first_seen, :updated_at), #previous_status = if_not_exists(#status, :null)',
-          ConditionExpression:
-            'attribute_not_exists(#updated_at) OR #updated_at < :updated_at OR ' +
-            '(#updated_at = :updated_at AND #update_timestamp < :update_timestamp)',
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#status_shard': 'status_shard',
-            '#updated_key': 'updated_key',
-            '#updated_at': 'updated_at',
-            '#event_time': 'event_time',
-            '#location': 'location',
-            '#update_id': 'update_id',
-            '#update_timestamp': 'update_timestamp',
-            '#environment': 'environment',
-            '#first_seen': 'first_seen',
-            '#previous_status': 'previous_status',
-          },
+          ...STATE_WRITE,
           ExpressionAttributeValues: {
             ':status': state.status,
             ':status_shard': state.status_shard,
@@ -211,7 +221,6 @@ export class StateProjection {
             ':environment': state.environment,
             ':null': null,
           },
-          ReturnValues: 'ALL_NEW',
         }),
         { abortSignal },
       );

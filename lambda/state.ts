@@ -43,8 +43,18 @@ export function updatedKeyFloor(updatedAt: number): string {
   return String(updatedAt).padStart(UPDATED_AT_DIGITS, '0');
 }
 
-/** What a client sees of a state record: no table keys. */
-export function publicState(record: StateRecord) {
+/** What a client sees of a state record (no table keys): GET /shipments reads only these, and the sort key. */
+export const PUBLIC_STATE_FIELDS = [
+  'tracking_id',
+  'status',
+  'updated_at',
+  'event_time',
+  'location',
+  'first_seen',
+] as const;
+export type PublicState = Pick<StateRecord, (typeof PUBLIC_STATE_FIELDS)[number]>;
+
+export function publicState(record: PublicState): PublicState {
   const { tracking_id, status, updated_at, event_time, location, first_seen } = record;
   return { tracking_id, status, updated_at, event_time, location, first_seen };
 }

@@ -13,6 +13,7 @@
  */
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import * as os from 'os';
 import * as path from 'path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STREAM_FILTER_PATTERN, parameterNames } from '../lambda/contract';
@@ -44,6 +45,13 @@ import { startStackAws } from './stack-aws';
 /** The port the local API listens on unless told otherwise (the OpenAPI document's local server default). */
 export const DEFAULT_PORT = 3000;
 /** Where the document is served, under the stage. */
+/**
+ * One execution environment per core, at most 8: each is a thread, and more threads than cores add
+ * no throughput here, only contention (the stream consumer's thread competes with them, and the
+ * projection falls behind under load).
+ */
+const LOCAL_CONCURRENCY = Math.min(8, os.availableParallelism());
+
 export const OPENAPI_DOCUMENT_PATH = '/openapi.json';
 
 /** The region a stack's config sets for the AWS provider (us-west-2 when it sets none). */
@@ -66,7 +74,7 @@ export interface LocalApiOptions {
   dataDir?: string;
   /** Rebuild and reload the function when lambda/ changes. */
   watch?: boolean;
-  /** Most function execution environments at once (each serves one request at a time); default 8. */
+  /** Most function execution environments at once (each serves one request at a time); default LOCAL_CONCURRENCY. */
   concurrency?: number;
   /** Apply the stage's throttling (apiRateLimit / apiBurstLimit); default off. */
   throttle?: boolean;
@@ -180,7 +188,7 @@ export async function startLocalApi(options: LocalApiOptions = {}): Promise<Loca
         definition,
         region,
         accountId: aws.accountId,
-        concurrency: options.concurrency,
+        concurrency: options.concurrency ?? LOCAL_CONCURRENCY,
         env: functionEnvironment(definition, aws.env, path.resolve(path.dirname(bundle.file))),
         onLog: (line) => functionLog(line, key),
       });

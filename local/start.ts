@@ -24,7 +24,7 @@ export const START_CLI = {
   --set KEY=VALUE     override a stack config key, e.g. --set batchProcessing=false (repeatable)
   --data-dir DIR      keep the DynamoDB data in DIR across restarts (default: in memory)
   --watch             rebuild and reload the function when lambda/ changes
-  --concurrency N     most function environments at once, each serving one request (default 8)
+  --concurrency N     most function environments at once, each serving one request (default: the cores, at most 8)
   --throttle          apply the stage's throttling (apiRateLimit/apiBurstLimit) like the deployed API
   --fault SPEC        inject a fault into a local AWS service, e.g. dynamodb:PutItem=ProvisionedThroughputExceededException@0.2 (repeatable; see docs/local.md)
   --events-file FILE  append every status-change event to FILE, one JSON line each (needs --set realTimeNotifications=true)

@@ -4,12 +4,14 @@
  *
  *   dynamodb:PutItem=ProvisionedThroughputExceededException@0.2   20 % of PutItem calls refused
  *   sqs:SendMessage=InternalError#2                                 the next 2 sends fail
- *   dynamodb:Query=+50ms                                            every Query answers 50 ms later
+ *   dynamodb:Query=+50ms                                            every Query takes 50 ms (its own work included)
  *   ssm:*=InternalServerError                                       every SSM call fails
  *   eventbridge:PutEventsEntry=InternalFailure@0.5                  half of the entries of each PutEvents fail
  *
  * `@rate` is a probability in (0, 1]; `#count` limits the fault to the next N matching calls; with
- * neither, every matching call is hit. The error is answered with the HTTP status AWS gives that
+ * neither, every matching call is hit. `+ms` is the call's service time: a call's answer comes no
+ * sooner than that after it arrived, its own work running meanwhile (as a service serving calls in
+ * parallel would); an error comes after it. The error is answered with the HTTP status AWS gives that
  * code (ERROR_STATUS), so the SDK retries, or not, exactly as it would against AWS.
  */
 

@@ -120,15 +120,20 @@ export async function startJsonProtocolServer(options: JsonProtocolServerOptions
         ...(principal === undefined ? {} : { principal }),
       });
       const decision = options.faults.decide(options.service, operationName, input);
-      if (decision.latencyMs > 0) await sleep(decision.latencyMs);
       if (decision.error) {
+        if (decision.latencyMs > 0) await sleep(decision.latencyMs);
         throw new AwsServiceError(
           decision.error.status,
           decision.error.code,
           `injected fault (${options.service}:${operationName})`,
         );
       }
-      const answer = await operation(input, raw);
+      // An injected latency is the call's service time: its own work runs meanwhile (as a service
+      // serving calls in parallel would), and the answer comes no sooner than that.
+      const [answer] = await Promise.all([
+        operation(input, raw),
+        decision.latencyMs > 0 ? sleep(decision.latencyMs) : undefined,
+      ]);
       if (answer instanceof RawAnswer) send(res, answer.statusCode, answer.body);
       else send(res, 200, JSON.stringify(answer ?? {}));
     } catch (error) {

@@ -93,6 +93,13 @@ it('contains no Pulumi and nothing from lib/', () => {
   expect(bundleCode).not.toContain('TapStack');
 });
 
+it("carries only what the API function imports: no Batch processor, no EventBridge client (the consumer's)", () => {
+  for (const marker of ['All records failed processing', 'powertools.batch', 'EventBridgeClient', 'PutEventsCommand'])
+    expect({ marker, found: bundleCode.includes(marker) }).toEqual({ marker, found: false });
+  for (const marker of ['SSMClient', 'SQSClient', 'Failed to save in progress record', 'instancePath'])
+    expect({ marker, found: bundleCode.includes(marker) }).toEqual({ marker, found: true });
+});
+
 it('serves POST /track and GET /status from the bundle, falling back to the default settings without SSM', async () => {
   const { results, logs } = await run(
     [
