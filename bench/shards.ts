@@ -25,6 +25,8 @@ export interface ShardScaling {
   p50Ms: number;
   p99Ms: number;
   samples: number;
+  /** The median over the rounds of this count's p50 over the 1-shard p50 of the same round. */
+  ratioTo1: number;
 }
 
 const SHARD_COUNTS = [1, 8, 32] as const;
@@ -42,16 +44,48 @@ export interface ShardRun {
   runner: string;
   bundle: string;
   taskRoot: string;
+  /** Requests per shard count and round. */
   requests: number;
+  /** The shard counts are measured in turn, this many rounds, so that the machine's drift hits all alike. */
+  rounds: number;
 }
 
+/** Per shard count: the median over the rounds of each round's p50 and p99; `ratios`: each round's p50 over 1 shard's. */
 export async function measureShardScaling(run: ShardRun): Promise<ShardScaling[]> {
-  const results: ShardScaling[] = [];
-  for (const shards of SHARD_COUNTS) results.push(await measureOne(shards, run));
-  return results;
+  const stacks = await Promise.all(SHARD_COUNTS.map((shards) => startShardStack(shards, run.taskRoot)));
+  try {
+    const rounds: { p50: number; p99: number }[][] = SHARD_COUNTS.map(() => []);
+    for (let round = 0; round < run.rounds; round++) {
+      for (const [i, stack] of stacks.entries()) {
+        stack.aws.calls.clear();
+        rounds[i].push(await measureLatency(run.runner, run.bundle, stack.child, run.requests, 'shipments'));
+        // Every request queried every shard once: the injected latency was paid by each query.
+        const queries = stack.aws.calls.of('dynamodb', 'Query').length;
+        if (queries !== stack.shards * (WARMUP_REQUESTS + run.requests)) {
+          throw new Error(`${stack.shards} shards: expected ${stack.shards} Query calls per request, got ${queries}`);
+        }
+      }
+    }
+    return stacks.map((stack, i) => ({
+      shards: stack.shards,
+      p50Ms: round(median(rounds[i].map((r) => r.p50))),
+      p99Ms: round(median(rounds[i].map((r) => r.p99))),
+      samples: run.requests * run.rounds,
+      ratioTo1: round(median(rounds[i].map((r, k) => r.p50 / rounds[0][k].p50))),
+    }));
+  } finally {
+    await Promise.all(stacks.map((stack) => stack.close()));
+  }
 }
 
-async function measureOne(shards: number, run: ShardRun): Promise<ShardScaling> {
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** One stack with `shards` StatusIndex shards, its state records seeded, every Query then taking QUERY_LATENCY_MS. */
+async function startShardStack(shards: number, taskRoot: string) {
   const args = benchStackArgs({ [SHARD_COUNT_KEY]: shards }, `bench-shards-${shards}`);
   const stack = await startStackAws(args, { region: BENCH_REGION });
   const { aws } = stack;
@@ -62,7 +96,7 @@ async function measureOne(shards: number, run: ShardRun): Promise<ShardScaling> 
     aws.faults.add(`dynamodb:Query=+${QUERY_LATENCY_MS}ms`);
     const definition = stack.definitions.api;
     const child = {
-      env: functionEnvironment(definition, aws.env, run.taskRoot),
+      env: functionEnvironment(definition, aws.env, taskRoot),
       setup: {
         kind: 'api' as const,
         definition,
@@ -71,15 +105,10 @@ async function measureOne(shards: number, run: ShardRun): Promise<ShardScaling> 
         stage: resourceNames(args.environmentSuffix).stage,
       },
     };
-    const { p50, p99 } = await measureLatency(run.runner, run.bundle, child, run.requests, 'shipments');
-    // Every request queried every shard once: the injected latency was paid by each query.
-    const queries = aws.calls.of('dynamodb', 'Query').length;
-    if (queries !== shards * (WARMUP_REQUESTS + run.requests)) {
-      throw new Error(`${shards} shards: expected ${shards} Query calls per request, got ${queries} in all`);
-    }
-    return { shards, p50Ms: round(p50), p99Ms: round(p99), samples: run.requests };
-  } finally {
+    return { shards, aws, child, close: () => stack.close() };
+  } catch (error) {
     await stack.close();
+    throw error;
   }
 }
 
