@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TRACKING_TABLE } from '../lambda/contract';
 import { statusShard } from '../lambda/shard';
-import { updatedKey } from '../lambda/state';
+import { updatedKey, type StateRecord } from '../lambda/state';
 import { TrackingStore } from '../lambda/store';
 import { resolveStackArgs, type TapStackArgs } from '../lib/config';
 import type { FunctionDefinition } from '../lib/functions';
@@ -24,6 +24,7 @@ import { GET_TRACKING_ID, LISTED_SHIPMENTS, SHIPMENTS_STATUS, type InvokeSetup }
 
 const STACK = 'dev';
 const SUFFIX = 'bench';
+const SEED_TIME = Date.parse('2025-11-24T16:00:00.000Z');
 
 /** What a child process needs to run one function's bundles: its whole environment and the invocation setup. */
 export interface ChildSetup {
@@ -92,50 +93,56 @@ export async function startBenchFunctions(taskRoot: string): Promise<BenchFuncti
   }
 }
 
-/**
- * The one update GET /status reads, stored the way the function stores its updates, and the state
- * records GET /shipments lists, shaped as the consumer writes them (its StatusIndex keys).
- */
-async function seed(aws: LocalAws, table: string, args: TapStackArgs): Promise<void> {
-  const client = new DynamoDBClient({
-    region: aws.region,
-    endpoint: aws.endpoints.dynamodb,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+/** The state records GET /shipments lists, shaped as the consumer writes them (its StatusIndex keys). */
+export function listedStateRecords(args: TapStackArgs): StateRecord[] {
+  return Array.from({ length: LISTED_SHIPMENTS }, (_, i) => {
+    const trackingId = `BENCH-LIST-${i}`;
+    const updatedAt = SEED_TIME + i * 1000;
+    return {
+      tracking_id: trackingId,
+      timestamp: TRACKING_TABLE.stateTimestamp,
+      status: SHIPMENTS_STATUS,
+      previous_status: null,
+      status_shard: statusShard(SHIPMENTS_STATUS, trackingId, args.statusShardCount),
+      updated_key: updatedKey(updatedAt, trackingId),
+      updated_at: updatedAt,
+      event_time: new Date(updatedAt).toISOString(),
+      location: { lat: 47.6, lng: -122.3 },
+      update_id: `bench-list-${i}`,
+      update_timestamp: updatedAt,
+      first_seen: updatedAt,
+      environment: args.environmentSuffix,
+    };
   });
-  const documents = DynamoDBDocumentClient.from(client);
-  const at = Date.parse('2025-11-24T16:00:00.000Z');
+}
+
+/** A document client on the local DynamoDB, for seeding (not what the functions call). */
+export function seedingClient(aws: LocalAws): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: aws.region,
+      endpoint: aws.endpoints.dynamodb,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+}
+
+/** The one update GET /status reads, stored the way the function stores its updates, and the listed state records. */
+async function seed(aws: LocalAws, table: string, args: TapStackArgs): Promise<void> {
+  const documents = seedingClient(aws);
   try {
     await new TrackingStore(documents, table).put({
       tracking_id: GET_TRACKING_ID,
-      timestamp: at,
+      timestamp: SEED_TIME,
       status: 'in_transit',
       location: { lat: 47.6, lng: -122.3 },
       environment: args.environmentSuffix,
-      created_at: new Date(at).toISOString(),
-      event_time: new Date(at).toISOString(),
+      created_at: new Date(SEED_TIME).toISOString(),
+      event_time: new Date(SEED_TIME).toISOString(),
       update_id: 'bench-seed-1',
     });
-    const states = Array.from({ length: LISTED_SHIPMENTS }, (_, i) => {
-      const trackingId = `BENCH-LIST-${i}`;
-      const updatedAt = at + i * 1000;
-      return {
-        tracking_id: trackingId,
-        timestamp: TRACKING_TABLE.stateTimestamp,
-        status: SHIPMENTS_STATUS,
-        previous_status: null,
-        status_shard: statusShard(SHIPMENTS_STATUS, trackingId, args.statusShardCount),
-        updated_key: updatedKey(updatedAt, trackingId),
-        updated_at: updatedAt,
-        event_time: new Date(updatedAt).toISOString(),
-        location: { lat: 47.6, lng: -122.3 },
-        update_id: `bench-list-${i}`,
-        update_timestamp: updatedAt,
-        first_seen: updatedAt,
-        environment: args.environmentSuffix,
-      };
-    });
-    for (const Item of states) await documents.send(new PutCommand({ TableName: table, Item }));
+    for (const Item of listedStateRecords(args)) await documents.send(new PutCommand({ TableName: table, Item }));
   } finally {
-    client.destroy();
+    documents.destroy();
   }
 }

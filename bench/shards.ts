@@ -6,19 +6,13 @@
  * shipped bundle run in a fresh process with its own environment (lib/functions.ts), as the
  * benchmark runs it for every figure.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { TRACKING_TABLE } from '../lambda/contract';
-import { statusShard } from '../lambda/shard';
-import { updatedKey, type StateRecord } from '../lambda/state';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TapStackArgs } from '../lib/config';
 import { resourceNames } from '../lib/names';
-import type { LocalAws } from '../local/aws';
 import { functionEnvironment } from '../local/runtime/function-env';
 import { startStackAws } from '../local/stack-aws';
-import { BENCH_REGION, benchStackArgs } from './function-env';
+import { BENCH_REGION, benchStackArgs, listedStateRecords, seedingClient } from './function-env';
 import { measureLatency } from './processes';
-import { LISTED_SHIPMENTS, SHIPMENTS_STATUS } from './requests';
 
 export interface ShardScaling {
   shards: number;
@@ -36,8 +30,6 @@ export const QUERY_LATENCY_MS = 5;
 const SHARD_COUNT_KEY = 'statusShardCount' satisfies keyof TapStackArgs;
 /** The warm-up the child runs before timing (invoke.ts): the SSM settings fetched, connections open. */
 const WARMUP_REQUESTS = 20;
-const SEED_CONCURRENCY = 16;
-const SEED_TIME = Date.parse('2025-11-24T16:00:00.000Z');
 
 export interface ShardRun {
   /** The child runner (invoke.mjs) and the API function's bundle. */
@@ -90,7 +82,14 @@ async function startShardStack(shards: number, taskRoot: string) {
   const stack = await startStackAws(args, { region: BENCH_REGION });
   const { aws } = stack;
   try {
-    await seedStateRecords(aws, stack.tableName, args);
+    const documents = seedingClient(aws);
+    try {
+      for (const Item of listedStateRecords(args)) {
+        await documents.send(new PutCommand({ TableName: stack.tableName, Item }));
+      }
+    } finally {
+      documents.destroy();
+    }
     // Seeding is not what the function calls, nor should it pay the latency.
     aws.calls.clear();
     aws.faults.add(`dynamodb:Query=+${QUERY_LATENCY_MS}ms`);
@@ -113,45 +112,3 @@ async function startShardStack(shards: number, taskRoot: string) {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
-
-/** The shipments' state records, each in its shard as the consumer (lambda/projection.ts) writes it. */
-async function seedStateRecords(aws: LocalAws, table: string, args: TapStackArgs): Promise<void> {
-  const client = new DynamoDBClient({
-    region: aws.region,
-    endpoint: aws.endpoints.dynamodb,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const documents = DynamoDBDocumentClient.from(client);
-  try {
-    const records = Array.from({ length: LISTED_SHIPMENTS }, (_, i) =>
-      stateRecord(`BENCH-SHARDS-${i}`, SEED_TIME + i * 1000, args),
-    );
-    for (let i = 0; i < records.length; i += SEED_CONCURRENCY) {
-      await Promise.all(
-        records
-          .slice(i, i + SEED_CONCURRENCY)
-          .map((record) => documents.send(new PutCommand({ TableName: table, Item: record }))),
-      );
-    }
-  } finally {
-    client.destroy();
-  }
-}
-
-function stateRecord(trackingId: string, updatedAt: number, args: TapStackArgs): StateRecord {
-  return {
-    tracking_id: trackingId,
-    timestamp: TRACKING_TABLE.stateTimestamp,
-    status: SHIPMENTS_STATUS,
-    previous_status: null,
-    status_shard: statusShard(SHIPMENTS_STATUS, trackingId, args.statusShardCount),
-    updated_key: updatedKey(updatedAt, trackingId),
-    updated_at: updatedAt,
-    event_time: new Date(updatedAt).toISOString(),
-    location: { lat: 47.6, lng: -122.3 },
-    update_id: `bench-shards-${trackingId}`,
-    update_timestamp: updatedAt,
-    first_seen: updatedAt,
-    environment: args.environmentSuffix,
-  };
-}
