@@ -62,7 +62,7 @@ function parseArgs(argv: string[]): Options {
     out: values.out,
     ...(values.quick
       ? { coldRuns: 3, warmMs: 200, warmRepeats: 1, loadSeconds: 1, shardRequests: 15, shardRounds: 1 }
-      : { coldRuns: 25, warmMs: 1500, warmRepeats: 7, loadSeconds: 10, shardRequests: 100, shardRounds: 4 }),
+      : { coldRuns: 21, warmMs: 1500, warmRepeats: 5, loadSeconds: 10, shardRequests: 100, shardRounds: 4 }),
   }));
 }
 
