@@ -43,14 +43,13 @@ export type IdempotencyOutcome =
   /** The record store refused; nothing was stored. */
   | { kind: 'unavailable'; error: unknown };
 
+const VALID_KEY = new RegExp(IDEMPOTENCY.pattern);
+
 /** The header's value; undefined when absent; RequestError 400 when malformed. */
 export function idempotencyKey(request: ApiRequest): string | undefined {
   const value = request.headers[IDEMPOTENCY.header.toLowerCase()];
   if (value === undefined) return undefined;
-  const valid =
-    value.length >= IDEMPOTENCY.minLength &&
-    value.length <= IDEMPOTENCY.maxLength &&
-    new RegExp(IDEMPOTENCY.pattern).test(value);
+  const valid = value.length >= IDEMPOTENCY.minLength && value.length <= IDEMPOTENCY.maxLength && VALID_KEY.test(value);
   if (!valid) {
     throw new RequestError(400, `invalid ${IDEMPOTENCY.header} header`, [
       {
