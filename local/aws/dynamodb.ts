@@ -19,8 +19,8 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
+import { EventEmitter } from 'events';
+import type * as http from 'http';
 import { IDEMPOTENCY, TRACKING_TABLE } from '../../lambda/contract';
 import type { CallLog, FaultInjector } from './faults';
 import { RawAnswer, startJsonProtocolServer, type JsonOperation } from './json-protocol';
@@ -50,14 +50,65 @@ export interface LocalDynamoDb {
   close(): Promise<void>;
 }
 
-async function startEngine(dataDir: string | undefined): Promise<{ port: number; close(): Promise<void> }> {
+/** The engine: dynalite's own request handling, called in this process (see callListener). */
+interface Engine {
+  call(operation: string, raw: string): Promise<RawAnswer>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs one call through an http 'request' listener with an in-memory request and response: the
+ * request gives its body as 'data' and 'end' events with `headers`, `method` and `url`; the answer
+ * is what the listener sets with `statusCode`, `setHeader` and `end`. dynalite's only public API is
+ * its http.Server; calling its listener directly spares every call a second loopback HTTP exchange
+ * (a request written, parsed, answered and parsed again, in this same process), which made the
+ * engine's answers queue behind each other when calls come in parallel.
+ */
+function callListener(
+  listener: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  headers: Record<string, string>,
+  raw: string,
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = Object.assign(new EventEmitter(), { headers, method: 'POST', url: '/' });
+    const response = {
+      statusCode: 200,
+      setHeader: () => response,
+      end: (body?: string) => resolve(new RawAnswer(response.statusCode, body ?? '')),
+    };
+    try {
+      listener(request as unknown as http.IncomingMessage, response as unknown as http.ServerResponse);
+      if (raw) request.emit('data', Buffer.from(raw, 'utf8'));
+      request.emit('end');
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+async function startEngine(dataDir: string | undefined): Promise<Engine> {
   const server = dynalite({ path: dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const [listener] = server.listeners('request') as Parameters<typeof callListener>[0][];
+  if (!listener) throw new Error('dynalite returned a server without a request listener');
+  // Listening (on loopback, never called) only because dynalite's close() stops its server before closing the store.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   return {
-    port: (server.address() as AddressInfo).port,
+    call: (operation, raw) =>
+      callListener(
+        listener,
+        {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': `${TARGET_PREFIX}.${operation}`,
+          // dynalite checks that a signature is present, not what it is.
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+          'x-amz-date': '20000101T000000Z',
+        },
+        raw,
+      ),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }
@@ -74,38 +125,7 @@ export async function startDynamoDb(opts: {
   streamTables: string[];
 }): Promise<LocalDynamoDb> {
   const engine = await startEngine(opts.dataDir);
-  const agent = new http.Agent({ keepAlive: true });
-  const send = (operation: string, raw: string) =>
-    new Promise<RawAnswer>((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port: engine.port,
-          method: 'POST',
-          path: '/',
-          agent,
-          headers: {
-            'Content-Type': 'application/x-amz-json-1.0',
-            'Content-Length': Buffer.byteLength(raw),
-            'X-Amz-Target': `${TARGET_PREFIX}.${operation}`,
-            // dynalite checks that a signature is present, not what it is.
-            Authorization:
-              'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-            'X-Amz-Date': '20000101T000000Z',
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () =>
-            resolve(new RawAnswer(response.statusCode ?? 500, Buffer.concat(chunks).toString('utf8'))),
-          );
-          response.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(raw);
-    });
+  const send = (operation: string, raw: string) => engine.call(operation, raw);
 
   const streams = new Map<string, LocalStream>();
   const streamOf = (tableName: string) => {
@@ -218,7 +238,6 @@ export async function startDynamoDb(opts: {
     streams: streamOf,
     close: async () => {
       await front.close();
-      agent.destroy();
       await engine.close();
     },
   };
