@@ -28,7 +28,18 @@ function runChild(
   });
 }
 
-/** Cold start in ms of each bundle, `runs` fresh processes each, interleaved so drift hits all alike. */
+/**
+ * The bundles of round `round` in the order they run: reversed every other round, so that no bundle
+ * always runs first (right after a pause, or after another bundle's load) and the order's effect
+ * cancels out in the rounds' ratios.
+ */
+export const inTurn = <T>(items: readonly T[], round: number): readonly T[] =>
+  round % 2 ? [...items].reverse() : items;
+
+/**
+ * Cold start in ms of each bundle, `runs` fresh processes each, interleaved so drift hits all alike.
+ * A first round, not counted, warms the local AWS (the engine's own code is compiled on its first calls).
+ */
 export async function measureColdStart<K extends string>(
   runner: string,
   bundles: Record<K, string>,
@@ -37,13 +48,19 @@ export async function measureColdStart<K extends string>(
 ): Promise<Record<K, number[]>> {
   const names = Object.keys(bundles) as K[];
   const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
-  for (let i = 0; i < runs; i++) {
-    for (const name of names) samples[name].push((await runChild(runner, child, 'cold', bundles[name])).ms);
+  for (let i = -1; i < runs; i++) {
+    for (const name of inTurn(names, i)) {
+      const { ms } = await runChild(runner, child, 'cold', bundles[name]);
+      if (i >= 0) samples[name].push(ms);
+    }
   }
   return samples;
 }
 
-/** Warm invocations per second of each operation, in one process per bundle, `repeats` times, interleaved. */
+/**
+ * Warm invocations per second of each operation, in one process per bundle, `repeats` times,
+ * interleaved; after a shorter first round, not counted, that warms the local AWS.
+ */
 export async function measureWarm<K extends string>(
   runner: string,
   bundles: Record<K, string>,
@@ -56,9 +73,10 @@ export async function measureWarm<K extends string>(
     K,
     Record<string, number[]>
   >;
-  for (let i = 0; i < repeats; i++) {
-    for (const name of names) {
-      const rates = await runChild(runner, child, 'warm', bundles[name], String(ms));
+  for (let i = -1; i < repeats; i++) {
+    for (const name of inTurn(names, i)) {
+      const rates = await runChild(runner, child, 'warm', bundles[name], String(i < 0 ? Math.ceil(ms / 3) : ms));
+      if (i < 0) continue;
       const byOperation: Record<string, number[]> = samples[name];
       for (const [operation, rate] of Object.entries(rates)) (byOperation[operation] ??= []).push(rate);
     }

@@ -4,7 +4,9 @@
  * shards in parallel, so more shards must not mean proportionally more latency. One stack per shard
  * count on the project's one local AWS, state records seeded as the consumer writes them, the
  * shipped bundle run in a fresh process with its own environment (lib/functions.ts), as the
- * benchmark runs it for every figure.
+ * benchmark runs it for every figure. The API function's floor (the libraries it bundles, the same
+ * shard queries: bench/baselines/floor.ts) runs beside it in every round: how a listing of the
+ * libraries we must use scales on this machine, with none of our code.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TapStackArgs } from '../lib/config';
@@ -12,15 +14,21 @@ import { resourceNames } from '../lib/names';
 import { functionEnvironment } from '../local/runtime/function-env';
 import { startStackAws } from '../local/stack-aws';
 import { BENCH_REGION, benchStackArgs, listedStateRecords, seedingClient } from './function-env';
-import { measureLatency } from './processes';
+import { inTurn, measureLatency } from './processes';
 
-export interface ShardScaling {
-  shards: number;
+interface ShardFigures {
   p50Ms: number;
   p99Ms: number;
-  samples: number;
-  /** The median over the rounds of this count's p50 over the 1-shard p50 of the same round. */
+  /** The median over the rounds of this count's p50 over the 1-shard p50 of the same round and bundle. */
   ratioTo1: number;
+}
+
+/** Ours (the shipped bundle) at one shard count, and its floor's figures beside it. */
+export interface ShardScaling extends ShardFigures {
+  shards: number;
+  /** Per bundle. */
+  samples: number;
+  floor: ShardFigures;
 }
 
 const SHARD_COUNTS = [1, 8, 32] as const;
@@ -32,9 +40,9 @@ const SHARD_COUNT_KEY = 'statusShardCount' satisfies keyof TapStackArgs;
 const WARMUP_REQUESTS = 20;
 
 export interface ShardRun {
-  /** The child runner (invoke.mjs) and the API function's bundle. */
+  /** The child runner (invoke.mjs), the API function's bundle and its floor's. */
   runner: string;
-  bundle: string;
+  bundles: { ours: string; floor: string };
   taskRoot: string;
   /** Requests per shard count and round. */
   requests: number;
@@ -42,28 +50,42 @@ export interface ShardRun {
   rounds: number;
 }
 
-/** Per shard count: the median over the rounds of each round's p50 and p99; `ratios`: each round's p50 over 1 shard's. */
+const BUNDLES = ['ours', 'floor'] as const;
+type Samples = { p50: number; p99: number }[];
+
+/** Per shard count and bundle: the median over the rounds of each round's p50 and p99, and of its ratio to 1 shard. */
 export async function measureShardScaling(run: ShardRun): Promise<ShardScaling[]> {
   const stacks = await Promise.all(SHARD_COUNTS.map((shards) => startShardStack(shards, run.taskRoot)));
   try {
-    const rounds: { p50: number; p99: number }[][] = SHARD_COUNTS.map(() => []);
+    const rounds = BUNDLES.map(() => SHARD_COUNTS.map((): Samples => []));
     for (let round = 0; round < run.rounds; round++) {
       for (const [i, stack] of stacks.entries()) {
-        stack.aws.calls.clear();
-        rounds[i].push(await measureLatency(run.runner, run.bundle, stack.child, run.requests, 'shipments'));
-        // Every request queried every shard once: the injected latency was paid by each query.
-        const queries = stack.aws.calls.of('dynamodb', 'Query').length;
-        if (queries !== stack.shards * (WARMUP_REQUESTS + run.requests)) {
-          throw new Error(`${stack.shards} shards: expected ${stack.shards} Query calls per request, got ${queries}`);
+        for (const bundle of inTurn(BUNDLES, round)) {
+          const b = BUNDLES.indexOf(bundle);
+          stack.aws.calls.clear();
+          rounds[b][i].push(
+            await measureLatency(run.runner, run.bundles[bundle], stack.child, run.requests, 'shipments'),
+          );
+          // Every request queried every shard once: the injected latency was paid by each query.
+          const queries = stack.aws.calls.of('dynamodb', 'Query').length;
+          if (queries !== stack.shards * (WARMUP_REQUESTS + run.requests)) {
+            throw new Error(
+              `${bundle}, ${stack.shards} shards: expected ${stack.shards} Query calls per request, got ${queries}`,
+            );
+          }
         }
       }
     }
+    const figures = (byCount: Samples[], i: number): ShardFigures => ({
+      p50Ms: round(median(byCount[i].map((r) => r.p50))),
+      p99Ms: round(median(byCount[i].map((r) => r.p99))),
+      ratioTo1: round(median(byCount[i].map((r, k) => r.p50 / byCount[0][k].p50))),
+    });
     return stacks.map((stack, i) => ({
       shards: stack.shards,
-      p50Ms: round(median(rounds[i].map((r) => r.p50))),
-      p99Ms: round(median(rounds[i].map((r) => r.p99))),
+      ...figures(rounds[0], i),
       samples: run.requests * run.rounds,
-      ratioTo1: round(median(rounds[i].map((r, k) => r.p50 / rounds[0][k].p50))),
+      floor: figures(rounds[1], i),
     }));
   } finally {
     await Promise.all(stacks.map((stack) => stack.close()));
