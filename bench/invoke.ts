@@ -1,10 +1,15 @@
 /**
  * Runs in a fresh `node` process: loads one bundle and invokes it like Lambda would.
- *   node invoke.mjs cold <bundle> <setup>       -> {"ms": time from process start to the first answer}
- *   node invoke.mjs warm <bundle> <setup> <ms>  -> API: {"post", "status", "shipments"} invocations/s;
- *                                                  consumer: {"batch"} batches of 10 records/s
- *   node invoke.mjs latency <bundle> <setup> <n> <operation>
- *                                               -> {"p50", "p99"}: ms per request of n sequential ones
+ *   node invoke.mjs cold <bundle> <setup>   -> {"ms": time from process start to the first answer}
+ *   node invoke.mjs serve <bundle> <setup>  -> loads the bundle, then runs the commands it reads from
+ *       stdin, one JSON line each, and answers each with one JSON line:
+ *         {"warmup": n}                        -> {}: n invocations, the function's operations in turn
+ *         {"rate": operation, "ms": ms}        -> {"rate": invocations/s of one operation for ms}
+ *         {"latency": operation, "requests": n} -> {"p50", "p99"}: ms per request of n sequential ones
+ *       An API function's operations are "post", "status" and "shipments"; the consumer's is
+ *       "batch" (batches of 10 records). A serving process stays warm between commands, as a Lambda
+ *       execution environment does between invocations, so that the benchmark can alternate short
+ *       measurements of several bundles.
  * The first answer is a POST /track for the API function, a batch of 10 new records for the
  * consumer. `<setup>` is an InvokeSetup as JSON (requests.ts). Events are built by the local
  * gateway's own builder and contexts by the local runtime's (local/runtime/): one of each in the
@@ -26,12 +31,14 @@ import {
   POST_BODY,
   SHIPMENTS_PAGE,
   SHIPMENTS_STATUS,
+  OPERATIONS,
+  type Command,
   type InvokeSetup,
+  type Operation,
 } from './requests';
 import { streamBatch } from './stream-batch';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-type Operation = 'post' | 'status' | 'shipments' | 'batch';
 
 function apiEvent(setup: InvokeSetup, operation: Exclude<Operation, 'batch'>) {
   const stage = setup.stage;
@@ -82,52 +89,60 @@ async function invoke(handler: Handler, setup: InvokeSetup, operation: Operation
   if (response.statusCode !== 200) throw new Error(`${operation} answered ${response.statusCode}: ${response.body}`);
 }
 
+/** Invocations per second of one operation, run for at least `ms`: the count over the time it really took. */
 async function rate(handler: Handler, setup: InvokeSetup, operation: Operation, ms: number): Promise<number> {
-  const end = performance.now() + ms;
+  const started = performance.now();
   let count = 0;
-  while (performance.now() < end) {
+  while (performance.now() - started < ms) {
     await invoke(handler, setup, operation);
     count++;
   }
-  return count / (ms / 1000);
+  return count / ((performance.now() - started) / 1000);
 }
 
-const OPERATIONS: Record<InvokeSetup['kind'], Operation[]> = {
-  api: ['post', 'status', 'shipments'],
-  consumer: ['batch'],
-};
+async function latency(handler: Handler, setup: InvokeSetup, operation: Operation, requests: number) {
+  const samples: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    const started = performance.now();
+    await invoke(handler, setup, operation);
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (p: number) => samples[Math.max(0, Math.ceil(p * samples.length) - 1)];
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+async function run(handler: Handler, setup: InvokeSetup, command: Command): Promise<Record<string, number>> {
+  const operations: readonly Operation[] = OPERATIONS[setup.kind];
+  const known = (operation: Operation) => {
+    if (!operations.includes(operation)) throw new Error(`${setup.kind} has no operation ${operation}`);
+    return operation;
+  };
+  if ('warmup' in command) {
+    for (let i = 0; i < command.warmup; i++) await invoke(handler, setup, operations[i % operations.length]);
+    return {};
+  }
+  if ('rate' in command) return { rate: await rate(handler, setup, known(command.rate), command.ms) };
+  return latency(handler, setup, known(command.latency), command.requests);
+}
 
 async function main() {
-  const [mode, bundle, setupJson, duration] = process.argv.slice(2);
+  const [mode, bundle, setupJson] = process.argv.slice(2);
   const setup = JSON.parse(setupJson) as InvokeSetup;
   const { handler } = (await import(pathToFileURL(bundle).href)) as { handler: Handler };
-  const operations = OPERATIONS[setup.kind];
-  let result: Record<string, number>;
   if (mode === 'cold') {
     const imported = performance.now();
-    await invoke(handler, setup, operations[0]);
-    result = { ms: performance.now(), imported };
-  } else if (mode === 'warm') {
-    const ms = Number(duration);
-    for (let i = 0; i < 30; i++) await invoke(handler, setup, operations[i % operations.length]);
-    result = {};
-    for (const operation of operations) result[operation] = await rate(handler, setup, operation, ms);
-  } else if (mode === 'latency') {
-    const operation = process.argv[6] as Operation;
-    for (let i = 0; i < 20; i++) await invoke(handler, setup, operation);
-    const samples: number[] = [];
-    for (let i = 0; i < Number(duration); i++) {
-      const started = performance.now();
-      await invoke(handler, setup, operation);
-      samples.push(performance.now() - started);
-    }
-    samples.sort((a, b) => a - b);
-    const at = (p: number) => samples[Math.max(0, Math.ceil(p * samples.length) - 1)];
-    result = { p50: at(0.5), p99: at(0.99) };
-  } else {
-    throw new Error(`unknown mode ${mode}`);
+    await invoke(handler, setup, OPERATIONS[setup.kind][0]);
+    writeSync(3, JSON.stringify({ ms: performance.now(), imported }) + '\n');
+    return;
   }
-  writeSync(3, JSON.stringify(result) + '\n');
+  if (mode !== 'serve') throw new Error(`unknown mode ${mode}`);
+  // Loaded here, not at the top: the cold mode's figure includes only what the runner must load.
+  const { createInterface } = await import('readline');
+  writeSync(3, '{}\n');
+  for await (const line of createInterface({ input: process.stdin })) {
+    writeSync(3, JSON.stringify(await run(handler, setup, JSON.parse(line) as Command)) + '\n');
+  }
 }
 
 main().then(

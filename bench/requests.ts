@@ -37,3 +37,13 @@ export interface InvokeSetup {
   /** The API Gateway stage the events come through. */
   stage: string;
 }
+
+/** What each function's benchmark invocations are: the API function's three routes, the consumer's batches of 10. */
+export const OPERATIONS = {
+  api: ['post', 'status', 'shipments'],
+  consumer: ['batch'],
+} as const satisfies Record<FunctionKey, readonly string[]>;
+export type Operation = (typeof OPERATIONS)[FunctionKey][number];
+
+/** A serving child's commands (invoke.ts), one JSON line each. */
+export type Command = { warmup: number } | { rate: Operation; ms: number } | { latency: Operation; requests: number };

@@ -22,6 +22,7 @@ import { startBenchFunctions } from './function-env';
 import { measureColdStart, measureWarm } from './processes';
 import { measureFaultedLoad, type FaultedLoad } from './faults-load';
 import { measureLocalApi, type LoadResult } from './load';
+import { OPERATIONS } from './requests';
 import { measureShardScaling, QUERY_LATENCY_MS, type ShardScaling } from './shards';
 import { runCli, type CliSpec } from '../scripts/cli';
 
@@ -41,7 +42,7 @@ interface Options {
   /** Cold-start rounds of `minimal` and `hello` (information only). */
   infoColdRuns: number;
   warmMs: number;
-  warmRepeats: number;
+  warmRounds: number;
   loadSeconds: number;
   shardRequests: number;
   shardRounds: number;
@@ -64,15 +65,15 @@ function parseArgs(argv: string[]): Options {
   return runCli(BENCH_CLI, argv, (values) => ({
     out: values.out,
     ...(values.quick
-      ? { coldRuns: 3, infoColdRuns: 2, warmMs: 200, warmRepeats: 1, loadSeconds: 1, shardRequests: 15, shardRounds: 1 }
+      ? { coldRuns: 3, infoColdRuns: 2, warmMs: 200, warmRounds: 1, loadSeconds: 1, shardRequests: 15, shardRounds: 1 }
       : {
           coldRuns: 41,
           infoColdRuns: 9,
-          warmMs: 1500,
-          warmRepeats: 5,
+          warmMs: 500,
+          warmRounds: 15,
           loadSeconds: 10,
-          shardRequests: 60,
-          shardRounds: 4,
+          shardRequests: 30,
+          shardRounds: 8,
         }),
   }));
 }
@@ -200,8 +201,15 @@ async function main() {
     };
     consumerCold = await measureColdStart(runner, built.consumer.bundles, fns.consumer, options.coldRuns);
     const { hello: _hello, ...apiWarmBundles } = built.api.bundles;
-    apiWarm = await measureWarm(runner, apiWarmBundles, fns.api, options.warmMs, options.warmRepeats);
-    consumerWarm = await measureWarm(runner, built.consumer.bundles, fns.consumer, options.warmMs, options.warmRepeats);
+    apiWarm = await measureWarm(runner, apiWarmBundles, fns.api, OPERATIONS.api, options.warmMs, options.warmRounds);
+    consumerWarm = await measureWarm(
+      runner,
+      built.consumer.bundles,
+      fns.consumer,
+      OPERATIONS.consumer,
+      options.warmMs,
+      options.warmRounds,
+    );
   } finally {
     await fns.close();
   }

@@ -14,7 +14,7 @@ import { resourceNames } from '../lib/names';
 import { functionEnvironment } from '../local/runtime/function-env';
 import { startStackAws } from '../local/stack-aws';
 import { BENCH_REGION, benchStackArgs, listedStateRecords, seedingClient } from './function-env';
-import { inTurn, measureLatency } from './processes';
+import { inTurn, startServing, type ServingChild } from './processes';
 
 interface ShardFigures {
   p50Ms: number;
@@ -36,7 +36,7 @@ const SHARD_COUNTS = [1, 8, 32] as const;
 export const QUERY_LATENCY_MS = 5;
 
 const SHARD_COUNT_KEY = 'statusShardCount' satisfies keyof TapStackArgs;
-/** The warm-up the child runs before timing (invoke.ts): the SSM settings fetched, connections open. */
+/** Requests each serving process makes before timing: the SSM settings fetched, connections open, code compiled. */
 const WARMUP_REQUESTS = 20;
 
 export interface ShardRun {
@@ -56,19 +56,27 @@ type Samples = { p50: number; p99: number }[];
 /** Per shard count and bundle: the median over the rounds of each round's p50 and p99, and of its ratio to 1 shard. */
 export async function measureShardScaling(run: ShardRun): Promise<ShardScaling[]> {
   const stacks = await Promise.all(SHARD_COUNTS.map((shards) => startShardStack(shards, run.taskRoot)));
+  // One serving process per stack and bundle, alive for the whole measurement, as warm functions are.
+  const serving: ServingChild[][] = [];
   try {
+    for (const stack of stacks) {
+      serving.push(await Promise.all(BUNDLES.map((b) => startServing(run.runner, stack.child, run.bundles[b]))));
+    }
+    for (const [i, stack] of stacks.entries()) {
+      for (const child of serving[i]) await child.run({ latency: 'shipments', requests: WARMUP_REQUESTS });
+      stack.aws.calls.clear();
+    }
     const rounds = BUNDLES.map(() => SHARD_COUNTS.map((): Samples => []));
     for (let round = 0; round < run.rounds; round++) {
       for (const [i, stack] of stacks.entries()) {
         for (const bundle of inTurn(BUNDLES, round)) {
           const b = BUNDLES.indexOf(bundle);
-          stack.aws.calls.clear();
-          rounds[b][i].push(
-            await measureLatency(run.runner, run.bundles[bundle], stack.child, run.requests, 'shipments'),
-          );
+          const { p50, p99 } = await serving[i][b].run({ latency: 'shipments', requests: run.requests });
+          rounds[b][i].push({ p50, p99 });
           // Every request queried every shard once: the injected latency was paid by each query.
           const queries = stack.aws.calls.of('dynamodb', 'Query').length;
-          if (queries !== stack.shards * (WARMUP_REQUESTS + run.requests)) {
+          stack.aws.calls.clear();
+          if (queries !== stack.shards * run.requests) {
             throw new Error(
               `${bundle}, ${stack.shards} shards: expected ${stack.shards} Query calls per request, got ${queries}`,
             );
@@ -88,6 +96,7 @@ export async function measureShardScaling(run: ShardRun): Promise<ShardScaling[]
       floor: figures(rounds[1], i),
     }));
   } finally {
+    await Promise.all(serving.flat().map((child) => child.close()));
     await Promise.all(stacks.map((stack) => stack.close()));
   }
 }
