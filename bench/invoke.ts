@@ -1,5 +1,5 @@
 /**
- * Runs in a fresh `node` process: loads one bundle and invokes it like Lambda would.
+ * Runs in its own `node` process: loads one bundle and invokes it like Lambda would.
  *   node invoke.mjs cold <bundle> <setup>   -> {"ms": time from process start to the first answer}
  *   node invoke.mjs serve <bundle> <setup>  -> loads the bundle, then runs the commands it reads from
  *       stdin, one JSON line each, and answers each with one JSON line:
@@ -13,7 +13,7 @@
  * The first answer is a POST /track for the API function, a batch of 10 new records for the
  * consumer. `<setup>` is an InvokeSetup as JSON (requests.ts). Events are built by the local
  * gateway's own builder and contexts by the local runtime's (local/runtime/): one of each in the
- * project. Prints one JSON line on fd 3, so the handler's own logs on stdout never mix with the result.
+ * project. Results are JSON lines on fd 3, so the handler's own logs on stdout never mix with them.
  *
  * run.ts bundles this file (esbuild) into invoke.mjs next to the bundles and runs it with plain
  * `node`, so that no loader (tsx) is part of a cold start; what it imports is part of it, so it

@@ -3,7 +3,7 @@
  * time the fault injector gives it), for 1, 8 and 32 StatusIndex shards: the listing queries the
  * shards in parallel, so more shards must not mean proportionally more latency. One stack per shard
  * count on the project's one local AWS, state records seeded as the consumer writes them, the
- * shipped bundle run in a fresh process with its own environment (lib/functions.ts), as the
+ * shipped bundle served by its own process with its own environment (lib/functions.ts), as the
  * benchmark runs it for every figure. The API function's floor (the libraries it bundles, the same
  * shard queries: bench/baselines/floor.ts) runs beside it in every round: how a listing of the
  * libraries we must use scales on this machine, with none of our code.
