@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { decodeParked } from '../../lambda/park';
-import { FUNCTION_ENV } from '../../lambda/contract';
+import { FUNCTION_ENV, IDEMPOTENCY } from '../../lambda/contract';
 import { buildFunctionBundle } from '../../local/runtime/function-bundle';
 import { functionEnvironment } from '../../local/runtime/function-env';
 import { LambdaRuntime } from '../../local/runtime/lambda-runtime';
@@ -130,4 +130,20 @@ it('parks on the queue through the lazily loaded SQS client when DynamoDB refuse
   const parked = aws.queue.messages();
   expect(parked).toHaveLength(1);
   expect(decodeParked(parked[0].body)).toMatchObject({ tracking_id: 'BUNDLE-2', status: 'in_transit' });
+});
+
+it('answers a repeated Idempotency-Key with the first answer, marked replayed, storing the update once', async () => {
+  const keyed = { headers: { 'Content-Type': 'application/json', [IDEMPOTENCY.header]: 'bundle-key-1' } };
+  const { results } = await run(
+    [
+      postTrackEvent(validUpdate('BUNDLE-3')),
+      postTrackEvent(validUpdate('BUNDLE-4'), keyed),
+      postTrackEvent(validUpdate('BUNDLE-4'), keyed),
+    ],
+    {},
+  );
+  expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+  expect(results.map((r) => r.headers?.[IDEMPOTENCY.replayedHeader])).toEqual([undefined, undefined, 'true']);
+  expect(JSON.parse(results[2].body)).toEqual(JSON.parse(results[1].body));
+  expect(await aws.itemsOf('BUNDLE-4')).toHaveLength(1);
 });
