@@ -15,7 +15,7 @@ export interface BaselineEvent {
   path: string;
   body: string | null;
   queryStringParameters: Record<string, string> | null;
-  requestContext: { requestId: string };
+  requestContext: { requestId: string; identity?: { userArn?: string | null } };
 }
 
 const shardCount = Number(process.env[FUNCTION_ENV.statusShardCount] ?? TRACKING_TABLE.defaultStatusShardCount);
@@ -25,7 +25,8 @@ async function put(documents: DynamoDBDocumentClient, table: string | undefined,
   const update = JSON.parse(event.body ?? '{}');
   const timestamp = Date.now();
   const at = new Date(timestamp).toISOString();
-  // The item the function writes (enhanced_tracking on: the request id too).
+  // The item the function writes (enhanced_tracking on: the caller's ARN and the request id too).
+  const callerArn = event.requestContext.identity?.userArn;
   const item = {
     ...update,
     timestamp,
@@ -33,6 +34,7 @@ async function put(documents: DynamoDBDocumentClient, table: string | undefined,
     environment: process.env[FUNCTION_ENV.environment],
     created_at: at,
     update_id: randomUUID(),
+    ...(callerArn ? { caller_arn: callerArn } : {}),
     request_id: event.requestContext.requestId,
   };
   await documents.send(
