@@ -67,13 +67,13 @@ function parseArgs(argv: string[]): Options {
     ...(values.quick
       ? { coldRuns: 3, infoColdRuns: 2, warmMs: 200, warmRounds: 1, loadSeconds: 1, shardRequests: 15, shardRounds: 1 }
       : {
-          coldRuns: 41,
+          coldRuns: 81,
           infoColdRuns: 9,
           warmMs: 500,
           warmRounds: 15,
           loadSeconds: 10,
           shardRequests: 30,
-          shardRounds: 8,
+          shardRounds: 12,
         }),
   }));
 }
