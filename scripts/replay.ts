@@ -30,6 +30,10 @@ import { CliError, cliExitCode, integerOption, parseCli, positiveInteger, type C
 
 /** A replayed update may walk further than a live write: its timestamp is older. */
 const REPLAY_MAX_TIMESTAMP_ATTEMPTS = 1000;
+/** How long a message a run received stays hidden from other receivers (a failed one comes back after it). */
+const DEFAULT_VISIBILITY_SECONDS = 60;
+/** SQS's largest VisibilityTimeout: 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
 
 export type ReplayOutcome = 'stored' | 'already-stored';
 
@@ -65,7 +69,7 @@ export interface ReplayOptions {
   maxMessages?: number;
   /** Long-poll wait per receive (default 1 s). */
   waitTimeSeconds?: number;
-  /** How long a received message stays hidden (default 60 s). */
+  /** How long a received message stays hidden from other receivers (default DEFAULT_VISIBILITY_SECONDS); a failed one comes back after it. */
   visibilityTimeoutSeconds?: number;
   log?: (line: string) => void;
 }
@@ -117,7 +121,7 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
         QueueUrl: queueUrl,
         MaxNumberOfMessages: Math.min(10, max - summary.received),
         WaitTimeSeconds: options.waitTimeSeconds ?? 1,
-        VisibilityTimeout: options.visibilityTimeoutSeconds ?? 60,
+        VisibilityTimeout: options.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_SECONDS,
       }),
     );
     const messages = (answer.Messages ?? []).filter((m) => m.MessageId === undefined || !seenIds.has(m.MessageId));
@@ -141,7 +145,10 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
         }
         summary.failed += 1;
         summary.failures.push({ messageId, error: (error as Error).message });
-        log(`${messageId}: FAILED (${(error as Error).message}); left on the queue`);
+        log(
+          `${messageId}: FAILED (${(error as Error).message}); left on the queue, to be received again after ` +
+            `${options.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_SECONDS} s`,
+        );
         continue;
       }
       try {
@@ -160,16 +167,20 @@ export interface ReplayArgs {
   tableName: string;
   maxMessages?: number;
   waitTimeSeconds?: number;
+  visibilityTimeoutSeconds?: number;
 }
 
 export const REPLAY_CLI = {
   command: 'replay',
-  usage: `usage: npm run replay -- [--queue-url URL] [--table-name NAME] [--max N] [--wait SECONDS]
+  usage: `usage: npm run replay -- [--queue-url URL] [--table-name NAME] [--max N] [--wait SECONDS] [--visibility SECONDS]
 
   --queue-url URL     the parking queue (default: $${FUNCTION_ENV.queueUrl})
   --table-name NAME   the tracking table (default: $${FUNCTION_ENV.tableName})
   --max N             stop after N messages (default 10000)
   --wait SECONDS      long-poll wait per receive, 0 to 20 (default 1)
+  --visibility SECONDS
+                      how long a received message stays hidden, 0 to 43200 (default ${DEFAULT_VISIBILITY_SECONDS});
+                      a message that failed is received again after it, by a later run
   -h, --help          this text
 
 Exit code 0, 1 if any message could not be replayed (failed, or unreplayable: no parked update), 2 if the queue or table is not configured.`,
@@ -178,6 +189,7 @@ Exit code 0, 1 if any message could not be replayed (failed, or unreplayable: no
     'table-name': { type: 'string' },
     max: { type: 'string' },
     wait: { type: 'string' },
+    visibility: { type: 'string' },
   },
 } as const satisfies CliSpec;
 
@@ -187,11 +199,13 @@ export function parseReplayArgs(argv: string[], env: NodeJS.ProcessEnv): ReplayA
   const maxMessages = positiveInteger('--max', values.max);
   // SQS takes WaitTimeSeconds from 0 to 20.
   const waitTimeSeconds = integerOption('--wait', values.wait, 0, 20);
+  // SQS takes a VisibilityTimeout from 0 to 12 hours.
+  const visibilityTimeoutSeconds = integerOption('--visibility', values.visibility, 0, MAX_VISIBILITY_SECONDS);
   const queueUrl = values['queue-url'] ?? env[FUNCTION_ENV.queueUrl];
   const tableName = values['table-name'] ?? env[FUNCTION_ENV.tableName];
   if (!queueUrl) throw new CliError(`no queue: set ${FUNCTION_ENV.queueUrl} or pass --queue-url`);
   if (!tableName) throw new CliError(`no table: set ${FUNCTION_ENV.tableName} or pass --table-name`);
-  return { queueUrl, tableName, maxMessages, waitTimeSeconds };
+  return { queueUrl, tableName, maxMessages, waitTimeSeconds, visibilityTimeoutSeconds };
 }
 
 export function formatSummary(summary: ReplaySummary): string {

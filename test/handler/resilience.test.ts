@@ -263,6 +263,30 @@ describe('DynamoDB refuses the write: parked, then replayed exactly once', () =>
     expect(await aws.itemsOf('PARK-CLI')).toHaveLength(1);
   });
 
+  it('leaves a message whose write fails on the queue; a later run receives it after --visibility and stores it', async () => {
+    aws.setParameters();
+    const refusal = refusePuts();
+    const handler = createHandler(aws.env);
+    expect((await invoke(handler, postTrackEvent(validUpdate('PARK-VIS')))).statusCode).toBe(202);
+    const env = { [FUNCTION_ENV.queueUrl]: aws.queue.url, [FUNCTION_ENV.tableName]: aws.tableName };
+    const lines: string[] = [];
+
+    // DynamoDB still refuses: the message stays, hidden for the visibility timeout the run asked for.
+    expect(await replayMain(['--wait', '0', '--visibility', '1'], env, (line) => lines.push(line))).toBe(1);
+    expect(lines[lines.length - 1]).toBe('replay: received 1 (queue held ~1): stored 0, already stored 0, failed 1');
+    expect(lines.some((line) => line.endsWith('left on the queue, to be received again after 1 s'))).toBe(true);
+    refusal();
+    // Still hidden: a run right away finds nothing.
+    expect(await replayMain(['--wait', '0'], env, (line) => lines.push(line))).toBe(0);
+    expect(lines[lines.length - 1]).toMatch(/^replay: received 0 .*: stored 0, already stored 0, failed 0$/);
+
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await replayMain(['--wait', '0'], env, (line) => lines.push(line))).toBe(0);
+    expect(lines[lines.length - 1]).toMatch(/^replay: received 1 .*: stored 1, already stored 0, failed 0$/);
+    expect(aws.parked()).toHaveLength(0);
+    expect(await aws.itemsOf('PARK-VIS')).toHaveLength(1);
+  });
+
   it('leaves a message it cannot replay on the queue and reports it as unreplayable', async () => {
     await sqs().send(
       new SendMessageCommand({ QueueUrl: aws.queue.url, MessageBody: '{"version":1,"item":{"tracking_id":"X"}}' }),

@@ -266,6 +266,18 @@ describe('npm run replay: parseReplayArgs and main', () => {
       { queueUrl: 'q-env', tableName: 't-env', maxMessages: 5, waitTimeSeconds: 0 },
     ],
     ['--wait at its SQS limit', ['--wait', '20'], ENV, { queueUrl: 'q-env', tableName: 't-env', waitTimeSeconds: 20 }],
+    [
+      '--visibility',
+      ['--visibility', '1'],
+      ENV,
+      { queueUrl: 'q-env', tableName: 't-env', visibilityTimeoutSeconds: 1 },
+    ],
+    [
+      '--visibility at its SQS limit (12 hours)',
+      ['--visibility=43200'],
+      ENV,
+      { queueUrl: 'q-env', tableName: 't-env', visibilityTimeoutSeconds: 43_200 },
+    ],
   ])('takes %s', (_name, argv, env, args) => {
     expect(parseReplayArgs(argv, env)).toEqual(args);
   });
@@ -276,6 +288,13 @@ describe('npm run replay: parseReplayArgs and main', () => {
     ['a fractional --max', ['--max=2.5'], ENV, '--max must be a positive integer, got "2.5"'],
     ['a bad --max before a missing queue', ['--max', 'abc'], {}, '--max must be a positive integer, got "abc"'],
     ['--wait beyond 20', ['--wait', '21'], ENV, '--wait must be an integer from 0 to 20, got "21"'],
+    [
+      '--visibility beyond 12 hours',
+      ['--visibility', '43201'],
+      ENV,
+      '--visibility must be an integer from 0 to 43200, got "43201"',
+    ],
+    ['a negative --visibility', ['--visibility=-1'], ENV, '--visibility must be an integer from 0 to 43200, got "-1"'],
     ['--max without a value', ['--max'], ENV, '--max needs a value'],
     ['an empty --queue-url', ['--queue-url='], ENV, '--queue-url needs a value'],
     [
