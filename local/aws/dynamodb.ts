@@ -11,6 +11,9 @@
  * the write failed (a failed condition included) or changed nothing. Writes to one item are run one
  * after the other (a promise chain per table and key), so no other write lands between a write and
  * its reads, and an item's records are in the order of its writes.
+ *
+ * Reads (Query, GetItem, Scan) repeated while nothing changed are answered from memory (read-cache.ts),
+ * so that parallel reads do not queue behind each other's engine work.
  */
 import {
   CreateTableCommand,
@@ -24,6 +27,7 @@ import type * as http from 'http';
 import { IDEMPOTENCY, TRACKING_TABLE } from '../../lambda/contract';
 import type { CallLog, FaultInjector } from './faults';
 import { RawAnswer, startJsonProtocolServer, type JsonOperation } from './json-protocol';
+import { ReadCache } from './read-cache';
 import { canonical, LocalStream, type AttributeMap } from './stream';
 
 const TARGET_PREFIX = 'DynamoDB_20120810';
@@ -42,6 +46,8 @@ const OPERATIONS = [
 
 /** The writes that change one item, and so append to its table's stream (when the table has one). */
 const ITEM_WRITES = new Set<string>(['PutItem', 'UpdateItem', 'DeleteItem']);
+/** The reads answered from the ReadCache while nothing changed; every other operation but DescribeTable may change data. */
+const CACHED_READS = new Set<string>(['Query', 'GetItem', 'Scan']);
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -193,35 +199,42 @@ export async function startDynamoDb(opts: {
     return { tableName, key: Object.fromEntries(names.map((name) => [name, source[name]])), names };
   };
 
+  const reads = new ReadCache();
   const forward =
     (operation: string): JsonOperation =>
     async (input, raw) => {
-      if (!ITEM_WRITES.has(operation)) return send(operation, raw);
-      if (!opts.streamTables.includes(input.TableName as string)) return send(operation, raw);
-      const target = await targetOf(operation, input);
-      // No key to read by: the engine answers the (invalid) write with its own error.
-      if (!target) return send(operation, raw);
-      const { tableName, key, names } = target;
-      return serialised(`${tableName}\u0000${canonical(key)}`, async () => {
-        let oldImage: AttributeMap | undefined;
-        try {
-          oldImage = await readItem(tableName, key);
-        } catch (error) {
-          // The key cannot be read (a wrong key type, say): the write fails the same way; if it did not, say so.
-          const answer = await send(operation, raw);
-          if (answer.statusCode !== 200) return answer;
-          throw error;
-        }
+      if (CACHED_READS.has(operation)) return reads.read(`${operation}\u0000${raw}`, () => send(operation, raw));
+      if (operation === 'DescribeTable') return send(operation, raw);
+      return reads.change(() => write(operation, input, raw));
+    };
+
+  const write = async (operation: string, input: Record<string, unknown>, raw: string): Promise<RawAnswer> => {
+    if (!ITEM_WRITES.has(operation)) return send(operation, raw);
+    if (!opts.streamTables.includes(input.TableName as string)) return send(operation, raw);
+    const target = await targetOf(operation, input);
+    // No key to read by: the engine answers the (invalid) write with its own error.
+    if (!target) return send(operation, raw);
+    const { tableName, key, names } = target;
+    return serialised(`${tableName}\u0000${canonical(key)}`, async () => {
+      let oldImage: AttributeMap | undefined;
+      try {
+        oldImage = await readItem(tableName, key);
+      } catch (error) {
+        // The key cannot be read (a wrong key type, say): the write fails the same way; if it did not, say so.
         const answer = await send(operation, raw);
         if (answer.statusCode !== 200) return answer;
-        const newImage = await readItem(tableName, key);
-        // The key as the table holds it (a number as DynamoDB normalised it, not as the request spelt it).
-        const image = newImage ?? oldImage;
-        const keys = image ? Object.fromEntries(names.map((name) => [name, image[name]])) : key;
-        streamOf(tableName).append({ keys, oldImage, newImage });
-        return answer;
-      });
-    };
+        throw error;
+      }
+      const answer = await send(operation, raw);
+      if (answer.statusCode !== 200) return answer;
+      const newImage = await readItem(tableName, key);
+      // The key as the table holds it (a number as DynamoDB normalised it, not as the request spelt it).
+      const image = newImage ?? oldImage;
+      const keys = image ? Object.fromEntries(names.map((name) => [name, image[name]])) : key;
+      streamOf(tableName).append({ keys, oldImage, newImage });
+      return answer;
+    });
+  };
 
   const front = await startJsonProtocolServer({
     service: 'dynamodb',
