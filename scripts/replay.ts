@@ -91,6 +91,7 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
   const { sqs, store, queueUrl } = options;
   const max = options.maxMessages ?? 10_000;
   const log = options.log ?? (() => undefined);
+  const visibilitySeconds = options.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_SECONDS;
   const summary: ReplaySummary = {
     received: 0,
     stored: 0,
@@ -121,7 +122,7 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
         QueueUrl: queueUrl,
         MaxNumberOfMessages: Math.min(10, max - summary.received),
         WaitTimeSeconds: options.waitTimeSeconds ?? 1,
-        VisibilityTimeout: options.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_SECONDS,
+        VisibilityTimeout: visibilitySeconds,
       }),
     );
     const messages = (answer.Messages ?? []).filter((m) => m.MessageId === undefined || !seenIds.has(m.MessageId));
@@ -147,7 +148,7 @@ export async function replayParkedUpdates(options: ReplayOptions): Promise<Repla
         summary.failures.push({ messageId, error: (error as Error).message });
         log(
           `${messageId}: FAILED (${(error as Error).message}); left on the queue, to be received again after ` +
-            `${options.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_SECONDS} s`,
+            `${visibilitySeconds} s`,
         );
         continue;
       }
